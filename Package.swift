@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+// warpflow: video motion toolkit over FFmpeg's C libraries.
+import PackageDescription
+
+let package = Package(
+    name: "warpflow",
+    platforms: [.macOS(.v13)],
+    // MARK: - Public API
+    products: [
+        .library(name: "WarpFlow", targets: ["MediaIO", "Raster", "Motion", "Pipeline", "WarpFlowFilters"]),
+        .library(name: "WarpFlowTestSupport", targets: ["WarpFlowTestSupport"]),
+        .executable(name: "warpflow", targets: ["warpflow"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C bindings
+        // The only target that includes FFmpeg headers. pkg-config supplies the include and
+        // library paths; the module map links the four libraries.
+        .systemLibrary(
+            name: "CFFmpeg",
+            path: "Sources/CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [
+                .apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"]),
+                .brew(["ffmpeg"]),
+            ]
+        ),
+
+        // MARK: - Implementation modules (lowest first)
+        // Raster: FFmpeg-free image maths on planar Float images.
+        .target(name: "Raster", path: "Sources/Raster"),
+        // MediaIO: decode, encode, frames, swscale conversion to Raster images.
+        .target(name: "MediaIO", dependencies: ["CFFmpeg", "Raster"], path: "Sources/MediaIO"),
+        // Motion: optical flow, flow fields, trajectories, spectra.
+        .target(name: "Motion", dependencies: ["Raster"], path: "Sources/Motion"),
+        // Pipeline: the filter protocol, registry, chain parser and streaming runner.
+        .target(name: "Pipeline", dependencies: ["MediaIO"], path: "Sources/Pipeline"),
+        // The built-in filter plugins, one file each.
+        .target(name: "WarpFlowFilters", dependencies: ["Pipeline", "MediaIO", "Raster", "Motion"], path: "Filters"),
+        // The command-line tool.
+        .executableTarget(
+            name: "warpflow",
+            dependencies: [
+                "WarpFlowFilters", "Pipeline", "MediaIO", "Motion", "Raster",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/warpflow"
+        ),
+
+        // MARK: - Test support and tests
+        // FilterVerifier and helpers that make clips with the ffmpeg CLI at test time.
+        .target(name: "WarpFlowTestSupport", dependencies: ["Pipeline", "MediaIO"], path: "Sources/WarpFlowTestSupport"),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "WarpFlowTestSupport"], path: "Tests/MediaIOTests"),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "WarpFlowFilters", "WarpFlowTestSupport"], path: "Tests/PipelineTests"),
+        .testTarget(name: "MotionTests", dependencies: ["Motion", "Raster"], path: "Tests/MotionTests"),
+        .testTarget(name: "CLITests", dependencies: ["WarpFlowTestSupport"], path: "Tests/CLITests"),
+    ],
+    swiftLanguageModes: [.v5]
+)
+

@@ -1,0 +1,78 @@
+/// An exact rational number, used for frame rates (frames per second) and time bases
+/// (seconds per tick). Timestamps travel as `Int64` ticks of a `Rational` time base and are
+/// never converted to `Double` seconds and back.
+public struct Rational: Hashable, Sendable, CustomStringConvertible {
+    /// Numerator.
+    public var num: Int64
+    /// Denominator (positive for a valid value).
+    public var den: Int64
+
+    /// Makes `num/den` reduced to lowest terms with a positive denominator.
+    public init(_ num: Int64, _ den: Int64) {
+        var n = num, d = den
+        if d < 0 { n = -n; d = -d }
+        let g = Rational.gcd(n.magnitude, d.magnitude)
+        if g > 1 { n /= Int64(g); d /= Int64(g) }
+        self.num = n
+        self.den = d
+    }
+
+    /// Parses `"30000/1001"`, `"60"`, `"29.97"` (decimal strings become exact fractions).
+    public init?(parsing text: String) {
+        let s = text.trimmingCharacters(in: .whitespaces)
+        if let slash = s.firstIndex(where: { $0 == "/" || $0 == ":" }) {
+            guard let n = Int64(s[..<slash]), let d = Int64(s[s.index(after: slash)...]), d != 0 else { return nil }
+            self.init(n, d)
+        } else if let n = Int64(s) {
+            self.init(n, 1)
+        } else if let dot = s.firstIndex(of: "."), let whole = Int64(s[..<dot].isEmpty ? "0" : s[..<dot]) {
+            let fracText = s[s.index(after: dot)...]
+            guard !fracText.isEmpty, fracText.count <= 9, fracText.allSatisfy(\.isNumber), let frac = Int64(fracText) else { return nil }
+            var scale: Int64 = 1
+            for _ in 0..<fracText.count { scale *= 10 }
+            self.init(whole * scale + (whole < 0 ? -frac : frac), scale)
+        } else {
+            return nil
+        }
+    }
+
+    /// True when the value is finite and strictly positive.
+    public var isPositive: Bool { num > 0 && den > 0 }
+    /// The value as a `Double` (for display and for maths that is allowed to be inexact).
+    public var doubleValue: Double { Double(num) / Double(den) }
+    /// The reciprocal (`den/num`).
+    public var inverted: Rational { Rational(den, num) }
+    public var description: String { den == 1 ? "\(num)" : "\(num)/\(den)" }
+
+    /// Exact product, reduced.
+    public static func * (a: Rational, b: Rational) -> Rational {
+        let g1 = Int64(gcd(a.num.magnitude, b.den.magnitude)), g2 = Int64(gcd(b.num.magnitude, a.den.magnitude))
+        return Rational((a.num / max(g1, 1)) * (b.num / max(g2, 1)), (a.den / max(g2, 1)) * (b.den / max(g1, 1)))
+    }
+
+    /// Exact quotient, reduced.
+    public static func / (a: Rational, b: Rational) -> Rational { a * b.inverted }
+
+    /// Rescales `value` ticks of time base `from` into ticks of `to`, rounding to nearest
+    /// (ties away from zero), exactly in 128-bit arithmetic like `av_rescale_q`.
+    public static func rescale(_ value: Int64, from: Rational, to: Rational) -> Int64 {
+        // value * from.num * to.den / (from.den * to.num)
+        let n = Int128(value) * Int128(from.num) * Int128(to.den)
+        let d = Int128(from.den) * Int128(to.num)
+        guard d != 0 else { return 0 }
+        let half = d.magnitude / 2
+        let q = n.magnitude / d.magnitude, r = n.magnitude % d.magnitude
+        let rounded = r >= half && !(r == 0) ? q + 1 : q
+        let negative = (n < 0) != (d < 0)
+        let result = negative ? -Int128(rounded) : Int128(rounded)
+        return Int64(clamping: result)
+    }
+
+    static func gcd(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        var a = a, b = b
+        while b != 0 { (a, b) = (b, a % b) }
+        return a == 0 ? 1 : a
+    }
+}
+
+import Foundation
