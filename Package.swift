@@ -49,6 +49,13 @@ let package = Package(
             path: "Sources/warpflow"
         ),
 
+        // Benchmarks against peers (ffmpeg CLI, OpenCV); run by `make bench`, never by tests.
+        .executableTarget(
+            name: "warpflow-bench",
+            dependencies: ["WarpFlowFilters", "Pipeline", "MediaIO", "Motion", "Raster"],
+            path: "Sources/warpflow-bench"
+        ),
+
         // MARK: - Test support and tests
         // FilterVerifier and helpers that make clips with the ffmpeg CLI at test time.
         .target(name: "WarpFlowTestSupport", dependencies: ["Pipeline", "MediaIO"], path: "Sources/WarpFlowTestSupport"),
