@@ -1,6 +1,6 @@
 /// The filters a chain can name. Start from `FilterRegistry()` and `register` types, or from
 /// `FilterRegistry.standard` (built-ins, defined in WarpFlowFilters) and add your own.
-public struct FilterRegistry: Sendable {
+public struct FilterRegistry {
     /// Registered filter types by name, in registration order.
     public private(set) var types: [any VideoFilter.Type] = []
 
