@@ -1,81 +1,12 @@
 internal import CFFmpeg
-import Raster
-
-/// What a reader found in a file: the video stream it decodes and the audio streams beside it.
-public struct VideoStreamInfo: Sendable, Equatable {
-    /// The file.
-    public var path: String
-    /// Container format name as FFmpeg reports it (e.g. "mov,mp4,m4a,3gp,3g2,mj2").
-    public var container: String
-    /// Video codec name (e.g. "h264").
-    public var codec: String
-    /// Width and height in pixels (coded picture, before rotation).
-    public var width: Int
-    public var height: Int
-    /// Decoded pixel layout.
-    public var pixelFormat: PixelFormat
-    /// Frames per second (exact; the stream's average rate, else its base rate).
-    public var frameRate: Rational
-    /// Seconds per pts tick of decoded frames.
-    public var timeBase: Rational
-    /// Duration in seconds when known.
-    public var durationSeconds: Double?
-    /// Frame count when the container declares it or it follows from duration × rate.
-    public var frameCount: Int?
-    /// Display rotation in degrees counter-clockwise (0, 90, 180, 270 usually).
-    public var rotation: Double
-    /// Index of the video stream in the container.
-    public var streamIndex: Int
-    /// Audio streams in the container.
-    public var audioStreams: [AudioStreamInfo]
-
-    /// The format of the decoded frames.
-    public var format: StreamFormat {
-        StreamFormat(width: width, height: height, pixelFormat: pixelFormat, timeBase: timeBase, frameRate: frameRate, frameCount: frameCount)
-    }
-}
-
-/// An audio stream found beside the video (copied, never decoded).
-public struct AudioStreamInfo: Sendable, Equatable {
-    public var streamIndex: Int
-    public var codec: String
-    /// Samples per second.
-    public var sampleRate: Int
-    public var channels: Int
-    /// Seconds per pts tick.
-    public var timeBase: Rational
-    /// Duration in seconds when known.
-    public var durationSeconds: Double?
-}
-
-/// How a reader decodes.
-public struct ReaderOptions: Sendable {
-    /// Decoder threads; 0 lets FFmpeg pick (one per core).
-    public var threads: Int = 0
-    /// Queue the audio packets met while demuxing so that a writer can copy them
-    /// (`takeAudioPackets()`); off, they are dropped.
-    public var keepAudio: Bool = false
-    public init(threads: Int = 0, keepAudio: Bool = false) {
-        self.threads = threads
-        self.keepAudio = keepAudio
-    }
-}
-
-/// Counts kept while decoding, including damage that decoding recovered from.
-public struct DecodeStats: Sendable, Equatable {
-    /// Frames returned.
-    public var framesDecoded: Int = 0
-    /// Packets the decoder rejected (damaged data), skipped so decoding could go on.
-    public var packetsRejected: Int = 0
-    /// Frames the decoder flagged as concealed/corrupt.
-    public var framesCorrupt: Int = 0
-    /// Frames missing from the expected sequence (gaps in pts larger than one frame).
-    public var framesLost: Int = 0
-    public init() {}
-}
+import Foundation
 
 /// Decodes the best video stream of any file FFmpeg reads (MP4, MKV, MOV, WebM, AVI, image
 /// sequences) frame by frame, with exact pts. Threaded decoding is on.
+///
+/// Damaged data does not stop decoding: packets the decoder rejects are skipped and counted
+/// (`stats.packetsRejected`), concealed frames are counted (`stats.framesCorrupt`), gaps in pts
+/// count as lost frames, and a cut-off file ends with what could be decoded (`stats.truncated`).
 ///
 /// ```swift
 /// let reader = try VideoReader(path: "clip.mp4")
@@ -89,10 +20,50 @@ public final class VideoReader {
     /// Decoding counts so far.
     public internal(set) var stats = DecodeStats()
 
+    let formatContext: UnsafeMutablePointer<AVFormatContext>
+    private let codecContext: UnsafeMutablePointer<AVCodecContext>
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private let options: ReaderOptions
+    private var audioQueue: [MediaPacket] = []
+    private var demuxDone = false
+    private var flushed = false
+    private var finished = false
+    private var lastPTS: Int64?
+    private var nextIndex = 0
+    private var dropBeforePTS: Int64?
+    /// One frame's duration in ticks of `info.timeBase` (0 when unknown).
+    private let frameTicks: Int64
+    /// Frame count the container declares (nil when it does not).
+    private let declaredFrames: Int?
+
     /// Opens `path`; throws `MediaError` naming the file when it is missing, empty, not media
     /// or has no decodable video stream.
     public init(path: String, options: ReaderOptions = ReaderOptions()) throws {
-        throw MediaError(.unsupportedFormat, path: path, "VideoReader is not implemented yet")
+        wf_set_log_quiet(1)
+        self.path = path
+        self.options = options
+        let opened = try MediaInput.open(path: path, threads: options.threads)
+        formatContext = opened.format
+        codecContext = opened.codec
+        info = opened.info
+        declaredFrames = opened.declaredFrames
+        packet = av_packet_alloc()
+        if info.frameRate.isPositive && info.timeBase.isPositive {
+            frameTicks = Rational.rescale(1, from: info.frameRate.inverted, to: info.timeBase)
+        } else {
+            frameTicks = 0
+        }
+        if packet == nil {
+            throw MediaError(.io, path: path, "out of memory allocating a packet")
+        }
+    }
+
+    deinit {
+        freePacket(&packet)
+        var c: UnsafeMutablePointer<AVCodecContext>? = codecContext
+        avcodec_free_context(&c)
+        var f: UnsafeMutablePointer<AVFormatContext>? = formatContext
+        avformat_close_input(&f)
     }
 
     /// Reads stream information without decoding.
@@ -101,31 +72,171 @@ public final class VideoReader {
     }
 
     /// The next decoded frame in presentation order in its native pixel format, or nil at the end.
-    public func nextFrame() throws -> Frame? { nil }
+    public func nextFrame() throws -> Frame? {
+        while true {
+            guard let frame = try decodeOne() else { return nil }
+            if let limit = dropBeforePTS {
+                if frame.pts + max(frameTicks, 1) <= limit { continue }
+                dropBeforePTS = nil
+            }
+            return frame
+        }
+    }
 
     /// The audio packets demuxed since the last call (only with `keepAudio`).
-    public func takeAudioPackets() -> [MediaPacket] { [] }
-}
-
-/// One compressed packet of a stream, owned by Swift (frees its `AVPacket`). Used to copy audio.
-public final class MediaPacket: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<AVPacket>
-    /// Stream index in the source container.
-    public let sourceStreamIndex: Int
-    /// Seconds per tick of `pts`/`dts`/`duration`.
-    public let timeBase: Rational
-
-    init(taking packet: UnsafeMutablePointer<AVPacket>, sourceStreamIndex: Int, timeBase: Rational) {
-        self.pointer = packet
-        self.sourceStreamIndex = sourceStreamIndex
-        self.timeBase = timeBase
+    public func takeAudioPackets() -> [MediaPacket] {
+        defer { audioQueue.removeAll() }
+        return audioQueue
     }
-    deinit {
-        var p: UnsafeMutablePointer<AVPacket>? = pointer
-        av_packet_free(&p)
+
+    /// Moves to the frame shown at `seconds` (the next `nextFrame()` returns the first frame
+    /// whose display interval reaches it). Throws when the container cannot seek.
+    public func seek(toSeconds seconds: Double) throws {
+        let tb = info.timeBase
+        guard tb.isPositive, seconds.isFinite, seconds >= 0 else {
+            throw MediaError(.invalidArgument, path: path, "cannot seek to \(seconds) s")
+        }
+        let target = Int64((seconds * Double(tb.den) / Double(tb.num)).rounded()) + startTicks
+        let status = av_seek_frame(formatContext, Int32(info.streamIndex), target, AVSEEK_FLAG_BACKWARD)
+        try check(status, .io, path: path, "cannot seek to \(seconds) s")
+        avcodec_flush_buffers(codecContext)
+        demuxDone = false
+        flushed = false
+        finished = false
+        lastPTS = nil
+        audioQueue.removeAll()
+        dropBeforePTS = target
     }
-    /// Presentation timestamp in ticks of `timeBase` (nil when unknown).
-    public var pts: Int64? { pointer.pointee.pts == wf_nopts_value() ? nil : pointer.pointee.pts }
-    /// Duration in ticks of `timeBase`.
-    public var duration: Int64 { pointer.pointee.duration }
+
+    /// The stream's start time in ticks (0 when unknown).
+    private var startTicks: Int64 {
+        guard let streams = formatContext.pointee.streams, let st = streams[info.streamIndex] else { return 0 }
+        let s = st.pointee.start_time
+        return s == wf_nopts_value() ? 0 : s
+    }
+
+    // MARK: decoding
+
+    /// Decodes the next frame in decode-output order, feeding packets as needed.
+    private func decodeOne() throws -> Frame? {
+        if finished { return nil }
+        guard let raw = av_frame_alloc() else { throw MediaError(.io, path: path, "out of memory allocating a frame") }
+        var consecutiveErrors = 0
+        while true {
+            let status = avcodec_receive_frame(codecContext, raw)
+            if status >= 0 {
+                let frame = Frame(taking: raw, timeBase: info.timeBase)
+                account(frame)
+                return frame
+            }
+            if status == FFStatus.eof {
+                finishStream()
+                var p: UnsafeMutablePointer<AVFrame>? = raw
+                freeFrame(&p)
+                return nil
+            }
+            if status != FFStatus.again {
+                // The decoder reports damage on output (frame threading): skip and go on.
+                stats.packetsRejected += 1
+                consecutiveErrors += 1
+                if consecutiveErrors > 10_000 || flushed {
+                    if flushed { finishStream(); var p: UnsafeMutablePointer<AVFrame>? = raw; freeFrame(&p); return nil }
+                    var p: UnsafeMutablePointer<AVFrame>? = raw
+                    freeFrame(&p)
+                    throw MediaError(.decodeFailed, path: path, "the decoder rejects every packet", code: status)
+                }
+                continue
+            }
+            // EAGAIN: the decoder wants more input.
+            if flushed {
+                // Should not happen (EAGAIN after a flush): treat as the end.
+                finishStream()
+                var p: UnsafeMutablePointer<AVFrame>? = raw
+                freeFrame(&p)
+                return nil
+            }
+            do {
+                try feedOnePacket()
+            } catch {
+                var p: UnsafeMutablePointer<AVFrame>? = raw
+                freeFrame(&p)
+                throw error
+            }
+        }
+    }
+
+    /// Reads packets until one video packet was sent to the decoder (or flushes at the end).
+    private func feedOnePacket() throws {
+        guard let pkt = packet else { return }
+        while !demuxDone {
+            let status = av_read_frame(formatContext, pkt)
+            if status < 0 {
+                if status != FFStatus.eof && status != FFStatus.again {
+                    stats.readErrors += 1
+                    stats.truncated = true
+                }
+                if status == FFStatus.again { continue }
+                demuxDone = true
+                break
+            }
+            defer { av_packet_unref(pkt) }
+            let index = Int(pkt.pointee.stream_index)
+            if index == info.streamIndex {
+                let sent = avcodec_send_packet(codecContext, pkt)
+                if sent < 0 && sent != FFStatus.again {
+                    stats.packetsRejected += 1
+                    continue
+                }
+                return
+            }
+            if options.keepAudio, info.audioStreams.contains(where: { $0.streamIndex == index }),
+               let copy = av_packet_alloc() {
+                if av_packet_ref(copy, pkt) >= 0 {
+                    let tb = formatContext.pointee.streams[index]!.pointee.time_base
+                    audioQueue.append(MediaPacket(taking: copy, sourceStreamIndex: index, timeBase: Rational(tb)))
+                } else {
+                    var c: UnsafeMutablePointer<AVPacket>? = copy
+                    freePacket(&c)
+                }
+            }
+        }
+        // End of data: drain the decoder.
+        _ = avcodec_send_packet(codecContext, nil)
+        flushed = true
+    }
+
+    /// Fills in index, pts (synthesised when missing) and damage counts for a decoded frame.
+    private func account(_ frame: Frame) {
+        var pts = wf_frame_best_pts(frame.pointer)
+        if pts == wf_nopts_value() {
+            pts = (lastPTS.map { $0 + max(frameTicks, 1) }) ?? 0
+        }
+        frame.pts = pts
+        if wf_frame_duration(frame.pointer) <= 0 && frameTicks > 0 { frame.duration = frameTicks }
+        if let last = lastPTS, frameTicks > 0, dropBeforePTS == nil {
+            let gap = pts - last
+            // More than 1.5 frame durations between neighbours: frames are missing.
+            if gap * 2 > frameTicks * 3 {
+                stats.framesLost += Int((gap + frameTicks / 2) / frameTicks) - 1
+            }
+        }
+        lastPTS = max(pts, lastPTS ?? pts)
+        if frame.isCorrupt { stats.framesCorrupt += 1 }
+        frame.index = nextIndex
+        nextIndex += 1
+        stats.framesDecoded += 1
+    }
+
+    /// Marks the end of decoding and notes frames the container declared but never came.
+    private func finishStream() {
+        finished = true
+        if let expected = declaredFrames, dropBeforePTS == nil, expected > 1 {
+            let seen = stats.framesDecoded + stats.framesLost
+            // A small shortfall is normal (declared counts are often estimates).
+            if seen < expected && (Double(expected - seen) > max(2, 0.02 * Double(expected))) {
+                stats.framesMissingAtEnd = expected - seen
+                stats.truncated = true
+            }
+        }
+    }
 }

@@ -1,43 +1,13 @@
 internal import CFFmpeg
-
-/// How a writer encodes video.
-public struct EncoderSettings: Sendable, Equatable {
-    /// Video codecs the writer can produce.
-    public enum Codec: String, Sendable, CaseIterable {
-        /// H.264 through libx264.
-        case h264
-        /// HEVC through libx265.
-        case hevc
-    }
-    public var codec: Codec = .h264
-    /// Constant rate factor (0 = lossless for x264; 0…51). Ignored when `qp` is set.
-    public var crf: Double = 18
-    /// Constant quantiser (0 = lossless); overrides `crf` when set.
-    public var qp: Int? = nil
-    /// x264/x265 preset name (ultrafast … veryslow).
-    public var preset: String = "medium"
-    /// Output pixel layout; nil keeps the input frames' layout when the encoder accepts it.
-    public var pixelFormat: PixelFormat? = nil
-    /// Encoder threads; 0 lets the encoder pick.
-    public var threads: Int = 0
-    /// Move the MP4 index to the front (`-movflags +faststart`).
-    public var faststart: Bool = true
-
-    public init(codec: Codec = .h264, crf: Double = 18, qp: Int? = nil, preset: String = "medium",
-                pixelFormat: PixelFormat? = nil, threads: Int = 0, faststart: Bool = true) {
-        self.codec = codec
-        self.crf = crf
-        self.qp = qp
-        self.preset = preset
-        self.pixelFormat = pixelFormat
-        self.threads = threads
-        self.faststart = faststart
-    }
-}
+import Foundation
 
 /// Encodes frames to an MP4 (H.264 or HEVC), copying audio packets from a source so A/V sync
 /// is kept. Writes to a temporary file in the target folder and renames it to `path` in
 /// `finish()`; if the writer is dropped or `abort()`ed first, nothing is left under `path`.
+///
+/// Timestamps are exact: the encoder and stream clock is `format.timeBase` (seconds per tick)
+/// and each frame's pts is rescaled exactly from `frame.timeBase`. `crf: 0` or `qp: 0` is
+/// true lossless. Frames of another size or pixel layout than the encoder's are converted.
 ///
 /// ```swift
 /// let writer = try VideoWriter(path: "out.mp4", format: reader.info.format, settings: .init(crf: 0),
@@ -50,23 +20,312 @@ public final class VideoWriter {
     public let path: String
     /// Frames encoded so far.
     public internal(set) var framesWritten = 0
+    /// Things the writer changed or skipped to be able to write (e.g. "odd size: yuv444p
+    /// used instead of yuv420p", "audio stream 1 (pcm_s16le) skipped: mp4 cannot hold it").
+    public private(set) var warnings: [String] = []
+    /// What the encoder receives: size, pixel layout and exact clock (frames of another
+    /// size/layout are converted to this; pts are rescaled to `timeBase`).
+    public private(set) var encoderFormat: StreamFormat
+
+    private var output: UnsafeMutablePointer<AVFormatContext>?
+    private var encoder: UnsafeMutablePointer<AVCodecContext>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var videoIndex: Int32 = 0
+    /// Source audio stream index → output stream index.
+    private var audioMap: [Int: Int32] = [:]
+    private let tempPath: String
+    private var done = false
+    private var lastPTS: Int64?
+    private lazy var converter = FrameConverter()
 
     /// Opens the encoder and the temporary output. `format.timeBase`/`frameRate` set the
     /// stream's exact clock; `audioFrom` copies that reader's audio stream parameters (its
-    /// packets then go through `writeAudio`).
+    /// packets then go through `writeAudio`) and its rotation.
     public init(path: String, format: StreamFormat, settings: EncoderSettings = EncoderSettings(), audioFrom: VideoReader? = nil) throws {
-        throw MediaError(.encodeFailed, path: path, "VideoWriter is not implemented yet")
+        wf_set_log_quiet(1)
+        self.path = path
+        encoderFormat = format
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        tempPath = (dir as NSString).appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        do {
+            try open(format: format, settings: settings, directory: dir, source: audioFrom)
+        } catch {
+            cleanUp()
+            throw error
+        }
+    }
+
+    deinit { cleanUp() }
+
+    private func open(format: StreamFormat, settings: EncoderSettings, directory: String, source: VideoReader?) throws {
+        guard format.width > 0, format.height > 0, format.width <= 16384, format.height <= 16384 else {
+            throw MediaError(.invalidArgument, path: path, "cannot encode a \(format.width)×\(format.height) picture")
+        }
+        guard format.frameRate.isPositive else {
+            throw MediaError(.invalidArgument, path: path, "frame rate \(format.frameRate) is not positive")
+        }
+        let encoderName = settings.codec == .h264 ? "libx264" : "libx265"
+        guard let codec = wf_find_encoder_by_name(encoderName) else {
+            throw MediaError(.unsupportedCodec, path: path, "encoder \(encoderName) for \(settings.codec.rawValue) is not available in this FFmpeg build",
+                             code: wf_averror_encoder_not_found())
+        }
+        let pixelFormat = try choosePixelFormat(codec: codec, format: format, settings: settings)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+            throw MediaError(.cannotWrite, path: path, "the output folder \(directory) does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw MediaError(.cannotWrite, path: path, "the output folder \(directory) is not writable")
+        }
+
+        // Container: guessed from the final name (so the temp name does not matter), else MP4.
+        let oformat = av_guess_format(nil, path, nil) ?? av_guess_format("mp4", nil, nil)
+        var oc: UnsafeMutablePointer<AVFormatContext>? = nil
+        try check(avformat_alloc_output_context2(&oc, oformat, nil, tempPath), .cannotWrite, path: path, "cannot create the output container")
+        guard let out = oc else { throw MediaError(.cannotWrite, path: path, "cannot create the output container") }
+        output = out
+        let ioStatus = avio_open(&out.pointee.pb, tempPath, AVIO_FLAG_WRITE)
+        try check(ioStatus, .cannotWrite, path: path, "cannot create a file in \(directory)")
+
+        // Clock: the requested time base when it fits FFmpeg's 32-bit rationals, else 1/rate.
+        let timeBase = format.timeBase.isPositive && format.timeBase.av != nil ? format.timeBase : format.frameRate.inverted
+        guard let tbAV = timeBase.av, let rateAV = format.frameRate.av else {
+            throw MediaError(.invalidArgument, path: path, "frame rate \(format.frameRate) does not fit FFmpeg's rationals")
+        }
+        encoderFormat = StreamFormat(width: format.width, height: format.height, pixelFormat: pixelFormat,
+                                     timeBase: timeBase, frameRate: format.frameRate, frameCount: format.frameCount)
+
+        guard let enc = avcodec_alloc_context3(codec) else { throw MediaError(.io, path: path, "out of memory allocating an encoder") }
+        encoder = enc
+        enc.pointee.width = Int32(format.width)
+        enc.pointee.height = Int32(format.height)
+        enc.pointee.pix_fmt = pixelFormat.av
+        enc.pointee.time_base = tbAV
+        enc.pointee.framerate = rateAV
+        enc.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
+        enc.pointee.thread_count = Int32(clamping: max(0, settings.threads))
+        if out.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 {
+            enc.pointee.flags |= Int32(AV_CODEC_FLAG_GLOBAL_HEADER)
+        }
+        if let src = source { copyColorTags(from: src, to: enc) }
+        try setEncoderOptions(enc, settings: settings)
+        try check(avcodec_open2(enc, codec, nil), .encodeFailed, path: path,
+                  "cannot open the \(encoderName) encoder for \(format.width)×\(format.height) \(pixelFormat)")
+
+        guard let stream = avformat_new_stream(out, nil) else { throw MediaError(.io, path: path, "cannot add a video stream") }
+        videoIndex = stream.pointee.index
+        try check(avcodec_parameters_from_context(stream.pointee.codecpar, enc), .encodeFailed, path: path, "cannot describe the video stream")
+        stream.pointee.time_base = tbAV
+        stream.pointee.avg_frame_rate = rateAV
+        stream.pointee.r_frame_rate = rateAV
+        if let src = source { try copyFromSource(src, into: out, videoStream: stream) }
+
+        var options: OpaquePointer? = nil
+        if settings.faststart { av_dict_set(&options, "movflags", "+faststart", 0) }
+        let header = avformat_write_header(out, &options)
+        av_dict_free(&options)
+        try check(header, .cannotWrite, path: path, "cannot write the container header")
+        packet = av_packet_alloc()
+        if packet == nil { throw MediaError(.io, path: path, "out of memory allocating a packet") }
+    }
+
+    /// The encoder's pixel layout: asked for, else the input's when the encoder takes it, else
+    /// yuv420p (10-bit when the input is deeper); 4:4:4 when 4:2:x cannot hold an odd size.
+    private func choosePixelFormat(codec: UnsafePointer<AVCodec>, format: StreamFormat, settings: EncoderSettings) throws -> PixelFormat {
+        var supported: [PixelFormat] = []
+        if var p = codec.pointee.pix_fmts {
+            while p.pointee.rawValue != -1 { supported.append(PixelFormat(p.pointee)); p += 1 }
+        }
+        let takes: (PixelFormat) -> Bool = { f in supported.isEmpty || supported.contains(f) }
+        var chosen: PixelFormat
+        if let asked = settings.pixelFormat {
+            guard takes(asked) else {
+                throw MediaError(.invalidArgument, path: path, "the \(settings.codec.rawValue) encoder cannot take pixel format \(asked); it takes \(supported.map(\.name).joined(separator: ", "))")
+            }
+            chosen = asked
+        } else if takes(format.pixelFormat) {
+            chosen = format.pixelFormat
+        } else if format.pixelFormat.bitDepth > 8, takes(.yuv420p10) {
+            chosen = .yuv420p10
+        } else {
+            chosen = .yuv420p
+        }
+        let oddX = format.width % 2 == 1 && chosen.chromaShiftX > 0
+        let oddY = format.height % 2 == 1 && chosen.chromaShiftY > 0
+        if oddX || oddY {
+            let deep = chosen.bitDepth > 8
+            let full = PixelFormat(name: deep ? "yuv444p10le" : "yuv444p") ?? .yuv444p
+            if takes(full) {
+                warnings.append("\(format.width)×\(format.height) is odd, which \(chosen) cannot hold: encoding \(full) instead")
+                chosen = full
+            } else {
+                throw MediaError(.invalidArgument, path: path, "\(format.width)×\(format.height) is odd and the encoder has no 4:4:4 layout")
+            }
+        }
+        return chosen
+    }
+
+    /// Preset, rate control (crf/qp, lossless) and quiet logging for libx264/libx265.
+    private func setEncoderOptions(_ enc: UnsafeMutablePointer<AVCodecContext>, settings: EncoderSettings) throws {
+        let priv = enc.pointee.priv_data
+        let lossless = settings.qp == 0 || (settings.qp == nil && settings.crf == 0)
+        if av_opt_set(priv, "preset", settings.preset, 0) < 0 {
+            throw MediaError(.invalidArgument, path: path, "unknown encoder preset \"\(settings.preset)\"")
+        }
+        var params: [String] = []
+        switch settings.codec {
+        case .h264:
+            params.append("log=-1")
+            if lossless {
+                av_opt_set(priv, "qp", "0", 0)
+            } else if let qp = settings.qp {
+                av_opt_set(priv, "qp", String(qp), 0)
+            } else {
+                av_opt_set(priv, "crf", String(settings.crf), 0)
+            }
+            av_opt_set(priv, "x264-params", params.joined(separator: ":"), 0)
+        case .hevc:
+            params.append("log-level=none")
+            // libx265 ignores the codec context's thread count; pass it through its own options.
+            if settings.threads > 0 { params.append("pools=\(settings.threads):frame-threads=\(min(settings.threads, 4))") }
+            if lossless {
+                params.append("lossless=1")
+            } else if let qp = settings.qp {
+                av_opt_set(priv, "qp", String(qp), 0)
+            } else {
+                av_opt_set(priv, "crf", String(settings.crf), 0)
+            }
+            av_opt_set(priv, "x265-params", params.joined(separator: ":"), 0)
+        }
+    }
+
+    /// The source video's colour description (matrix, range, primaries, transfer, chroma
+    /// siting), so the output is tagged like the input it was made from.
+    private func copyColorTags(from src: VideoReader, to enc: UnsafeMutablePointer<AVCodecContext>) {
+        guard let streams = src.formatContext.pointee.streams, let st = streams[src.info.streamIndex],
+              let par = st.pointee.codecpar else { return }
+        enc.pointee.color_range = par.pointee.color_range
+        enc.pointee.color_primaries = par.pointee.color_primaries
+        enc.pointee.color_trc = par.pointee.color_trc
+        enc.pointee.colorspace = par.pointee.color_space
+        enc.pointee.chroma_sample_location = par.pointee.chroma_location
+    }
+
+    /// Rotation of the source's video stream and its audio streams (stream copy).
+    private func copyFromSource(_ src: VideoReader, into out: UnsafeMutablePointer<AVFormatContext>, videoStream: UnsafeMutablePointer<AVStream>) throws {
+        let ic = src.formatContext
+        guard let streams = ic.pointee.streams else { return }
+        if let sv = streams[src.info.streamIndex] {
+            _ = wf_stream_copy_display_matrix(sv, videoStream)
+        }
+        let containerName = cString(out.pointee.oformat.pointee.name)
+        for audio in src.info.audioStreams {
+            guard let st = streams[audio.streamIndex] else { continue }
+            let par = st.pointee.codecpar!
+            if avformat_query_codec(out.pointee.oformat, par.pointee.codec_id, FF_COMPLIANCE_NORMAL) != 1 {
+                warnings.append("audio stream \(audio.streamIndex) (\(audio.codec)) skipped: \(containerName) cannot hold it")
+                continue
+            }
+            guard let os = avformat_new_stream(out, nil) else { throw MediaError(.io, path: path, "cannot add an audio stream") }
+            try check(avcodec_parameters_copy(os.pointee.codecpar, par), .encodeFailed, path: path, "cannot copy audio stream \(audio.streamIndex)")
+            os.pointee.codecpar.pointee.codec_tag = 0
+            os.pointee.time_base = st.pointee.time_base
+            audioMap[audio.streamIndex] = os.pointee.index
+        }
     }
 
     /// Encodes one frame; its pts (in `frame.timeBase`) must increase strictly.
-    public func write(_ frame: Frame) throws {}
+    public func write(_ frame: Frame) throws {
+        guard !done, let enc = encoder else { throw MediaError(.invalidArgument, path: path, "write after finish or abort") }
+        let pts = Rational.rescale(frame.pts, from: frame.timeBase, to: encoderFormat.timeBase)
+        if let last = lastPTS, pts <= last {
+            throw MediaError(.invalidArgument, path: path, "frame pts \(frame.pts) (\(frame.timeBase)) does not increase (previous \(last) in \(encoderFormat.timeBase))")
+        }
+        var source = frame
+        if frame.width != encoderFormat.width || frame.height != encoderFormat.height || frame.pixelFormat != encoderFormat.pixelFormat {
+            source = try converter.convert(frame, width: encoderFormat.width, height: encoderFormat.height, pixelFormat: encoderFormat.pixelFormat)
+        }
+        guard let f = av_frame_clone(source.pointer) else { throw MediaError(.io, path: path, "out of memory") }
+        var owned: UnsafeMutablePointer<AVFrame>? = f
+        defer { freeFrame(&owned) }
+        f.pointee.pts = pts
+        wf_frame_set_duration(f, 0)
+        wf_frame_set_picture_type_none(f)
+        try check(avcodec_send_frame(enc, f), .encodeFailed, path: path, "the encoder rejected frame \(framesWritten)")
+        lastPTS = pts
+        framesWritten += 1
+        try drain()
+    }
 
     /// Copies one audio packet from the source reader, rescaled to the output's time base.
-    public func writeAudio(_ packet: MediaPacket) throws {}
+    /// Packets of streams that were skipped (see `warnings`) are ignored.
+    public func writeAudio(_ packet: MediaPacket) throws {
+        guard !done, let out = output else { throw MediaError(.invalidArgument, path: path, "write after finish or abort") }
+        guard let index = audioMap[packet.sourceStreamIndex], let tb = packet.timeBase.av else { return }
+        guard let p = av_packet_alloc() else { throw MediaError(.io, path: path, "out of memory") }
+        var owned: UnsafeMutablePointer<AVPacket>? = p
+        defer { freePacket(&owned) }
+        try check(av_packet_ref(p, packet.pointer), .io, path: path, "cannot reference an audio packet")
+        p.pointee.stream_index = index
+        p.pointee.pos = -1
+        av_packet_rescale_ts(p, tb, out.pointee.streams[Int(index)]!.pointee.time_base)
+        try check(av_interleaved_write_frame(out, p), .cannotWrite, path: path, "cannot write an audio packet")
+    }
+
+    /// Writes every audio packet `reader` has queued (`takeAudioPackets()`).
+    public func writeAudio(from reader: VideoReader) throws {
+        for p in reader.takeAudioPackets() { try writeAudio(p) }
+    }
 
     /// Flushes the encoder, writes the trailer and renames the temporary file to `path`.
-    public func finish() throws {}
+    public func finish() throws {
+        guard !done, let enc = encoder, let out = output else { throw MediaError(.invalidArgument, path: path, "finish after finish or abort") }
+        do {
+            guard framesWritten > 0 else { throw MediaError(.encodeFailed, path: path, "no frames were written") }
+            _ = avcodec_send_frame(enc, nil)
+            try drain()
+            try check(av_write_trailer(out), .cannotWrite, path: path, "cannot finish the file")
+            try check(avio_closep(&out.pointee.pb), .cannotWrite, path: path, "cannot close the file")
+            if rename(tempPath, path) != 0 {
+                throw MediaError(.cannotWrite, path: path, "cannot rename the finished file into place (errno \(errno))")
+            }
+            done = true
+            cleanUp()
+        } catch {
+            cleanUp()
+            throw error
+        }
+    }
 
     /// Stops and removes the temporary file; nothing is left under `path`.
-    public func abort() {}
+    public func abort() { cleanUp() }
+
+    /// Receives every packet the encoder has ready and muxes it.
+    private func drain() throws {
+        guard let enc = encoder, let out = output, let pkt = packet else { return }
+        while true {
+            let status = avcodec_receive_packet(enc, pkt)
+            if status == FFStatus.again || status == FFStatus.eof { return }
+            try check(status, .encodeFailed, path: path, "the encoder failed")
+            pkt.pointee.stream_index = videoIndex
+            av_packet_rescale_ts(pkt, enc.pointee.time_base, out.pointee.streams[Int(videoIndex)]!.pointee.time_base)
+            let written = av_interleaved_write_frame(out, pkt)
+            av_packet_unref(pkt)
+            try check(written, .cannotWrite, path: path, "cannot write a video packet")
+        }
+    }
+
+    /// Frees everything; removes the temporary file unless it was renamed into place.
+    private func cleanUp() {
+        freePacket(&packet)
+        avcodec_free_context(&encoder)
+        if let out = output {
+            if out.pointee.pb != nil { avio_closep(&out.pointee.pb) }
+            avformat_free_context(out)
+            output = nil
+        }
+        if !done { unlink(tempPath) }
+        done = true
+    }
 }

@@ -1,0 +1,75 @@
+import Dispatch
+import Foundation
+
+/// Splits loops over rows (or patch rows) between worker threads.
+public enum Parallel {
+    /// The default worker count: the number of active processors.
+    public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// Runs `body` over `0..<count` cut into `min(threads, count)` contiguous chunks, one chunk per
+    /// worker, and returns when all are done. With one worker (or one item) runs inline.
+    /// `body` must only write to memory that belongs to its own chunk.
+    public static func forChunks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let workers = max(1, min(threads, count))
+        if workers == 1 {
+            body(0..<count)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: workers) { c in
+            body((c * count / workers)..<((c + 1) * count / workers))
+        }
+    }
+}
+
+extension Plane {
+    /// Calls `body` with a pointer to the samples, or does nothing for an empty plane.
+    @inlinable public func withSamples(_ body: (UnsafePointer<Float>) -> Void) {
+        data.withUnsafeBufferPointer { buffer in
+            if let base = buffer.baseAddress { body(base) }
+        }
+    }
+
+    /// Calls `body` with a mutable pointer to the samples, or does nothing for an empty plane.
+    @inlinable public mutating func withMutableSamples(_ body: (UnsafeMutablePointer<Float>) -> Void) {
+        data.withUnsafeMutableBufferPointer { buffer in
+            if let base = buffer.baseAddress { body(base) }
+        }
+    }
+
+    /// True when every sample is finite (no NaN or infinity).
+    public var allFinite: Bool {
+        var finite = true
+        withSamples { p in
+            var x = 0
+            let n = count
+            while x + 8 <= n {
+                let v = UnsafeRawPointer(p + x).loadUnaligned(as: SIMD8<Float>.self)
+                // NaN and ±inf both give NaN when multiplied by zero.
+                if (v * 0 .== 0) != SIMDMask<SIMD8<Float>.MaskStorage>(repeating: true) { finite = false; return }
+                x += 8
+            }
+            while x < n {
+                if !p[x].isFinite { finite = false; return }
+                x += 1
+            }
+        }
+        return finite
+    }
+
+    /// This plane with every sample multiplied by `factor`.
+    public func scaled(by factor: Float) -> Plane {
+        var out = self
+        out.withMutableSamples { p in
+            let n = count
+            var x = 0
+            while x + 8 <= n {
+                let v = UnsafeRawPointer(p + x).loadUnaligned(as: SIMD8<Float>.self) * factor
+                UnsafeMutableRawPointer(p + x).storeBytes(of: v, as: SIMD8<Float>.self)
+                x += 8
+            }
+            while x < n { p[x] *= factor; x += 1 }
+        }
+        return out
+    }
+}
