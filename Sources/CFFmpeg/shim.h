@@ -92,7 +92,8 @@ static inline int wf_frame_is_corrupt(const AVFrame *f) {
 }
 
 /* ---- streams ---- */
-/* Rotation in degrees (counter-clockwise, as ffprobe reports it) from the display matrix,
+/* Rotation in degrees from the display matrix: the angle av_display_rotation_get gives
+ * (counter-clockwise), which is the "rotation" value ffprobe prints for the stream;
  * or 0 when there is none. Stream side data moved to codecpar->coded_side_data in lavf 60.15
  * / lavc 60.30 (FFmpeg 6.1) and av_stream_get_side_data was removed in FFmpeg 7. */
 static inline double wf_stream_rotation(const AVStream *st) {
@@ -110,7 +111,7 @@ static inline double wf_stream_rotation(const AVStream *st) {
     if (!matrix) return 0.0;
     double r = av_display_rotation_get((const int32_t *)matrix);
     if (isnan(r)) return 0.0;
-    return -r; /* av_display_rotation_get is clockwise-negative; report ffprobe's convention */
+    return r;
 }
 
 /* Copies the display matrix (rotation) from one stream to another, if present. */

@@ -33,7 +33,8 @@ extension PatchSearch {
                                                 let s = w00 * PatchKernel.load(top + c) + w01 * PatchKernel.load(top + c + 1)
                                                     + w10 * PatchKernel.load(bottom + c) + w11 * PatchKernel.load(bottom + c + 1)
                                                 let d = s - PatchKernel.load(i0row + x + c)
-                                                let wt = 1 / pointwiseMax(pointwiseMax(SIMD8<Float>(repeating: 1), d), -d)
+                                                let ad = d.replacing(with: -d, where: d .< 0)
+                                                let wt = 1 / ad.replacing(with: 1, where: ad .< 1)
                                                 let o = x + c
                                                 UnsafeMutableRawPointer(urow + o).storeBytes(of: PatchKernel.load(urow + o) + wt * u, as: SIMD8<Float>.self)
                                                 UnsafeMutableRawPointer(vrow + o).storeBytes(of: PatchKernel.load(vrow + o) + wt * v, as: SIMD8<Float>.self)

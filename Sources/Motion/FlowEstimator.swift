@@ -47,6 +47,9 @@ public struct FlowEstimator: Sendable {
         public var gradientWeight: Float
         /// Weight of the intensity constancy term (delta).
         public var intensityWeight: Float
+        /// Radius (pixels at the coarsest level) of an exhaustive integer search that seeds every
+        /// patch there; it extends the largest motion found to about (radius + 2)·2^coarsest pixels.
+        public var coarseSearchRadius: Int
         /// Worker threads (≥ 1); default: the number of active processors.
         public var threads: Int
 
@@ -61,6 +64,7 @@ public struct FlowEstimator: Sendable {
             gradientWeight = 10
             intensityWeight = 5
             threads = Parallel.defaultThreads
+            coarseSearchRadius = 4
             switch preset {
             case .ultrafast:
                 finestLevel = 2; patchStride = 4; gradientDescentIterations = 12
@@ -93,6 +97,7 @@ public struct FlowEstimator: Sendable {
             for (name, w) in [("smoothnessWeight", smoothnessWeight), ("gradientWeight", gradientWeight), ("intensityWeight", intensityWeight)] {
                 try check(w.isFinite && w >= 0, name, w, "a finite value ≥ 0")
             }
+            try check((0...32).contains(coarseSearchRadius), "coarseSearchRadius", coarseSearchRadius, "0…32")
             try check(threads >= 1, "threads", threads, "≥ 1")
         }
     }
@@ -152,7 +157,8 @@ public struct FlowEstimator: Sendable {
             let i0 = pyramid0.levels[level], i1 = pyramid1.levels[level]
             flow = flow.resized(width: i0.width, height: i0.height, threads: threads)
             let (gx, gy) = i0.gradients(threads: threads)
-            let search = PatchSearch(i0: i0, i1: i1, gx: gx, gy: gy, parameters: p)
+            var search = PatchSearch(i0: i0, i1: i1, gx: gx, gy: gy, parameters: p)
+            if level == coarsest && initial == nil { search.exhaustiveRadius = p.coarseSearchRadius }
             flow = search.run(initial: flow)
             if p.refinementIterations > 0 {
                 let refiner = VariationalRefinement(i0: i0, i1: i1, gx0: gx, gy0: gy, parameters: p)

@@ -9,6 +9,9 @@ import Raster
 struct PatchSearch {
     let i0: Plane, i1: Plane, gx: Plane, gy: Plane
     let parameters: FlowEstimator.Parameters
+    /// Radius (pixels, this level) of an exhaustive integer search around each patch's seed
+    /// before Gauss-Newton; used at the coarsest level to catch motion beyond the GN basin.
+    var exhaustiveRadius = 0
 
     /// Border (pixels) of the replicated-edge copy of frame 1, so displaced patches can be read
     /// without per-pixel clamping.
@@ -87,6 +90,25 @@ struct PatchSearch {
                     kernel: inout PatchKernel) {
         let p = parameters, nx = xs.count
         let iterations = p.gradientDescentIterations
+        if exhaustiveRadius > 0 {
+            let r = exhaustiveRadius
+            for j in band {
+                for i in 0..<nx {
+                    let k = j * nx + i
+                    kernel.prepare(x: xs[i], y: ys[j])
+                    let su = u[k].rounded(), sv = v[k].rounded()
+                    var best = (u[k], v[k]), bestCost = kernel.cost(u: u[k], v: v[k])
+                    for dy in -r...r {
+                        for dx in -r...r {
+                            let cu = su + Float(dx), cv = sv + Float(dy)
+                            let c = kernel.cost(u: cu, v: cv)
+                            if c < bestCost { bestCost = c; best = (cu, cv) }
+                        }
+                    }
+                    (u[k], v[k]) = best
+                }
+            }
+        }
         guard p.spatialPropagation else {
             for j in band {
                 for i in 0..<nx {

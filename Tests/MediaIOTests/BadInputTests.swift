@@ -62,8 +62,12 @@ final class BadInputTests: XCTestCase {
             + ["-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-pix_fmt", "yuv420p", "-movflags", "+faststart"])
         var data = try Data(contentsOf: URL(fileURLWithPath: clip))
         let start = data.count * 2 / 5, length = data.count / 5
-        var rng = SystemRandomNumberGenerator()
-        for i in start..<(start + length) { data[i] = UInt8.random(in: 0...255, using: &rng) }
+        // Deterministic garbage (a fixed xorshift sequence), so the test is repeatable.
+        var state: UInt32 = 0x9E37_79B9
+        for i in start..<(start + length) {
+            state ^= state << 13; state ^= state >> 17; state ^= state << 5
+            data[i] = UInt8(truncatingIfNeeded: state)
+        }
         let path = TestMedia.path("corrupt_middle.mp4")
         try data.write(to: URL(fileURLWithPath: path))
         var decoded: (VideoReader, [Frame])?

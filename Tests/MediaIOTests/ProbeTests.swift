@@ -53,6 +53,10 @@ final class ProbeTests: XCTestCase {
         XCTAssertTrue(reader.info.container.contains("mov"))
         XCTAssertEqual(reader.info.codec, "mpeg4")
         XCTAssertEqual(abs(reader.info.rotation), 90, accuracy: 0.01, "rotation \(reader.info.rotation)")
+        // Same sign convention as ffprobe's display-matrix side data.
+        let probed = try TestMedia.ffprobeStreams(clip, type: "video").first?["side_data_list"] as? [[String: Any]]
+        let ffRotation = probed?.compactMap { ($0["rotation"] as? NSNumber)?.doubleValue }.first
+        XCTAssertEqual(reader.info.rotation, try XCTUnwrap(ffRotation), accuracy: 0.01)
         XCTAssertEqual(try VideoReader.probe(path: plain).rotation, 0)
         XCTAssertEqual(frames.count, 30)
     }
