@@ -90,6 +90,13 @@ public final class Frame: @unchecked Sendable {
         return c
     }
 
+    /// Copies `other`'s metadata (colour range and space, sample aspect, flags, pts, duration)
+    /// into this frame without touching the pixels; `timeBase` is copied too.
+    public func copyProperties(from other: Frame) {
+        _ = av_frame_copy_props(pointer, other.pointer)
+        timeBase = other.timeBase
+    }
+
     /// Bytes per row (line size, may include padding) of plane `plane`.
     public func bytesPerRow(_ plane: Int) -> Int { Int(lineSize(plane)) }
 

@@ -1,7 +1,7 @@
 /// An exact rational number, used for frame rates (frames per second) and time bases
 /// (seconds per tick). Timestamps travel as `Int64` ticks of a `Rational` time base and are
 /// never converted to `Double` seconds and back.
-public struct Rational: Hashable, Sendable, CustomStringConvertible {
+public struct Rational: Hashable, Sendable, CustomStringConvertible, Comparable {
     /// Numerator.
     public var num: Int64
     /// Denominator (positive for a valid value).
@@ -50,6 +50,13 @@ public struct Rational: Hashable, Sendable, CustomStringConvertible {
         return Rational((a.num / max(g1, 1)) * (b.num / max(g2, 1)), (a.den / max(g2, 1)) * (b.den / max(g1, 1)))
     }
 
+    /// Exact sum, reduced.
+    public static func + (a: Rational, b: Rational) -> Rational {
+        Rational(wide: Int128(a.num) * Int128(b.den) + Int128(b.num) * Int128(a.den), Int128(a.den) * Int128(b.den))
+    }
+    /// Exact difference, reduced.
+    public static func - (a: Rational, b: Rational) -> Rational { a + Rational(-b.num, b.den) }
+
     /// Exact quotient, reduced.
     public static func / (a: Rational, b: Rational) -> Rational { a * b.inverted }
 
@@ -66,6 +73,24 @@ public struct Rational: Hashable, Sendable, CustomStringConvertible {
         let negative = (n < 0) != (d < 0)
         let result = negative ? -Int128(rounded) : Int128(rounded)
         return Int64(clamping: result)
+    }
+
+    /// Reduces a 128-bit fraction, then clamps into 64 bits.
+    init(wide n: Int128, _ d: Int128) {
+        var a = n.magnitude, b = d.magnitude
+        while b != 0 { (a, b) = (b, a % b) }
+        let g = a == 0 ? 1 : Int128(a)
+        self.init(Int64(clamping: n / g), Int64(clamping: d / g))
+    }
+
+    /// Exact comparison (denominators positive).
+    public static func < (a: Rational, b: Rational) -> Bool {
+        Int128(a.num) * Int128(b.den) < Int128(b.num) * Int128(a.den)
+    }
+
+    /// `ticks` of time base `timeBase`, as exact seconds.
+    public static func seconds(_ ticks: Int64, timeBase: Rational) -> Rational {
+        Rational(Int64(clamping: Int128(ticks) * Int128(timeBase.num)), timeBase.den)
     }
 
     static func gcd(_ a: UInt64, _ b: UInt64) -> UInt64 {

@@ -260,7 +260,9 @@ public final class VideoWriter {
 
     /// Copies one audio packet from the source reader, rescaled to the output's time base.
     /// Packets of streams that were skipped (see `warnings`) are ignored.
-    public func writeAudio(_ packet: MediaPacket) throws {
+    /// `shift` (ticks of `packet.timeBase`) is subtracted from its timestamps first, to follow a
+    /// cut of the video timeline.
+    public func writeAudio(_ packet: MediaPacket, shift: Int64 = 0) throws {
         guard !done, let out = output else { throw MediaError(.invalidArgument, path: path, "write after finish or abort") }
         guard let index = audioMap[packet.sourceStreamIndex], let tb = packet.timeBase.av else { return }
         guard let p = av_packet_alloc() else { throw MediaError(.io, path: path, "out of memory") }
@@ -269,6 +271,10 @@ public final class VideoWriter {
         try check(av_packet_ref(p, packet.pointer), .io, path: path, "cannot reference an audio packet")
         p.pointee.stream_index = index
         p.pointee.pos = -1
+        if shift != 0 {
+            if p.pointee.pts != wf_nopts_value() { p.pointee.pts -= shift }
+            if p.pointee.dts != wf_nopts_value() { p.pointee.dts -= shift }
+        }
         av_packet_rescale_ts(p, tb, out.pointee.streams[Int(index)]!.pointee.time_base)
         try check(av_interleaved_write_frame(out, p), .cannotWrite, path: path, "cannot write an audio packet")
     }

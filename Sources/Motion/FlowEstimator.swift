@@ -68,7 +68,7 @@ public struct FlowEstimator: Sendable {
             switch preset {
             case .ultrafast:
                 finestLevel = 2; patchStride = 4; gradientDescentIterations = 12
-                spatialPropagation = false; refinementIterations = 0
+                spatialPropagation = true; refinementIterations = 0
             case .fast:
                 finestLevel = 2; patchStride = 4; gradientDescentIterations = 16
                 spatialPropagation = true; refinementIterations = 5
@@ -143,18 +143,24 @@ public struct FlowEstimator: Sendable {
 
         let (finest, coarsest) = levelRange(width: w, height: h)
         let threads = p.threads
-        let pyramid0 = ImagePyramid(first.scaled(by: 255), levelCount: coarsest + 1, threads: threads)
-        let pyramid1 = ImagePyramid(second.scaled(by: 255), levelCount: coarsest + 1, threads: threads)
+        // Intensities 0…255 (the scale the robust-weight constants are tuned for), applied only
+        // to the levels that are used.
+        let pyramid0 = ImagePyramid(first, levelCount: coarsest + 1, threads: threads).levels.enumerated().map {
+            $0.offset >= finest ? $0.element.scaled(by: 255) : $0.element
+        }
+        let pyramid1 = ImagePyramid(second, levelCount: coarsest + 1, threads: threads).levels.enumerated().map {
+            $0.offset >= finest ? $0.element.scaled(by: 255) : $0.element
+        }
 
         var flow: FlowField
-        let top = pyramid0.levels[coarsest]
+        let top = pyramid0[coarsest]
         if let initial {
             flow = initial.resized(width: top.width, height: top.height, threads: threads)
         } else {
             flow = FlowField(width: top.width, height: top.height)
         }
         for level in stride(from: coarsest, through: finest, by: -1) {
-            let i0 = pyramid0.levels[level], i1 = pyramid1.levels[level]
+            let i0 = pyramid0[level], i1 = pyramid1[level]
             flow = flow.resized(width: i0.width, height: i0.height, threads: threads)
             let (gx, gy) = i0.gradients(threads: threads)
             var search = PatchSearch(i0: i0, i1: i1, gx: gx, gy: gy, parameters: p)

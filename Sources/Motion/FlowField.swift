@@ -33,6 +33,14 @@ public struct FlowField: Sendable, Equatable {
         self.v = v
     }
 
+    /// A flow from components already known to match in size.
+    init(validU u: Plane, v: Plane) {
+        width = u.width
+        height = u.height
+        self.u = u
+        self.v = v
+    }
+
     /// The displacement (pixels) at integer pixel (x, y).
     @inlinable public subscript(x: Int, y: Int) -> (u: Float, v: Float) {
         (u.data[y * width + x], v.data[y * width + x])
@@ -47,11 +55,10 @@ public struct FlowField: Sendable, Equatable {
     /// (so it stays a flow in the new size's pixels).
     public func resized(width newWidth: Int, height newHeight: Int, threads: Int = Parallel.defaultThreads) -> FlowField {
         if newWidth == width && newHeight == height { return self }
-        var out = FlowField(width: newWidth, height: newHeight)
-        guard width > 0, height > 0 else { return out }
-        out.u = u.resizedBilinear(width: newWidth, height: newHeight, valueScale: Float(newWidth) / Float(width), threads: threads)
-        out.v = v.resizedBilinear(width: newWidth, height: newHeight, valueScale: Float(newHeight) / Float(height), threads: threads)
-        return out
+        guard width > 0, height > 0, newWidth > 0, newHeight > 0 else { return FlowField(width: newWidth, height: newHeight) }
+        let ru = u.resizedBilinear(width: newWidth, height: newHeight, valueScale: Float(newWidth) / Float(width), threads: threads)
+        let rv = v.resizedBilinear(width: newWidth, height: newHeight, valueScale: Float(newHeight) / Float(height), threads: threads)
+        return FlowField(validU: ru, v: rv)
     }
 
     /// Mean end-point error (Euclidean distance between displacement vectors, pixels) to

@@ -49,6 +49,18 @@ struct PatchKernel {
         px = x; py = y
         let n = c.size
         var sx: Float = 0, sy: Float = 0, hxx: Float = 0, hxy: Float = 0, hyy: Float = 0
+        if n == 8 {
+            var vsx = SIMD8<Float>(repeating: 0), vsy = vsx, vxx = vsx, vxy = vsx, vyy = vsx
+            for r in 0..<8 {
+                let src = (y + r) * c.width + x
+                let gxv = PatchKernel.load(c.gx + src), gyv = PatchKernel.load(c.gy + src)
+                UnsafeMutableRawPointer(template + 8 * r).storeBytes(of: PatchKernel.load(c.i0 + src), as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(tgx + 8 * r).storeBytes(of: gxv, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(tgy + 8 * r).storeBytes(of: gyv, as: SIMD8<Float>.self)
+                vsx += gxv; vsy += gyv; vxx += gxv * gxv; vxy += gxv * gyv; vyy += gyv * gyv
+            }
+            sx = vsx.sum(); sy = vsy.sum(); hxx = vxx.sum(); hxy = vxy.sum(); hyy = vyy.sum()
+        } else {
         for r in 0..<n {
             let src = (y + r) * c.width + x
             for col in 0..<n {
@@ -59,6 +71,7 @@ struct PatchKernel {
                 sx += gxv; sy += gyv
                 hxx += gxv * gxv; hxy += gxv * gyv; hyy += gyv * gyv
             }
+        }
         }
         if c.meanNormalization {
             let count = Float(n * n)
@@ -84,6 +97,28 @@ struct PatchKernel {
         var vd = SIMD8<Float>(repeating: 0), vd2 = vd, vx = vd, vy = vd
         var sd: Float = 0, sd2: Float = 0, sx: Float = 0, sy: Float = 0
         var row = c.i1p + y0 * wp + x0
+        if n == 8 {
+            // The common patch size: one vector per row; each frame-1 row is interpolated
+            // horizontally once and shared by the two output rows it touches.
+            let bx = 1 - ax, by = 1 - ay
+            var above = bx * PatchKernel.load(row) + ax * PatchKernel.load(row + 1)
+            for r in 0..<8 {
+                row += wp
+                let below = bx * PatchKernel.load(row) + ax * PatchKernel.load(row + 1)
+                let d = by * above + ay * below - PatchKernel.load(template + 8 * r)
+                vd += d; vd2 += d * d
+                vx += d * PatchKernel.load(tgx + 8 * r); vy += d * PatchKernel.load(tgy + 8 * r)
+                above = below
+            }
+            do {
+                sd = vd.sum(); sd2 = vd2.sum(); sx = vx.sum(); sy = vy.sum()
+                if c.meanNormalization {
+                    let mean = sd / 64
+                    return (sd2 - mean * sd, sx - sumGx * mean, sy - sumGy * mean)
+                }
+                return (sd2, sx, sy)
+            }
+        }
         for r in 0..<n {
             let below = row + wp
             let t = template + r * n, gxr = tgx + r * n, gyr = tgy + r * n

@@ -31,7 +31,7 @@ struct PatchSearch {
         var out = Plane(width: wp, height: hp)
         i1.withSamples { s in
             out.withMutableSamples { d in
-                Parallel.forChunks(hp, threads: parameters.threads) { rows in
+                Parallel.forChunks(hp, threads: Parallel.workers(for: wp * hp, threads: parameters.threads)) { rows in
                     for yp in rows {
                         let src = s + min(max(yp - b, 0), h - 1) * w, dst = d + yp * wp
                         for x in 0..<b { dst[x] = src[0]; dst[wp - 1 - x] = src[w - 1] }
@@ -70,7 +70,7 @@ struct PatchSearch {
                                 let ctx = PatchKernel.Context(i1p: i1p, paddedWidth: padded.width, paddedHeight: padded.height,
                                                               border: border, i0: t0, gx: gxp, gy: gyp, width: i0.width,
                                                               size: size, meanNormalization: p.meanNormalization)
-                                Parallel.forChunks(ny, threads: p.threads) { band in
+                                Parallel.forChunks(ny, threads: Parallel.workers(for: nx * ny * max(1, p.gradientDescentIterations), threads: p.threads, grain: 2048)) { band in
                                     var kernel = PatchKernel(ctx)
                                     defer { kernel.release() }
                                     searchBand(band, xs: xs, ys: ys, u: up, v: vp, kernel: &kernel)

@@ -25,18 +25,45 @@ struct VariationalRefinement {
         let threads = parameters.threads
         let warped = i1.warped(u: flow.u, v: flow.v, threads: threads)
         let (gx1, gy1) = warped.gradients(threads: threads)
-        let n = i0.count, w = i0.width, h = i0.height
-        var t = Terms(ix: gx1, iy: gy1, iz: warped, ixx: gx1, ixy: gx1, iyy: gx1, ixz: gx1, iyz: gy1,
-                      inside: Plane(width: w, height: h))
-        for k in 0..<n {
-            t.ix.data[k] = 0.5 * (gx0.data[k] + gx1.data[k])
-            t.iy.data[k] = 0.5 * (gy0.data[k] + gy1.data[k])
-            t.iz.data[k] = warped.data[k] - i0.data[k]
-            t.ixz.data[k] = gx1.data[k] - gx0.data[k]
-            t.iyz.data[k] = gy1.data[k] - gy0.data[k]
-            let x = Float(k % w) + flow.u.data[k], y = Float(k / w) + flow.v.data[k]
-            t.inside.data[k] = (x >= 0 && y >= 0 && x <= Float(w - 1) && y <= Float(h - 1)) ? 1 : 0
+        let w = i0.width, h = i0.height
+        let inside = Plane(width: w, height: h) { o in
+            flow.u.withSamples { fu in
+                flow.v.withSamples { fv in
+                    Parallel.forChunks(h, threads: Parallel.workers(for: w * h, threads: threads)) { rows in
+                        for y in rows {
+                            for x in 0..<w {
+                                let k = y * w + x
+                                let fx = Float(x) + fu[k], fy = Float(y) + fv[k]
+                                o[k] = (fx >= 0 && fy >= 0 && fx <= Float(w - 1) && fy <= Float(h - 1)) ? 1 : 0
+                            }
+                        }
+                    }
+                }
+            }
         }
+        func combine(_ a: Plane, _ b: Plane, _ f: @escaping (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>,
+                     _ g: @escaping (Float, Float) -> Float) -> Plane {
+            Plane(width: w, height: h) { o in
+                a.withSamples { pa in
+                    b.withSamples { pb in
+                        let n = w * h
+                        var k = 0
+                        while k + 8 <= n {
+                            let va = UnsafeRawPointer(pa + k).loadUnaligned(as: SIMD8<Float>.self)
+                            let vb = UnsafeRawPointer(pb + k).loadUnaligned(as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(o + k).storeBytes(of: f(va, vb), as: SIMD8<Float>.self)
+                            k += 8
+                        }
+                        while k < n { o[k] = g(pa[k], pb[k]); k += 1 }
+                    }
+                }
+            }
+        }
+        let t0 = combine(gx0, gx1, { 0.5 * ($0 + $1) }, { 0.5 * ($0 + $1) })
+        let t1 = combine(gy0, gy1, { 0.5 * ($0 + $1) }, { 0.5 * ($0 + $1) })
+        var t = Terms(ix: t0, iy: t1, iz: combine(warped, i0, { $0 - $1 }, { $0 - $1 }), ixx: t0, ixy: t0, iyy: t0,
+                      ixz: combine(gx1, gx0, { $0 - $1 }, { $0 - $1 }), iyz: combine(gy1, gy0, { $0 - $1 }, { $0 - $1 }),
+                      inside: inside)
         let (xx, xy) = t.ix.gradients(threads: threads)
         t.ixx = xx
         t.ixy = xy
@@ -44,8 +71,8 @@ struct VariationalRefinement {
         return t
     }
 
-    /// The refined flow.
-    func refine(_ flow: FlowField) -> FlowField {
+    /// Scalar reference of `refine` (same maths, plain loops), for tests.
+    func refineScalar(_ flow: FlowField) -> FlowField {
         let p = parameters, w = flow.width, h = flow.height, n = w * h
         guard n > 0, p.refinementIterations > 0 else { return flow }
         let t = terms(for: flow)

@@ -81,8 +81,107 @@ public struct PipelineRunner {
         self.copyAudio = copyAudio
     }
 
-    /// Runs to the end. `progress` is called from the running thread about every frame.
+    /// Runs to the end. `progress` is called from the running thread after every input frame.
+    /// On any error or cancellation the output is removed and the error rethrown
+    /// (`PipelineError.cancelled` for cancellation).
     public func run(progress: ((PipelineProgress) -> Void)? = nil, cancellation: CancellationToken? = nil) throws -> PipelineResult {
-        throw MediaError(.invalidArgument, path: inputPath, "PipelineRunner is not implemented yet")
+        let clock = ContinuousClock()
+        let started = clock.now
+        func elapsed() -> Double {
+            let d = clock.now - started
+            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+        let reader = try VideoReader(path: inputPath, options: ReaderOptions(keepAudio: copyAudio))
+        // Negotiate formats down the chain; each filter sees its predecessor's output.
+        var format = reader.info.format
+        var cut: KeptTimeRange?
+        for filter in filters {
+            format = try filter.configure(input: format)
+            if let range = filter.keptTimeRange { cut = cut.map { $0.then(range) } ?? range }
+        }
+        let hasAudio = copyAudio && !reader.info.audioStreams.isEmpty
+        let writer = try VideoWriter(path: outputPath, format: format, settings: settings, audioFrom: hasAudio ? reader : nil)
+        var chain = ChainState(filters: filters, writer: writer, outputFormat: format)
+        var framesIn = 0
+        var audioPackets = 0
+        var videoStart: Rational?
+        do {
+            while let frame = try reader.nextFrame() {
+                if cancellation?.isCancelled == true { throw PipelineError.cancelled }
+                framesIn += 1
+                if videoStart == nil { videoStart = Rational.seconds(frame.pts, timeBase: frame.timeBase) }
+                try chain.push(frame, into: 0)
+                if hasAudio { audioPackets += try copyAudio(from: reader, to: writer, cut: cut, videoStart: videoStart) }
+                progress?(PipelineProgress(framesIn: framesIn, framesOut: writer.framesWritten,
+                                           totalFrames: reader.info.frameCount, elapsedSeconds: elapsed()))
+                if filters.contains(where: { $0.isFinished }) { break }
+            }
+            if cancellation?.isCancelled == true { throw PipelineError.cancelled }
+            for index in filters.indices {
+                try filters[index].finish { try chain.push($0, into: index + 1) }
+            }
+            if hasAudio { audioPackets += try copyAudio(from: reader, to: writer, cut: cut, videoStart: videoStart) }
+            try writer.finish()
+        } catch {
+            writer.abort()
+            throw error
+        }
+        return PipelineResult(inputPath: inputPath, outputPath: outputPath, framesIn: framesIn,
+                              framesOut: writer.framesWritten, elapsedSeconds: elapsed(), outputFormat: writer.encoderFormat,
+                              decodeStats: reader.stats, audioPacketsCopied: audioPackets, warnings: writer.warnings)
+    }
+
+    /// Writes the audio packets the reader has queued, dropping those outside `cut` and
+    /// shifting the rest by its start. `cut` is relative to the first video frame's time
+    /// `videoStart` (seconds). Returns how many were written.
+    private func copyAudio(from reader: VideoReader, to writer: VideoWriter, cut: KeptTimeRange?, videoStart: Rational?) throws -> Int {
+        let origin = videoStart ?? Rational(0, 1)
+        var written = 0
+        for packet in reader.takeAudioPackets() {
+            var shift: Int64 = 0
+            if let cut {
+                guard let pts = packet.pts else { continue }
+                let time = Rational.seconds(pts, timeBase: packet.timeBase) - origin
+                if time < cut.start { continue }
+                if let end = cut.end, !(time < end) { continue }
+                shift = Rational.rescale(1, from: origin + cut.start, to: packet.timeBase)
+            }
+            try writer.writeAudio(packet, shift: shift)
+            written += 1
+        }
+        return written
+    }
+}
+
+/// Pushes frames through the filters from a given index on, into the writer, checking that
+/// each stage emits strictly increasing pts in the format it announced.
+private struct ChainState {
+    let filters: [any VideoFilter]
+    let writer: VideoWriter
+    let outputFormat: StreamFormat
+    private var lastPTS: [Int64?]
+
+    init(filters: [any VideoFilter], writer: VideoWriter, outputFormat: StreamFormat) {
+        self.filters = filters
+        self.writer = writer
+        self.outputFormat = outputFormat
+        self.lastPTS = Array(repeating: nil, count: filters.count + 1)
+    }
+
+    mutating func push(_ frame: Frame, into index: Int) throws {
+        if index > 0 {
+            let producer = type(of: filters[index - 1]).name
+            if let last = lastPTS[index], frame.pts <= last {
+                throw FilterError.processing(filter: producer, reason: "emitted pts \(frame.pts) after \(last); pts must increase strictly")
+            }
+            lastPTS[index] = frame.pts
+        }
+        if index == filters.count {
+            try writer.write(frame)
+            return
+        }
+        var state = self
+        try filters[index].process(frame) { try state.push($0, into: index + 1) }
+        self = state
     }
 }

@@ -15,6 +15,10 @@ public typealias FrameSink = (Frame) throws -> Void
 /// parsed, range-checked values and validates combinations; `configure(input:)` is called once
 /// before the first frame and returns the output format (it rejects inputs it cannot handle
 /// and picks its kernels there, not per frame). Filters are used from one thread at a time.
+///
+/// Ownership: a frame passed to `process` belongs to the filter; a frame passed to `emit`
+/// belongs to the receiver, which may change its pts. A filter that emits a frame and also
+/// keeps it (to blend with the next one, say) emits `frame.clone()` instead.
 public protocol VideoFilter: AnyObject {
     /// The name used in chains, e.g. "scale".
     static var name: String { get }
@@ -38,9 +42,42 @@ public protocol VideoFilter: AnyObject {
 
     /// Called at end of stream: emit every frame still held.
     func finish(emit: FrameSink) throws
+
+    /// True once the filter will emit nothing more whatever it receives (e.g. `trim` past its
+    /// end), so the runner can stop decoding early. Default: false.
+    var isFinished: Bool { get }
+
+    /// For filters that cut and shift the timeline (like `trim`): the part of their input's
+    /// timeline they keep, valid after `configure`. The runner applies it to the copied audio so
+    /// it stays in sync with the video. Default: nil (the timeline is unchanged).
+    var keptTimeRange: KeptTimeRange? { get }
 }
 
 extension VideoFilter {
     public var window: Int { 0 }
     public func finish(emit: FrameSink) throws {}
+    public var isFinished: Bool { false }
+    public var keptTimeRange: KeptTimeRange? { nil }
+}
+
+/// A cut of the timeline: input time `start` (seconds, exact) becomes output time 0, and input
+/// at or after `end` (when set) is dropped.
+public struct KeptTimeRange: Hashable, Sendable {
+    /// First kept input time, in seconds.
+    public var start: Rational
+    /// End of the kept input (exclusive), in seconds; nil = to the end.
+    public var end: Rational?
+
+    public init(start: Rational, end: Rational?) {
+        self.start = start
+        self.end = end
+    }
+
+    /// This cut followed by `next` (whose times are in this cut's output timeline).
+    public func then(_ next: KeptTimeRange) -> KeptTimeRange {
+        let start2 = start + next.start
+        var end2 = next.end.map { start + $0 }
+        if let e1 = end { end2 = end2.map { min($0, e1) } ?? e1 }
+        return KeptTimeRange(start: start2, end: end2)
+    }
 }

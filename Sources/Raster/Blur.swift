@@ -38,7 +38,7 @@ extension Plane {
             withSamples { src in
                 tmp.withMutableSamples { t in
                     // Horizontal pass: interior columns vectorised, the r-wide margins clamp.
-                    Parallel.forChunks(h, threads: threads) { rows in
+                    Parallel.forChunks(h, threads: Parallel.workers(for: w * h, threads: threads)) { rows in
                         for y in rows {
                             let s = src + y * w, d = t + y * w
                             var x = 0
@@ -61,7 +61,7 @@ extension Plane {
             tmp.withSamples { t in
                 out.withMutableSamples { d in
                     // Vertical pass: whole rows, rows above/below clamped to the edge.
-                    Parallel.forChunks(h, threads: threads) { rows in
+                    Parallel.forChunks(h, threads: Parallel.workers(for: w * h, threads: threads)) { rows in
                         for y in rows {
                             let drow = d + y * w
                             var x = 0

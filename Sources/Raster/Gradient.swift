@@ -16,7 +16,7 @@ extension Plane {
         withSamples { s in
             gx.withMutableSamples { ox in
                 gy.withMutableSamples { oy in
-                    Parallel.forChunks(h, threads: threads) { rows in
+                    Parallel.forChunks(h, threads: Parallel.workers(for: w * h, threads: threads)) { rows in
                         for y in rows {
                             let up = s + max(y - 1, 0) * w, mid = s + y * w, dn = s + min(y + 1, h - 1) * w
                             let dx = ox + y * w, dy = oy + y * w

@@ -6,6 +6,13 @@ public enum Parallel {
     /// The default worker count: the number of active processors.
     public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
+    /// How many workers a job of `work` elementary items deserves: at most `threads`, and one
+    /// per `grain` items, so small images are not split into chunks that cost more to dispatch
+    /// than to compute.
+    public static func workers(for work: Int, threads: Int, grain: Int = 32_768) -> Int {
+        max(1, min(threads, work / max(1, grain)))
+    }
+
     /// Runs `body` over `0..<count` cut into `min(threads, count)` contiguous chunks, one chunk per
     /// worker, and returns when all are done. With one worker (or one item) runs inline.
     /// `body` must only write to memory that belongs to its own chunk.
@@ -23,6 +30,18 @@ public enum Parallel {
 }
 
 extension Plane {
+    /// A plane whose samples are all written by `fill` (given a pointer to `width × height`
+    /// uninitialised samples), skipping the zero fill of `init(width:height:)`. `fill` must
+    /// write every sample.
+    public init(width: Int, height: Int, filling fill: (UnsafeMutablePointer<Float>) -> Void) {
+        let n = max(0, width) * max(0, height)
+        let data = [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+            if let base = buffer.baseAddress, n > 0 { fill(base) }
+            initialized = n
+        }
+        self.init(width: max(0, width), height: max(0, height), data: data)
+    }
+
     /// Calls `body` with a pointer to the samples, or does nothing for an empty plane.
     @inlinable public func withSamples(_ body: (UnsafePointer<Float>) -> Void) {
         data.withUnsafeBufferPointer { buffer in

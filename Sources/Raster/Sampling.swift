@@ -26,7 +26,7 @@ extension Plane {
             u.withSamples { up in
                 v.withSamples { vp in
                     out.withMutableSamples { d in
-                        Parallel.forChunks(h, threads: threads) { rows in
+                        Parallel.forChunks(h, threads: Parallel.workers(for: w * h, threads: threads)) { rows in
                             for y in rows {
                                 for x in 0..<w {
                                     let i = y * w + x

@@ -34,10 +34,12 @@ final class FlowEstimatorTests: XCTestCase {
     }
 
     func testLargeTranslationAllPresets() throws {
-        // 14.5 px at 160×120 is a large motion relative to the image (like ~100 px at 720p).
+        // 30 px at 320×240 is about 10% of the width, like 120 px at 1280×720.
+        let (i0, i1, truth) = makePair(width: 320, height: 240, forward: { ($0 + 30, $1 - 12.5) }, backward: { ($0 - 30, $1 + 12.5) })
+        let mask = interiorMask(width: 320, height: 240, margin: 40)
         for preset in FlowEstimator.Preset.allCases {
-            try check("translation 14.5 px", preset: preset, limit: 0.25,
-                      forward: { ($0 + 14.5, $1 + 6) }, backward: { ($0 - 14.5, $1 - 6) })
+            let epe = try FlowEstimator(preset: preset).flow(from: i0, to: i1).endPointError(to: truth, mask: mask)
+            XCTAssertLessThan(epe, preset == .ultrafast ? 0.5 : 0.2, "translation (30, −12.5) px, \(preset): EPE \(epe)")
         }
     }
 

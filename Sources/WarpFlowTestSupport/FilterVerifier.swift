@@ -1,0 +1,130 @@
+import Foundation
+import MediaIO
+import Pipeline
+
+/// Drives any `VideoFilter` without files, the way swift-nio's `EmbeddedChannel` drives a
+/// handler, and checks the contract every filter must keep:
+///
+/// - emitted frames match the format `configure` announced (size, pixel format, time base);
+/// - pts strictly increase;
+/// - `finish` flushes what the filter holds (the total count equals `expectedCount` when given);
+/// - feeding frame by frame while inspecting each output at once, and feeding the whole input
+///   as one burst and inspecting outputs only at the end, give identical frames (catches a
+///   filter that reuses or mutates a frame after emitting it);
+/// - two fresh instances give identical results (determinism).
+public struct FilterVerifier {
+    /// What a verified run produced.
+    public struct Report {
+        /// The output format `configure` returned.
+        public var format: StreamFormat
+        /// Emitted frames, in order.
+        public var frames: [Frame]
+        /// How many of them were emitted by `finish`.
+        public var emittedByFinish: Int
+        /// Their pts.
+        public var pts: [Int64] { frames.map(\.pts) }
+    }
+
+    /// A broken contract, with what was seen.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    let make: () throws -> any VideoFilter
+    let input: StreamFormat
+
+    /// `make` builds a fresh filter instance each time (the verifier needs several).
+    public init(input: StreamFormat, make: @escaping () throws -> any VideoFilter) {
+        self.input = input
+        self.make = make
+    }
+
+    /// Runs all checks on `frames` (deep-copied per run, so the caller's frames are untouched)
+    /// and returns the frame-by-frame run's report.
+    @discardableResult
+    public func verify(_ frames: [Frame], expectedCount: Int? = nil) throws -> Report {
+        let stepwise = try run(frames, inspectImmediately: true)
+        let burst = try run(frames, inspectImmediately: false)
+        guard stepwise.frames.count == burst.frames.count else {
+            throw Failure(description: "frame-by-frame run emitted \(stepwise.frames.count) frames, burst run \(burst.frames.count)")
+        }
+        for (i, (a, b)) in zip(stepwise.frames, burst.frames).enumerated() {
+            guard a.pts == b.pts, a.samplesEqual(b) else {
+                throw Failure(description: "output \(i) differs between frame-by-frame and burst feeding (pts \(a.pts) vs \(b.pts))")
+            }
+        }
+        if let expectedCount, stepwise.frames.count != expectedCount {
+            throw Failure(description: "expected \(expectedCount) output frames, got \(stepwise.frames.count) (\(stepwise.emittedByFinish) from finish)")
+        }
+        return stepwise
+    }
+
+    /// One run on a fresh instance. With `inspectImmediately`, each emitted frame is checked
+    /// and deep-copied the moment it is emitted; otherwise the emitted objects are kept as
+    /// they are and checked after `finish`.
+    public func run(_ frames: [Frame], inspectImmediately: Bool) throws -> Report {
+        let filter = try make()
+        let format = try filter.configure(input: input)
+        var outputs: [Frame] = []
+        var lastPTS: Int64?
+        var inFinish = false
+        var byFinish = 0
+        func check(_ frame: Frame) throws {
+            guard frame.width == format.width, frame.height == format.height, frame.pixelFormat == format.pixelFormat else {
+                throw Failure(description: "emitted \(frame.width)x\(frame.height) \(frame.pixelFormat), configure announced \(format)")
+            }
+            guard frame.timeBase == format.timeBase else {
+                throw Failure(description: "emitted time base \(frame.timeBase), configure announced \(format.timeBase)")
+            }
+            if let last = lastPTS, frame.pts <= last {
+                throw Failure(description: "pts \(frame.pts) after \(last): pts must increase strictly")
+            }
+            lastPTS = frame.pts
+        }
+        let sink: FrameSink = { frame in
+            if inspectImmediately {
+                try check(frame)
+                outputs.append(try frame.copy())
+            } else {
+                outputs.append(frame)
+            }
+            if inFinish { byFinish += 1 }
+        }
+        for frame in frames {
+            try filter.process(try frame.copy(), emit: sink)
+        }
+        inFinish = true
+        try filter.finish(emit: sink)
+        if !inspectImmediately {
+            for frame in outputs { try check(frame) }
+        }
+        return Report(format: format, frames: outputs, emittedByFinish: byFinish)
+    }
+
+    /// Synthetic input: `count` frames of `format` with pts 0, step, 2·step, … whose planes hold
+    /// a moving diagonal ramp (sample value depends on x, y, plane and frame index), so that
+    /// every frame differs from its neighbours.
+    public static func syntheticFrames(_ format: StreamFormat, count: Int, ptsStep: Int64 = 1) throws -> [Frame] {
+        try (0..<count).map { k in
+            let frame = try Frame(width: format.width, height: format.height, pixelFormat: format.pixelFormat,
+                                  pts: Int64(k) * ptsStep, timeBase: format.timeBase)
+            let wide = format.pixelFormat.bitDepth > 8
+            let maxValue = (1 << max(format.pixelFormat.bitDepth, 1)) - 1
+            for plane in 0..<frame.planeCount {
+                let rowBytes = frame.visibleBytesPerRow(plane)
+                try frame.withMutablePlane(plane) { buffer, stride, _, rows in
+                    for y in 0..<rows {
+                        if wide {
+                            let row = UnsafeMutableRawPointer(buffer.baseAddress! + y * stride).assumingMemoryBound(to: UInt16.self)
+                            for x in 0..<rowBytes / 2 { row[x] = UInt16((x * 7 + y * 3 + plane * 50 + k * 11) % (maxValue + 1)) }
+                        } else {
+                            let row = buffer.baseAddress! + y * stride
+                            for x in 0..<rowBytes { row[x] = UInt8(truncatingIfNeeded: x * 3 + y * 5 + plane * 40 + k * 9) }
+                        }
+                    }
+                }
+            }
+            return frame
+        }
+    }
+}
