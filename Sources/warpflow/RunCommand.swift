@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import MediaIO
+import Pipeline
+import WarpFlowFilters
+
+/// Encoder choices shared by the commands that write video.
+struct EncoderOptions: ParsableArguments {
+    enum Codec: String, ExpressibleByArgument, CaseIterable {
+        case h264, hevc
+    }
+
+    @Option(help: "Constant rate factor, 0…51 (0 = lossless).")
+    var crf: Double = 18
+
+    @Option(help: "Constant quantiser, 0…51 (0 = lossless); overrides --crf.")
+    var qp: Int?
+
+    @Option(help: "Encoder preset: ultrafast … veryslow.")
+    var preset: String = "medium"
+
+    @Option(help: "Video codec.")
+    var codec: Codec = .h264
+
+    @Option(name: .customLong("pix-fmt"), help: "Output pixel format (e.g. yuv420p, yuv444p); default: the input's when the encoder takes it.")
+    var pixelFormat: String?
+
+    func validate() throws {
+        guard (0...51).contains(crf) else { throw ValidationError("--crf must be within 0…51") }
+        if let qp, !(0...51).contains(qp) { throw ValidationError("--qp must be within 0…51") }
+        let presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"]
+        guard presets.contains(preset) else { throw ValidationError("--preset must be one of \(presets.joined(separator: ", "))") }
+        if let pixelFormat, PixelFormat(name: pixelFormat) == nil { throw ValidationError("unknown pixel format \"\(pixelFormat)\"") }
+    }
+
+    var settings: EncoderSettings {
+        EncoderSettings(codec: codec == .h264 ? .h264 : .hevc, crf: crf, qp: qp, preset: preset,
+                        pixelFormat: pixelFormat.flatMap { PixelFormat(name: $0) })
+    }
+}
+
+/// `warpflow run IN -o OUT -vf CHAIN`: decode → filters → encode.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Decode a video, pass it through a filter chain, and encode an MP4 (audio copied).",
+        discussion: "Chains use FFmpeg's syntax: -vf \"scale=w=640:h=-2,blend=fps=60000/1001\". See `warpflow filters`."
+    )
+
+    @Argument(help: "Input video.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Output file (.mp4 or .mov).")
+    var output: String
+
+    @Option(name: .customLong("vf", withSingleDash: true), help: "Filter chain.")
+    var chain: String = "null"
+
+    @OptionGroup var encoder: EncoderOptions
+    @OptionGroup var out: OutputOptions
+
+    @Flag(name: .customLong("no-audio"), help: "Do not copy the audio streams.")
+    var noAudio = false
+
+    func run() throws {
+        try runReportingErrors {
+            let filters = try FilterRegistry.standard.makeChain(chain)
+            let interrupt = InterruptHandler()
+            let bar = ProgressBar(label: "run", quiet: out.quiet || out.json)
+            let runner = PipelineRunner(input: input, output: output, filters: filters, settings: encoder.settings, copyAudio: !noAudio)
+            let result = try runner.run(progress: bar.update, cancellation: interrupt.token)
+            bar.finish()
+            try report(result)
+        }
+    }
+
+    private func report(_ r: PipelineResult) throws {
+        if out.json {
+            try printJSON([
+                "input": r.inputPath, "output": r.outputPath, "frames_in": r.framesIn, "frames_out": r.framesOut,
+                "seconds": r.elapsedSeconds, "fps": r.elapsedSeconds > 0 ? Double(r.framesIn) / r.elapsedSeconds : 0,
+                "output_format": ["width": r.outputFormat.width, "height": r.outputFormat.height,
+                                  "pixel_format": r.outputFormat.pixelFormat.name, "frame_rate": r.outputFormat.frameRate.description,
+                                  "time_base": r.outputFormat.timeBase.description],
+                "audio_packets": r.audioPacketsCopied, "warnings": r.warnings,
+                "decode": ["packets_rejected": r.decodeStats.packetsRejected, "frames_corrupt": r.decodeStats.framesCorrupt,
+                           "frames_lost": r.decodeStats.framesLost, "truncated": r.decodeStats.truncated],
+            ] as [String: Any])
+            return
+        }
+        for w in r.warnings { printError("warpflow: warning: \(w)") }
+        let stats = r.decodeStats
+        if stats.sawDamage {
+            printError("warpflow: warning: damaged input: \(stats.packetsRejected) packets rejected, \(stats.framesLost) frames lost"
+                       + (stats.truncated ? ", file truncated" : ""))
+        }
+        if !out.quiet {
+            print(String(format: "%@: %d frames in, %d out (%@ %@ fps) in %.2f s", r.outputPath, r.framesIn, r.framesOut,
+                         "\(r.outputFormat.width)×\(r.outputFormat.height)", r.outputFormat.frameRate.description, r.elapsedSeconds))
+        }
+    }
+}

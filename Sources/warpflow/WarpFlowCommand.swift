@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import WarpFlowFilters
+
+/// The `warpflow` command-line tool: thin subcommands that build a pipeline and run it.
+@main
+struct WarpFlowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "warpflow",
+        abstract: "Video motion toolkit: probe, filter chains, optical flow.",
+        discussion: """
+        Examples:
+          warpflow probe clip.mp4
+          warpflow run clip.mp4 -o out.mp4 -vf blend=fps=60
+          warpflow flow clip.mp4 -o flow.mp4 --preset fast
+          warpflow filters scale
+        """,
+        version: "0.1.0",
+        subcommands: [ProbeCommand.self, RunCommand.self, FlowCommand.self, FiltersCommand.self]
+    )
+}
+
+/// Flags every subcommand that prints results shares.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print machine-readable JSON on stdout.")
+    var json = false
+
+    @Flag(name: [.short, .long], help: "No progress bar.")
+    var quiet = false
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Prints `object` as pretty, key-sorted JSON on stdout.
+func printJSON(_ object: Any) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// Runs `body`, turning library errors into one line on stderr and exit code 1
+/// (130 for cancellation), as a command-line user expects.
+func runReportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as PipelineError where error == .cancelled {
+        printError("warpflow: cancelled; no output written")
+        throw ExitCode(130)
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        printError("warpflow: error: \(error)")
+        throw ExitCode(1)
+    }
+}
