@@ -1,0 +1,48 @@
+# warpflow: the two commands a new user runs are `make demo` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+FFMPEG_PKGS := libavcodec-dev libavformat-dev libswscale-dev libavutil-dev pkg-config ffmpeg
+SUDO := $(shell if [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null; then echo sudo; fi)
+DEMO_IN := Samples/clips/object.mp4
+DEMO_OUT := Samples/out/demo-60fps.mp4
+
+.PHONY: deps build demo test sanitize bench samples clean
+
+## deps: install FFmpeg's libraries, pkg-config and the ffmpeg CLI when missing (Debian/Ubuntu).
+deps:
+	@if ! pkg-config --exists libavcodec libavformat libswscale libavutil 2>/dev/null || ! command -v ffmpeg >/dev/null; then \
+	  echo "installing $(FFMPEG_PKGS)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get install -y -q $(FFMPEG_PKGS) >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q $(FFMPEG_PKGS) >/dev/null; }; \
+	fi
+	@pkg-config --modversion libavcodec >/dev/null || { echo "FFmpeg development packages are missing"; exit 1; }
+
+build: deps
+	$(SWIFT) build -c release
+
+## demo: build in release and double the frame rate of a bundled clip.
+demo: build
+	@mkdir -p Samples/out
+	$$($(SWIFT) build -c release --show-bin-path)/warpflow run $(DEMO_IN) -o $(DEMO_OUT) -vf blend=fps=60000/1001
+	@echo "demo output: $(DEMO_OUT)"
+	@$$($(SWIFT) build -c release --show-bin-path)/warpflow probe $(DEMO_OUT)
+
+## test: unit and integration tests, then the third-party filter sample package.
+test: deps
+	$(SWIFT) test
+	cd Samples/CustomFilter && $(SWIFT) build && $(SWIFT) run custom-filter ../clips/object.mp4 ../out/custom-invert.mp4
+
+## sanitize: the tests under AddressSanitizer (leaks inside third-party libraries suppressed).
+sanitize: deps
+	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp:print_suppressions=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan
+
+## bench: benchmarks against ffmpeg and OpenCV, side by side (release builds).
+bench: deps
+	Tests/Benchmarks/run-all.sh
+
+samples:
+	Samples/make-samples.sh
+
+clean:
+	rm -rf .build .build-asan .build-bench-data Samples/out Samples/CustomFilter/.build

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Every benchmark, each measuring warpflow and its peer side by side in one run.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+for b in media flow; do
+  if [ -x "$here/$b/run.sh" ]; then
+    echo "== $b =="
+    "$here/$b/run.sh"
+  fi
+done
