@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "WarpFlowTestSupport"], path: "Tests/MediaIOTests"),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "WarpFlowFilters", "WarpFlowTestSupport"], path: "Tests/PipelineTests"),
         .testTarget(name: "MotionTests", dependencies: ["Motion", "Raster"], path: "Tests/MotionTests"),
-        .testTarget(name: "CLITests", dependencies: ["WarpFlowTestSupport"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["warpflow", "WarpFlowTestSupport"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v5]
 )
