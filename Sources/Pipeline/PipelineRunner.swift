@@ -105,13 +105,21 @@ public struct PipelineRunner {
         var framesIn = 0
         var audioPackets = 0
         var videoStart: Rational?
+        let prefetcher = FramePrefetcher(reader: reader, capacity: 4, keepAudio: hasAudio)
+        prefetcher.start()
         do {
-            while let frame = try reader.nextFrame() {
+            defer { prefetcher.stop() }
+            while true {
+                let item = try prefetcher.next()
                 if cancellation?.isCancelled == true { throw PipelineError.cancelled }
+                guard let frame = item.frame else {
+                    if hasAudio { audioPackets += try copyAudio(item.audio, to: writer, cut: cut, videoStart: videoStart) }
+                    break
+                }
                 framesIn += 1
                 if videoStart == nil { videoStart = Rational.seconds(frame.pts, timeBase: frame.timeBase) }
                 try chain.push(frame, into: 0)
-                if hasAudio { audioPackets += try copyAudio(from: reader, to: writer, cut: cut, videoStart: videoStart) }
+                if hasAudio { audioPackets += try copyAudio(item.audio, to: writer, cut: cut, videoStart: videoStart) }
                 progress?(PipelineProgress(framesIn: framesIn, framesOut: writer.framesWritten,
                                            totalFrames: reader.info.frameCount, elapsedSeconds: elapsed()))
                 if filters.contains(where: { $0.isFinished }) { break }
@@ -120,7 +128,6 @@ public struct PipelineRunner {
             for index in filters.indices {
                 try filters[index].finish { try chain.push($0, into: index + 1) }
             }
-            if hasAudio { audioPackets += try copyAudio(from: reader, to: writer, cut: cut, videoStart: videoStart) }
             try writer.finish()
         } catch {
             writer.abort()
@@ -131,13 +138,13 @@ public struct PipelineRunner {
                               decodeStats: reader.stats, audioPacketsCopied: audioPackets, warnings: writer.warnings)
     }
 
-    /// Writes the audio packets the reader has queued, dropping those outside `cut` and
+    /// Writes audio packets, dropping those outside `cut` and
     /// shifting the rest by its start. `cut` is relative to the first video frame's time
     /// `videoStart` (seconds). Returns how many were written.
-    private func copyAudio(from reader: VideoReader, to writer: VideoWriter, cut: KeptTimeRange?, videoStart: Rational?) throws -> Int {
+    private func copyAudio(_ packets: [MediaPacket], to writer: VideoWriter, cut: KeptTimeRange?, videoStart: Rational?) throws -> Int {
         let origin = videoStart ?? Rational(0, 1)
         var written = 0
-        for packet in reader.takeAudioPackets() {
+        for packet in packets {
             var shift: Int64 = 0
             if let cut {
                 guard let pts = packet.pts else { continue }
