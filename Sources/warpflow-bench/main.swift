@@ -5,6 +5,7 @@ import Foundation
 
 let subcommands: [String: ([String]) throws -> Int32] = [
     "decode": DecodeBench.run,
+    "flow": FlowBench.run,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
