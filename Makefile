@@ -31,7 +31,11 @@ demo: build
 ## test: unit and integration tests, then the third-party filter sample package.
 test: deps
 	$(SWIFT) test
-	cd Samples/CustomFilter && $(SWIFT) build && $(SWIFT) run custom-filter ../clips/object.mp4 ../out/custom-invert.mp4
+# SwiftPM may keep a stale build plan for a path dependency after files are added to it
+# (seen here; cf. swiftlang/swift-package-manager#7715); dropping the plan makes it re-scan.
+	rm -f Samples/CustomFilter/.build/*/debug/description.json
+	cd Samples/CustomFilter && $(SWIFT) build --scratch-path .build && \
+	  $(SWIFT) run --scratch-path .build custom-filter ../clips/object.mp4 ../out/custom-invert.mp4
 
 ## sanitize: the tests under AddressSanitizer (leaks inside third-party libraries suppressed).
 sanitize: deps

@@ -17,8 +17,11 @@ import Motion
 /// warpflow run in.mp4 -vf "flow=mode=pass:flo=flows/%05d.flo" out.mp4
 /// ```
 public final class FlowFilter: VideoFilter {
+    /// The chain name, `flow`.
     public static let name = "flow"
+    /// One line for `warpflow filters`.
     public static let summary = "dense optical flow between consecutive frames: colour-wheel view and/or .flo files"
+    /// preset, mode, max, flo, threads.
     public static let options: [FilterOption] = [
         FilterOption("preset", .choice(FlowEstimator.Preset.allCases.map(\.rawValue)), default: "medium",
                      help: "speed/accuracy preset of the estimator"),
@@ -40,6 +43,8 @@ public final class FlowFilter: VideoFilter {
     private var format: StreamFormat?
     private var index = 0
 
+    /// Builds the filter; throws `FilterError.invalidOption` for `mode=pass` without `flo=`
+    /// and for malformed `flo=` patterns.
     public init(options: FilterOptionValues) throws {
         let presetName = try options.string("preset")
         guard let preset = FlowEstimator.Preset(rawValue: presetName) else {
@@ -61,6 +66,8 @@ public final class FlowFilter: VideoFilter {
         }
     }
 
+    /// Accepts any software pixel format at least `minimumSide` pixels on each side and
+    /// returns it unchanged (colour pictures are converted back to the input format).
     public func configure(input: StreamFormat) throws -> StreamFormat {
         if input.pixelFormat.isHardware {
             throw FilterError.unsupportedInput(filter: Self.name, reason: "hardware frames (\(input.pixelFormat)) must be downloaded first")
@@ -80,6 +87,7 @@ public final class FlowFilter: VideoFilter {
         return input
     }
 
+    /// Estimates the flow from the previous frame, saves it if asked, and emits one frame.
     public func process(_ frame: Frame, emit: FrameSink) throws {
         let luma = try converter.luma(frame)
         let flow: FlowField

@@ -12,6 +12,7 @@ public enum MotionError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A `.flo` file could not be read or written, or is not a valid Middlebury flow file.
     case floFile(path: String, problem: String)
 
+    /// The error as one line for users, naming the file or input and the problem.
     public var description: String {
         switch self {
         case let .sizeMismatch(what, w0, h0, w1, h1):

@@ -12,15 +12,18 @@ struct PatchKernel {
         /// Frame 0 and its gradients, `width` samples per row.
         let i0: UnsafePointer<Float>, gx: UnsafePointer<Float>, gy: UnsafePointer<Float>
         let width: Int
+        /// Frame height, pixels.
+        let height: Int
         /// Patch side, pixels.
         let size: Int
         let meanNormalization: Bool
     }
 
     let c: Context
-    let template: UnsafeMutablePointer<Float>
-    let tgx: UnsafeMutablePointer<Float>
-    let tgy: UnsafeMutablePointer<Float>
+    /// The current patch's first row in frame 0 and in its gradients (row stride `c.width`).
+    var template: UnsafePointer<Float>
+    var tgx: UnsafePointer<Float>
+    var tgy: UnsafePointer<Float>
     var px = 0, py = 0
     var sumGx: Float = 0, sumGy: Float = 0
     /// Inverse of the (mean-normalised) Hessian.
@@ -28,25 +31,41 @@ struct PatchKernel {
 
     init(_ context: Context) {
         c = context
-        let n = context.size * context.size
-        template = .allocate(capacity: n)
-        tgx = .allocate(capacity: n)
-        tgy = .allocate(capacity: n)
+        template = context.i0
+        tgx = context.gx
+        tgy = context.gy
     }
 
-    func release() {
-        template.deallocate()
-        tgx.deallocate()
-        tgy.deallocate()
-    }
+    /// Nothing to free any more (the patch is read in place); kept for the callers' `defer`.
+    func release() {}
 
     @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 
-    /// Copies the patch with top-left (x, y) of frame 0 and precomputes its inverse Hessian.
+    /// The per-patch constants `prepare` computes, to be saved and restored.
+    var constants: SIMD8<Float> {
+        get { SIMD8(sumGx, sumGy, ixx, ixy, iyy, 0, 0, 0) }
+        set { sumGx = newValue[0]; sumGy = newValue[1]; ixx = newValue[2]; ixy = newValue[3]; iyy = newValue[4] }
+    }
+
+    /// Selects the patch with top-left (x, y) again, with the constants a previous `prepare` made.
+    mutating func restore(x: Int, y: Int, constants saved: SIMD8<Float>) {
+        px = x; py = y
+        let offset = y * c.width + x
+        template = c.i0 + offset
+        tgx = c.gx + offset
+        tgy = c.gy + offset
+        constants = saved
+    }
+
+    /// Selects the patch with top-left (x, y) of frame 0 and precomputes its inverse Hessian.
     mutating func prepare(x: Int, y: Int) {
         px = x; py = y
+        let offset = y * c.width + x
+        template = c.i0 + offset
+        tgx = c.gx + offset
+        tgy = c.gy + offset
         let n = c.size
         var sx: Float = 0, sy: Float = 0, hxx: Float = 0, hxy: Float = 0, hyy: Float = 0
         if n == 8 {
@@ -54,9 +73,6 @@ struct PatchKernel {
             for r in 0..<8 {
                 let src = (y + r) * c.width + x
                 let gxv = PatchKernel.load(c.gx + src), gyv = PatchKernel.load(c.gy + src)
-                UnsafeMutableRawPointer(template + 8 * r).storeBytes(of: PatchKernel.load(c.i0 + src), as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(tgx + 8 * r).storeBytes(of: gxv, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(tgy + 8 * r).storeBytes(of: gyv, as: SIMD8<Float>.self)
                 vsx += gxv; vsy += gyv; vxx += gxv * gxv; vxy += gxv * gyv; vyy += gyv * gyv
             }
             sx = vsx.sum(); sy = vsy.sum(); hxx = vxx.sum(); hxy = vxy.sum(); hyy = vyy.sum()
@@ -65,9 +81,6 @@ struct PatchKernel {
             let src = (y + r) * c.width + x
             for col in 0..<n {
                 let gxv = c.gx[src + col], gyv = c.gy[src + col]
-                template[r * n + col] = c.i0[src + col]
-                tgx[r * n + col] = gxv
-                tgy[r * n + col] = gyv
                 sx += gxv; sy += gyv
                 hxx += gxv * gxv; hxy += gxv * gyv; hyy += gyv * gyv
             }
@@ -105,9 +118,9 @@ struct PatchKernel {
             for r in 0..<8 {
                 row += wp
                 let below = bx * PatchKernel.load(row) + ax * PatchKernel.load(row + 1)
-                let d = by * above + ay * below - PatchKernel.load(template + 8 * r)
+                let d = by * above + ay * below - PatchKernel.load(template + c.width * r)
                 vd += d; vd2 += d * d
-                vx += d * PatchKernel.load(tgx + 8 * r); vy += d * PatchKernel.load(tgy + 8 * r)
+                vx += d * PatchKernel.load(tgx + c.width * r); vy += d * PatchKernel.load(tgy + c.width * r)
                 above = below
             }
             do {
@@ -121,7 +134,7 @@ struct PatchKernel {
         }
         for r in 0..<n {
             let below = row + wp
-            let t = template + r * n, gxr = tgx + r * n, gyr = tgy + r * n
+            let t = template + r * c.width, gxr = tgx + r * c.width, gyr = tgy + r * c.width
             var col = 0
             while col + 8 <= n {
                 let s = w00 * PatchKernel.load(row + col) + w01 * PatchKernel.load(row + col + 1)
@@ -159,8 +172,8 @@ struct PatchKernel {
                 let a = c.i1p[(y0 + r) * wp + x0 + col], b = c.i1p[(y0 + r) * wp + x0 + col + 1]
                 let d0 = c.i1p[(y0 + r + 1) * wp + x0 + col], d1 = c.i1p[(y0 + r + 1) * wp + x0 + col + 1]
                 let top = a + ax * (b - a), bottom = d0 + ax * (d1 - d0)
-                let d = top + ay * (bottom - top) - template[r * n + col]
-                sd += d; sd2 += d * d; sx += d * tgx[r * n + col]; sy += d * tgy[r * n + col]
+                let d = top + ay * (bottom - top) - template[r * c.width + col]
+                sd += d; sd2 += d * d; sx += d * tgx[r * c.width + col]; sy += d * tgy[r * c.width + col]
             }
         }
         guard c.meanNormalization else { return (sd2, sx, sy) }
@@ -170,6 +183,15 @@ struct PatchKernel {
 
     /// The matching cost (SSD) at displacement (u, v).
     @inline(__always) func cost(u: Float, v: Float) -> Float { evaluate(u: u, v: v).ssd }
+
+    /// True when displacement (u, v) keeps the patch centre inside the frame: matches further out
+    /// would compare the patch with replicated border pixels, which are flat and can look
+    /// deceptively good.
+    @inline(__always) func inFrame(u: Float, v: Float) -> Bool {
+        let half = Float(c.size) * 0.5
+        let cx = Float(px) + half + u, cy = Float(py) + half + v
+        return cx >= 0 && cy >= 0 && cx <= Float(c.width) && cy <= Float(c.height)
+    }
 
     /// Gauss-Newton from (u, v): returns the lowest-cost displacement visited; falls back to the
     /// start when the result wandered more than a patch side away (a divergence guard).
@@ -187,7 +209,8 @@ struct PatchKernel {
         }
         if converged || cost(u: u, v: v) < bestCost { bestU = u; bestV = v }
         let limit = Float(c.size)
-        if (bestU - u0) * (bestU - u0) + (bestV - v0) * (bestV - v0) > limit * limit || !bestU.isFinite || !bestV.isFinite {
+        if (bestU - u0) * (bestU - u0) + (bestV - v0) * (bestV - v0) > limit * limit || !bestU.isFinite || !bestV.isFinite
+            || !inFrame(u: bestU, v: bestV) {
             return (u0, v0)
         }
         return (bestU, bestV)

@@ -68,7 +68,7 @@ struct PatchSearch {
                             pv.withUnsafeMutableBufferPointer { vb in
                                 guard let up = ub.baseAddress, let vp = vb.baseAddress else { return }
                                 let ctx = PatchKernel.Context(i1p: i1p, paddedWidth: padded.width, paddedHeight: padded.height,
-                                                              border: border, i0: t0, gx: gxp, gy: gyp, width: i0.width,
+                                                              border: border, i0: t0, gx: gxp, gy: gyp, width: i0.width, height: i0.height,
                                                               size: size, meanNormalization: p.meanNormalization)
                                 Parallel.forChunks(ny, threads: Parallel.workers(for: nx * ny * max(1, p.gradientDescentIterations), threads: p.threads, grain: 2048)) { band in
                                     var kernel = PatchKernel(ctx)
@@ -101,6 +101,7 @@ struct PatchSearch {
                     for dy in -r...r {
                         for dx in -r...r {
                             let cu = su + Float(dx), cv = sv + Float(dy)
+                            guard kernel.inFrame(u: cu, v: cv) else { continue }
                             let c = kernel.cost(u: cu, v: cv)
                             if c < bestCost { bestCost = c; best = (cu, cv) }
                         }
@@ -120,19 +121,26 @@ struct PatchSearch {
             return
         }
         let firstHalf = iterations / 2
+        // Patch constants computed in the forward sweep, reused by the backward one.
+        var saved = [SIMD8<Float>](repeating: .zero, count: band.count * nx)
         // Forward sweep: candidates are the patch's own seed, its left and upper neighbours.
         for j in band {
             for i in 0..<nx {
                 let k = j * nx + i
                 kernel.prepare(x: xs[i], y: ys[j])
+                saved[(j - band.lowerBound) * nx + i] = kernel.constants
                 var best = (u[k], v[k]), bestCost = kernel.cost(u: u[k], v: v[k])
                 if i > 0 {
-                    let c = kernel.cost(u: u[k - 1], v: v[k - 1])
-                    if c < bestCost { bestCost = c; best = (u[k - 1], v[k - 1]) }
+                    if kernel.inFrame(u: u[k - 1], v: v[k - 1]) {
+                        let c = kernel.cost(u: u[k - 1], v: v[k - 1])
+                        if c < bestCost { bestCost = c; best = (u[k - 1], v[k - 1]) }
+                    }
                 }
                 if j > band.lowerBound {
-                    let c = kernel.cost(u: u[k - nx], v: v[k - nx])
-                    if c < bestCost { bestCost = c; best = (u[k - nx], v[k - nx]) }
+                    if kernel.inFrame(u: u[k - nx], v: v[k - nx]) {
+                        let c = kernel.cost(u: u[k - nx], v: v[k - nx])
+                        if c < bestCost { bestCost = c; best = (u[k - nx], v[k - nx]) }
+                    }
                 }
                 (u[k], v[k]) = kernel.align(u: best.0, v: best.1, iterations: firstHalf)
             }
@@ -141,15 +149,19 @@ struct PatchSearch {
         for j in band.reversed() {
             for i in (0..<nx).reversed() {
                 let k = j * nx + i
-                kernel.prepare(x: xs[i], y: ys[j])
+                kernel.restore(x: xs[i], y: ys[j], constants: saved[(j - band.lowerBound) * nx + i])
                 var best = (u[k], v[k]), bestCost = kernel.cost(u: u[k], v: v[k])
                 if i + 1 < nx {
-                    let c = kernel.cost(u: u[k + 1], v: v[k + 1])
-                    if c < bestCost { bestCost = c; best = (u[k + 1], v[k + 1]) }
+                    if kernel.inFrame(u: u[k + 1], v: v[k + 1]) {
+                        let c = kernel.cost(u: u[k + 1], v: v[k + 1])
+                        if c < bestCost { bestCost = c; best = (u[k + 1], v[k + 1]) }
+                    }
                 }
                 if j + 1 < band.upperBound {
-                    let c = kernel.cost(u: u[k + nx], v: v[k + nx])
-                    if c < bestCost { bestCost = c; best = (u[k + nx], v[k + nx]) }
+                    if kernel.inFrame(u: u[k + nx], v: v[k + nx]) {
+                        let c = kernel.cost(u: u[k + nx], v: v[k + nx])
+                        if c < bestCost { bestCost = c; best = (u[k + nx], v[k + nx]) }
+                    }
                 }
                 (u[k], v[k]) = kernel.align(u: best.0, v: best.1, iterations: iterations - firstHalf)
             }

@@ -8,7 +8,7 @@ import Raster
 /// warped once by the current flow; each fixed-point iteration freezes the robust weights and
 /// runs red-black SOR sweeps (parallel over rows; red and black pixels never touch each other).
 struct VariationalRefinement {
-    let i0: Plane, i1: Plane, gx0: Plane, gy0: Plane
+    let i0: Plane, i1: Plane
     let parameters: FlowEstimator.Parameters
 
     static let epsilon: Float = 0.001
@@ -24,8 +24,30 @@ struct VariationalRefinement {
     func terms(for flow: FlowField) -> Terms {
         let threads = parameters.threads
         let warped = i1.warped(u: flow.u, v: flow.v, threads: threads)
-        let (gx1, gy1) = warped.gradients(threads: threads)
+        // Unsmoothed 5-point derivatives: Sobel's smoothing would bias the sub-pixel increments.
+        let (gx0, gy0) = i0.derivatives5(threads: threads)
+        let (gx1, gy1) = warped.derivatives5(threads: threads)
         let w = i0.width, h = i0.height
+        /// wa·a + wb·b, SIMD, rows in parallel.
+        func mix(_ a: Plane, _ wa: Float, _ b: Plane, _ wb: Float) -> Plane {
+            Plane(width: w, height: h) { o in
+                a.withSamples { pa in
+                    b.withSamples { pb in
+                        Parallel.forChunks(h, threads: Parallel.workers(for: w * h, threads: threads)) { rows in
+                            var k = rows.lowerBound * w
+                            let end = rows.upperBound * w
+                            while k + 8 <= end {
+                                let va = UnsafeRawPointer(pa + k).loadUnaligned(as: SIMD8<Float>.self)
+                                let vb = UnsafeRawPointer(pb + k).loadUnaligned(as: SIMD8<Float>.self)
+                                UnsafeMutableRawPointer(o + k).storeBytes(of: wa * va + wb * vb, as: SIMD8<Float>.self)
+                                k += 8
+                            }
+                            while k < end { o[k] = wa * pa[k] + wb * pb[k]; k += 1 }
+                        }
+                    }
+                }
+            }
+        }
         let inside = Plane(width: w, height: h) { o in
             flow.u.withSamples { fu in
                 flow.v.withSamples { fv in
@@ -41,33 +63,13 @@ struct VariationalRefinement {
                 }
             }
         }
-        func combine(_ a: Plane, _ b: Plane, _ f: @escaping (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>,
-                     _ g: @escaping (Float, Float) -> Float) -> Plane {
-            Plane(width: w, height: h) { o in
-                a.withSamples { pa in
-                    b.withSamples { pb in
-                        let n = w * h
-                        var k = 0
-                        while k + 8 <= n {
-                            let va = UnsafeRawPointer(pa + k).loadUnaligned(as: SIMD8<Float>.self)
-                            let vb = UnsafeRawPointer(pb + k).loadUnaligned(as: SIMD8<Float>.self)
-                            UnsafeMutableRawPointer(o + k).storeBytes(of: f(va, vb), as: SIMD8<Float>.self)
-                            k += 8
-                        }
-                        while k < n { o[k] = g(pa[k], pb[k]); k += 1 }
-                    }
-                }
-            }
-        }
-        let t0 = combine(gx0, gx1, { 0.5 * ($0 + $1) }, { 0.5 * ($0 + $1) })
-        let t1 = combine(gy0, gy1, { 0.5 * ($0 + $1) }, { 0.5 * ($0 + $1) })
-        var t = Terms(ix: t0, iy: t1, iz: combine(warped, i0, { $0 - $1 }, { $0 - $1 }), ixx: t0, ixy: t0, iyy: t0,
-                      ixz: combine(gx1, gx0, { $0 - $1 }, { $0 - $1 }), iyz: combine(gy1, gy0, { $0 - $1 }, { $0 - $1 }),
-                      inside: inside)
-        let (xx, xy) = t.ix.gradients(threads: threads)
+        let ix = mix(gx0, 0.5, gx1, 0.5), iy = mix(gy0, 0.5, gy1, 0.5)
+        var t = Terms(ix: ix, iy: iy, iz: mix(warped, 1, i0, -1), ixx: ix, ixy: ix, iyy: ix,
+                      ixz: mix(gx1, 1, gx0, -1), iyz: mix(gy1, 1, gy0, -1), inside: inside)
+        let (xx, xy) = t.ix.derivatives5(threads: threads)
         t.ixx = xx
         t.ixy = xy
-        t.iyy = t.iy.gradients(threads: threads).gy
+        t.iyy = t.iy.derivatives5(threads: threads).dy
         return t
     }
 

@@ -57,6 +57,9 @@ final class FramePrefetcher: @unchecked Sendable {
         stopped = true
         condition.broadcast()
         while !finished && failure == nil { condition.wait() }
+        // The thread's block holds `self`: drop the thread to break the cycle (else the
+        // prefetcher and its reader leak; seen under LeakSanitizer).
+        thread = nil
         condition.unlock()
     }
 

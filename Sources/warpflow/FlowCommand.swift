@@ -28,10 +28,10 @@ struct FlowCommand: ParsableCommand {
     @Option(help: "Estimator preset: \(FlowEstimator.Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var preset: String = "medium"
 
-    @Flag(help: "Compute the backward flow (second → first; in a video, frame k → k−1).")
+    @Flag(help: "Two images: compute the backward flow (second → first).")
     var backward = false
 
-    @Option(help: "Two images: also write the occlusion mask (forward-backward check) to this PNG (white = occluded). Video: with any value other than 0, paint occluded pixels black.")
+    @Option(help: "Two images: also write the occlusion mask (forward-backward check) to this PNG (white = occluded).")
     var occlusion: String?
 
     @Option(help: "Two images: also write the colour-wheel picture of the flow to this PNG.")
@@ -54,6 +54,9 @@ struct FlowCommand: ParsableCommand {
         }
         guard (0...51).contains(crf) else { throw ValidationError("--crf must be within 0…51") }
         if inputs.count == 1, visualize != nil { throw ValidationError("--visualize is for two images; a video's output is already the visualisation") }
+        // The `flow` filter computes forward flow only and has no occlusion output yet.
+        if inputs.count == 1, backward { throw ValidationError("--backward is for two images; the flow filter computes forward flow") }
+        if inputs.count == 1, occlusion != nil { throw ValidationError("--occlusion is for two images; the flow filter has no occlusion output yet") }
     }
 
     func run() throws {
@@ -109,8 +112,6 @@ struct FlowCommand: ParsableCommand {
         var chain = "flow=preset=\(preset):mode=color"
         if let max { chain += ":max=\(max)" }
         if let threads { chain += ":threads=\(threads)" }
-        if backward { chain += ":direction=backward" }
-        if let occlusion, occlusion != "0" { chain += ":occlusion=1" }
         let filters = try FilterRegistry.standard.makeChain(chain)
         let interrupt = InterruptHandler()
         let bar = ProgressBar(label: "flow", quiet: out.quiet || out.json)

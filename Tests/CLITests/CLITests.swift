@@ -60,6 +60,19 @@ final class CLITests: XCTestCase {
         XCTAssertGreaterThan(json["audio_packets"] as? Int ?? 0, 0)
         let ff = try XCTUnwrap(TestMedia.ffprobeStreams(out, type: "video").first)
         XCTAssertEqual(ff["nb_frames"] as? String, "25")
+        // --crf 0 is lossless: every decoded picture is bit-identical to the input's.
+        XCTAssertEqual(try Self.frameHashes(out), try Self.frameHashes(path))
+        let silent = TestMedia.path("cli-noaudio.mp4")
+        XCTAssertEqual(warpflow("run", path, "-o", silent, "--no-audio", "--preset", "ultrafast", "--quiet").status, 0)
+        XCTAssertEqual(try TestMedia.ffprobeStreams(silent, type: "audio").count, 0)
+        XCTAssertEqual(try TestMedia.ffprobeStreams(silent, type: "video").first?["nb_frames"] as? String, "25")
+    }
+
+    /// The MD5 of every decoded video picture, in order, from ffmpeg's framemd5 muxer.
+    static func frameHashes(_ path: String) throws -> [String] {
+        let r = TestMedia.run("ffmpeg", ["-nostdin", "-v", "error", "-i", path, "-map", "0:v", "-f", "framemd5", "-"])
+        guard r.status == 0 else { throw TestMedia.ToolError(command: "ffmpeg framemd5 \(path)", status: r.status, stderr: r.stderr) }
+        return r.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: ",").last.map(String.init) }
     }
 
     func testBadChainAndMissingInputFailCleanly() throws {
@@ -106,6 +119,9 @@ final class CLITests: XCTestCase {
         let flo = try Data(contentsOf: URL(fileURLWithPath: folder + "/ab.flo"))
         XCTAssertEqual(flo.count, 12 + 128 * 96 * 8)
         XCTAssertEqual(String(decoding: flo.prefix(4), as: UTF8.self), "PIEH")
+        let video = warpflow("flow", try clip(), "-o", folder + "/v.mp4", "--backward")
+        XCTAssertNotEqual(video.status, 0)
+        XCTAssertTrue(video.stderr.contains("--backward"), video.stderr)
         let bad = warpflow("flow", a, folder + "/missing.png", "-o", folder + "/x.flo")
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("missing.png"), bad.stderr)

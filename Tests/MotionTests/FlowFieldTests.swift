@@ -68,8 +68,9 @@ final class FlowFieldTests: XCTestCase {
 
     func testOcclusionMaskFindsUncoveredRegionOfMovingSquare() throws {
         let (i0, i1) = scene.frames()
-        let estimator = FlowEstimator(preset: .medium)
-        let forward = try estimator.flow(from: i0, to: i1), backward = try estimator.flow(from: i1, to: i0)
+        let pair = try FlowEstimator(preset: .medium).flowPair(i0, i1)
+        let forward = pair.forward, backward = pair.backward
+        XCTAssertEqual(pair.occludedInSecond, try backward.occlusionMask(backward: forward))
         // Region of frame 1 uncovered by the square (hidden in frame 0): backward flow's occlusions.
         let uncovered = try backward.occlusionMask(backward: forward)
         let u = scores(uncovered, scene.occluded(backward: true), tolerance: 3)

@@ -24,6 +24,9 @@ final class KernelTests: XCTestCase {
             let (gx, gy) = p.gradients(threads: 2), (sx, sy) = p.gradientsScalar()
             assertClose(gx, sx)
             assertClose(gy, sy)
+            let (dx, dy) = p.derivatives5(threads: 2), (rx, ry) = p.derivatives5Scalar()
+            assertClose(dx, rx)
+            assertClose(dy, ry)
         }
     }
 
@@ -34,6 +37,9 @@ final class KernelTests: XCTestCase {
         let (gx, gy) = ramp.gradients()
         XCTAssertEqual(gx[20, 15], 0.01, accuracy: 1e-6)
         XCTAssertEqual(gy[20, 15], 0.02, accuracy: 1e-6)
+        let (dx, dy) = ramp.derivatives5()
+        XCTAssertEqual(dx[20, 15], 0.01, accuracy: 1e-6)
+        XCTAssertEqual(dy[20, 15], 0.02, accuracy: 1e-6)
         XCTAssertEqual(ramp.blurred(sigma: 1)[20, 15], ramp[20, 15], accuracy: 1e-5)
         let half = ramp.downsampled2x()
         XCTAssertEqual(half.width, 20)
@@ -54,7 +60,7 @@ final class KernelTests: XCTestCase {
                 let padded = search.paddedSecond()
                 padded.withSamples { i1p in i0.withSamples { t0 in gx.withSamples { gxp in gy.withSamples { gyp in
                     let ctx = PatchKernel.Context(i1p: i1p, paddedWidth: padded.width, paddedHeight: padded.height, border: search.border,
-                                                  i0: t0, gx: gxp, gy: gyp, width: w, size: size, meanNormalization: mean)
+                                                  i0: t0, gx: gxp, gy: gyp, width: w, height: h, size: size, meanNormalization: mean)
                     var kernel = PatchKernel(ctx)
                     defer { kernel.release() }
                     for (x, y, u, v) in [(3, 4, Float(1.3), Float(-2.7)), (0, 0, -30, -30), (w - size, h - size, 40, 9.5)] {
@@ -77,10 +83,9 @@ final class RefinementKernelTests: XCTestCase {
             var start = truth
             for k in 0..<start.u.count { start.u.data[k] += 0.3 * Float(k % 5) - 0.6; start.v.data[k] -= 0.2 * Float(k % 3) }
             let a = i0.scaled(by: 255), b = i1.scaled(by: 255)
-            let (gx, gy) = a.gradients()
             var p = FlowEstimator.Parameters(preset: .medium)
             p.threads = 2
-            let r = VariationalRefinement(i0: a, i1: b, gx0: gx, gy0: gy, parameters: p)
+            let r = VariationalRefinement(i0: a, i1: b, parameters: p)
             let fast = r.refine(start), slow = r.refineScalar(start)
             XCTAssertLessThan(try fast.endPointError(to: slow), 1e-3, "\(w)×\(h)")
             // And refinement moves the perturbed flow towards the truth.
@@ -105,5 +110,23 @@ final class ResizeTests: XCTestCase {
             }
             XCTAssertLessThan(worst, 1e-4, "\(w)×\(h) → \(nw)×\(nh)")
         }
+    }
+}
+
+final class BandedRefinementTests: XCTestCase {
+    /// Two bands solved independently (with their overlap) agree with one global solve.
+    func testBandsAgreeWithSingleSolve() throws {
+        let w = 256, h = 160
+        let (i0, i1, truth) = makePair(width: w, height: h, forward: { ($0 + 2.2, $1 + 0.6) }, backward: { ($0 - 2.2, $1 - 0.6) })
+        var start = truth
+        for k in 0..<start.u.count { start.u.data[k] += 0.25 * Float((k / 7) % 5) - 0.5 }
+        var p = FlowEstimator.Parameters(preset: .medium)
+        p.threads = 1
+        let single = VariationalRefinement(i0: i0.scaled(by: 255), i1: i1.scaled(by: 255), parameters: p).refine(start)
+        p.threads = 2
+        let banded = VariationalRefinement(i0: i0.scaled(by: 255), i1: i1.scaled(by: 255), parameters: p).refine(start)
+        XCTAssertEqual(Parallel.workers(for: w * h, threads: 2, grain: 16_384), 2)
+        XCTAssertLessThan(try banded.endPointError(to: single), 0.01)
+        XCTAssertLessThan(try banded.endPointError(to: truth), try start.endPointError(to: truth))
     }
 }
