@@ -6,8 +6,10 @@ import Pipeline
 /// Output frame k is at time k / fps after the first input frame, with pts k in the exact
 /// time base 1/fps (`fps=60000/1001` gives time base 1001/60000). Where that time lands
 /// exactly on a source frame, the frame is emitted untouched (bit-exact); elsewhere the two
-/// neighbours are blended with weights by distance. The output spans the input's first to last
-/// frame time: N constant-rate input frames give ⌊(N−1)·fps_out/fps_in⌋ + 1 frames.
+/// neighbours are blended with weights by distance. The output covers the same time as the
+/// input, up to the end of the last frame's display duration (which is held, not blended), so
+/// the video keeps the length of the audio: N constant-rate input frames give
+/// ⌈N·fps_out/fps_in⌉ frames.
 /// Works on 8- and 16-bit samples of any planar or packed memory layout, no colour conversion.
 ///
 /// ```
@@ -27,6 +29,7 @@ public final class BlendFilter: VideoFilter {
     private var bytesPerSample = 1
     private var previous: Frame?
     private var previousTime = Rational(0, 1)
+    private var inputFrameTime = Rational(0, 1)
     private var origin: Int64?
     private var originInOutput: Int64 = 0
     private var nextIndex: Int64 = 0
@@ -44,12 +47,13 @@ public final class BlendFilter: VideoFilter {
         }
         bytesPerSample = format.bitDepth > 8 ? 2 : 1
         outTimeBase = rate.inverted
+        inputFrameTime = input.frameRate.isPositive ? input.frameRate.inverted : outTimeBase
         var out = input
         out.frameRate = rate
         out.timeBase = outTimeBase
         if let n = input.frameCount, n > 0, input.frameRate.isPositive {
-            let span = Rational(Int64(n - 1), 1) * rate / input.frameRate
-            out.frameCount = Int(span.num / span.den) + 1
+            let span = Rational(Int64(n), 1) * rate / input.frameRate
+            out.frameCount = Int((span.num + span.den - 1) / span.den)
         }
         return out
     }
@@ -100,15 +104,21 @@ public final class BlendFilter: VideoFilter {
     public func finish(emit: FrameSink) throws {
         guard let last = previous else { return }
         previous = nil
-        // Output times landing exactly on the last frame show it untouched.
-        while !(previousTime < outputTime(nextIndex)) {
-            if outputTime(nextIndex) == previousTime {
-                last.timeBase = outTimeBase
-                last.pts = originInOutput + nextIndex
-                last.duration = 1
-                try emit(last)
+        // The last frame is shown for its display duration (else one input frame period):
+        // output times in [its time, its end) show it untouched.
+        let shown = last.duration > 0 ? Rational.seconds(last.duration, timeBase: last.timeBase) : inputFrameTime
+        let end = previousTime + shown
+        var held: [Frame] = []
+        while outputTime(nextIndex) < end {
+            if !(outputTime(nextIndex) < previousTime) {
+                let out = held.isEmpty ? last : last.clone()
+                out.timeBase = outTimeBase
+                out.pts = originInOutput + nextIndex
+                out.duration = 1
+                held.append(out)
             }
             nextIndex += 1
         }
+        for frame in held { try emit(frame) }
     }
 }

@@ -89,11 +89,14 @@ final class FilterTests: XCTestCase {
     func testBlend24To60KeepsOriginalsBitExactAndBlendsBetween() throws {
         let input = format(64, 40)
         let frames = try FilterVerifier.syntheticFrames(input, count: 9)
-        // 9 frames span 8/24 s; at 60 fps that is 20 steps: 21 frames.
-        let report = try verifier("blend=fps=60", input).verify(frames, expectedCount: 21)
+        // 9 frames cover 9/24 s (the last shown for one period); at 60 fps that is ⌈22.5⌉ = 23 frames.
+        let report = try verifier("blend=fps=60", input).verify(frames, expectedCount: 23)
         XCTAssertEqual(report.format.timeBase, Rational(1, 60))
         XCTAssertEqual(report.format.frameRate, Rational(60, 1))
-        XCTAssertEqual(report.pts, Array(0...20))
+        XCTAssertEqual(report.pts, Array(0...22))
+        XCTAssertEqual(report.format.frameCount, nil)
+        // The last frame is held for its period (outputs 20, 21, 22 are at 8/24 s and after).
+        for k in 20...22 { XCTAssertTrue(report.frames[k].samplesEqual(frames[8])) }
         // Output k is at k/60 s; source i at i/24 s: they meet at k = 5i/2 for even i.
         for i in stride(from: 0, to: 9, by: 2) {
             XCTAssertTrue(report.frames[5 * i / 2].samplesEqual(frames[i]), "output \(5 * i / 2) must be source \(i) untouched")
@@ -108,16 +111,19 @@ final class FilterTests: XCTestCase {
     func testBlendNTSCRatesHaveExactTimestamps() throws {
         let input = format(32, 32, rate: Rational(30000, 1001))
         let frames = try FilterVerifier.syntheticFrames(input, count: 10)
-        let report = try verifier("blend=60000/1001", input).verify(frames, expectedCount: 19)
+        var counted = input
+        counted.frameCount = 10
+        let report = try verifier("blend=60000/1001", counted).verify(frames, expectedCount: 20)
+        XCTAssertEqual(report.format.frameCount, 20)
         XCTAssertEqual(report.format.timeBase, Rational(1001, 60000))
-        XCTAssertEqual(report.pts, Array(0..<19))
+        XCTAssertEqual(report.pts, Array(0..<20))
         for i in 0..<10 { XCTAssertTrue(report.frames[2 * i].samplesEqual(frames[i])) }
     }
 
     func testBlendDownConversionAnd16BitInput() throws {
         let input = format(32, 16, .yuv420p10, rate: Rational(60, 1))
         let frames = try FilterVerifier.syntheticFrames(input, count: 31)
-        // 30/60 s at 24 fps: 12 steps, 13 frames; output k at k/24 s = source 2.5k.
+        // 31/60 s at 24 fps: ⌈12.4⌉ = 13 frames; output k at k/24 s = source 2.5k.
         let report = try verifier("blend=fps=24", input).verify(frames, expectedCount: 13)
         XCTAssertTrue(report.frames[2].samplesEqual(frames[5]))
         let expected = try Frame(width: 32, height: 16, pixelFormat: .yuv420p10, timeBase: Rational(1, 24))

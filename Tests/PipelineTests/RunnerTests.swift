@@ -49,7 +49,7 @@ final class RunnerTests: XCTestCase {
         let result = try PipelineRunner(input: input, output: output, filters: registry.makeChain("blend=fps=60000/1001"),
                                         settings: EncoderSettings(crf: 0, preset: "ultrafast")).run()
         XCTAssertEqual(result.framesIn, 30)
-        XCTAssertEqual(result.framesOut, 59)
+        XCTAssertEqual(result.framesOut, 60)
         let stream = try XCTUnwrap(TestMedia.ffprobeStreams(output, type: "video").first)
         XCTAssertEqual(stream["r_frame_rate"] as? String, "60000/1001")
         let (pts, tb) = try TestMedia.ffprobeVideoPTS(output)
@@ -59,6 +59,8 @@ final class RunnerTests: XCTestCase {
         // Even outputs are the source frames, untouched by a lossless encode.
         let a = try decodeAll(input), b = try decodeAll(output)
         for i in 0..<a.count { XCTAssertTrue(a[i].samplesEqual(b[2 * i])) }
+        XCTAssertTrue(b[59].samplesEqual(a[29]), "the last frame is held for its period")
+        XCTAssertEqual(try duration(output, "video"), try duration(input, "video"), accuracy: 0.02)
     }
 
     func testTrimCutsAudioInSync() throws {
