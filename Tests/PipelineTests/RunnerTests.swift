@@ -134,6 +134,9 @@ final class RunnerTests: XCTestCase {
     /// Peak RSS must not grow with the clip's length: a 10× longer clip through the same
     /// chain may raise the process's high-water mark by a few MiB at most.
     func testMemoryStaysFlatOnATenTimesLongerClip() throws {
+        // AddressSanitizer keeps freed memory in quarantine (256 MB), so RSS says nothing there;
+        // `make sanitize` still runs every other test. BENCHMARKS.md has the release figure.
+        try XCTSkipIf(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") != nil, "peak RSS is meaningless under AddressSanitizer")
         func peakKiB() -> Int {
             let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
             let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
