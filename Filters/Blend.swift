@@ -10,7 +10,9 @@ import Pipeline
 /// input, up to the end of the last frame's display duration (which is held, not blended), so
 /// the video keeps the length of the audio: N constant-rate input frames give
 /// ⌈N·fps_out/fps_in⌉ frames.
-/// Works on 8- and 16-bit samples of any planar or packed memory layout, no colour conversion.
+/// Works on whole 8-bit or native-endian 16-bit samples of planar, semi-planar or byte-packed
+/// layouts (no colour conversion); other layouts are rejected in `configure` (see
+/// `BlendKernel.bytesPerSample(for:)`).
 ///
 /// ```
 /// warpflow run in.mp4 -o out.mp4 -vf blend=fps=60
@@ -42,10 +44,11 @@ public final class BlendFilter: VideoFilter {
 
     public func configure(input: StreamFormat) throws -> StreamFormat {
         let format = input.pixelFormat
-        guard !format.isHardware, format.bitDepth > 0, format.bitDepth <= 16 else {
-            throw FilterError.unsupportedInput(filter: Self.name, reason: "pixel format \(format) (8- or 16-bit samples needed)")
+        guard let size = BlendKernel.bytesPerSample(for: format) else {
+            throw FilterError.unsupportedInput(filter: Self.name, reason: "pixel format \(format) is not supported "
+                + "(whole 8-bit or native-endian 16-bit samples needed, e.g. yuv420p, yuv420p10le, rgb24; convert first with scale=format=yuv420p)")
         }
-        bytesPerSample = format.bitDepth > 8 ? 2 : 1
+        bytesPerSample = size
         outTimeBase = rate.inverted
         inputFrameTime = input.frameRate.isPositive ? input.frameRate.inverted : outTimeBase
         var out = input

@@ -6,6 +6,26 @@ import Pipeline
 /// 1/65536 weight. The SIMD kernels run over rows in parallel; the scalar versions are the
 /// reference they are tested against.
 public enum BlendKernel {
+    /// Bytes per sample (1 or 2) when `format` can be blended sample by sample, else nil.
+    ///
+    /// Accepted: formats whose every sample is one whole byte (8-bit planar, semi-planar and
+    /// byte-packed layouts such as yuv420p, nv12, rgb24, gray) or one native-endian 16-bit word
+    /// holding 9–16 significant bits (yuv420p10le, p010le, gray16le, rgb48le). Rejected: hardware
+    /// surfaces, float samples, palettes (pal8), bit-packed layouts (rgb565, monob, x2rgb10) and byte-swapped
+    /// 16-bit layouts, whose samples a per-word linear blend would corrupt.
+    public static func bytesPerSample(for format: PixelFormat) -> Int? {
+        let name = format.name
+        let depth = format.bitDepth
+        guard !format.isHardware, depth >= 8, depth <= 16 else { return nil }
+        for floatMark in ["f16", "f32", "f64"] where name.contains(floatMark) { return nil }
+        if depth == 8 { return name == "pal8" ? nil : 1 }  // palette indices do not blend
+        // Several components sharing one packed word.
+        for packed in ["x2rgb10", "x2bgr10", "xv30", "v30x", "rgb30", "bgr30"] where name.hasPrefix(packed) { return nil }
+        let native = 1.littleEndian == 1 ? "le" : "be"
+        guard name.hasSuffix(native) else { return nil }
+        return 2
+    }
+
     /// Fixed-point weight of `b` for 8-bit samples (0…256).
     @inlinable public static func weight8(_ w: Double) -> UInt16 { UInt16(max(0, min(256, (w * 256).rounded()))) }
     /// Fixed-point weight of `b` for 16-bit samples (0…65536).

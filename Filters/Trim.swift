@@ -66,7 +66,13 @@ public final class TrimFilter: VideoFilter {
         let perFrame = input.frameRate.isPositive ? input.frameRate.inverted : Rational(0, 1)
         let start = startTime ?? startFrame.map { perFrame * Rational(Int64($0), 1) } ?? Rational(0, 1)
         let end = endTime ?? endFrame.map { perFrame * Rational(Int64($0), 1) }
-        range = KeptTimeRange(start: start, end: end)
+        // The audio cut follows the video: time bounds snap up to the frame grid (the first kept
+        // frame is the first at or after `start`), so audio and video shift by the same amount.
+        func snapped(_ t: Rational) -> Rational {
+            guard input.frameRate.isPositive, startTime != nil || endTime != nil else { return t }
+            return Rational(Int64(ceilFrames(t, input.frameRate)), 1) * perFrame
+        }
+        range = KeptTimeRange(start: snapped(start), end: end.map(snapped))
         var out = input
         if let total = input.frameCount {
             if startTime != nil || endTime != nil {

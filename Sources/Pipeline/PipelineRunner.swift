@@ -42,7 +42,19 @@ public final class CancellationToken: @unchecked Sendable {
 public enum PipelineError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The run was cancelled; no output was left.
     case cancelled
-    public var description: String { "cancelled; no output written" }
+    /// The chain emitted no frame at all (e.g. a `trim` range past the end of the clip);
+    /// `framesIn` input frames were read from `input`; no output was left.
+    case noOutputFrames(input: String, chain: [String], framesIn: Int)
+
+    public var description: String {
+        switch self {
+        case .cancelled:
+            return "cancelled; no output written"
+        case .noOutputFrames(let input, let chain, let framesIn):
+            let names = chain.isEmpty ? "(no filters)" : chain.joined(separator: ",")
+            return "\(input): the filter chain \(names) produced no frames from \(framesIn) input frames; no output written"
+        }
+    }
 }
 
 /// What a finished run did.
@@ -94,14 +106,16 @@ public struct PipelineRunner {
         let reader = try VideoReader(path: inputPath, options: ReaderOptions(keepAudio: copyAudio))
         // Negotiate formats down the chain; each filter sees its predecessor's output.
         var format = reader.info.format
+        var formats = [format]
         var cut: KeptTimeRange?
         for filter in filters {
             format = try filter.configure(input: format)
+            formats.append(format)
             if let range = filter.keptTimeRange { cut = cut.map { $0.then(range) } ?? range }
         }
         let hasAudio = copyAudio && !reader.info.audioStreams.isEmpty
         let writer = try VideoWriter(path: outputPath, format: format, settings: settings, audioFrom: hasAudio ? reader : nil)
-        var chain = ChainState(filters: filters, writer: writer, outputFormat: format)
+        var chain = ChainState(filters: filters, writer: writer, formats: formats)
         var framesIn = 0
         var audioPackets = 0
         var videoStart: Rational?
@@ -127,6 +141,9 @@ public struct PipelineRunner {
             if cancellation?.isCancelled == true { throw PipelineError.cancelled }
             for index in filters.indices {
                 try filters[index].finish { try chain.push($0, into: index + 1) }
+            }
+            if writer.framesWritten == 0 {
+                throw PipelineError.noOutputFrames(input: inputPath, chain: filters.map { type(of: $0).name }, framesIn: framesIn)
             }
             try writer.finish()
         } catch {
@@ -165,13 +182,14 @@ public struct PipelineRunner {
 private struct ChainState {
     let filters: [any VideoFilter]
     let writer: VideoWriter
-    let outputFormat: StreamFormat
+    /// `formats[i]` is the input format of filter `i` (the reader's for 0, the writer's last).
+    let formats: [StreamFormat]
     private var lastPTS: [Int64?]
 
-    init(filters: [any VideoFilter], writer: VideoWriter, outputFormat: StreamFormat) {
+    init(filters: [any VideoFilter], writer: VideoWriter, formats: [StreamFormat]) {
         self.filters = filters
         self.writer = writer
-        self.outputFormat = outputFormat
+        self.formats = formats
         self.lastPTS = Array(repeating: nil, count: filters.count + 1)
     }
 
@@ -182,6 +200,13 @@ private struct ChainState {
                 throw FilterError.processing(filter: producer, reason: "emitted pts \(frame.pts) after \(last); pts must increase strictly")
             }
             lastPTS[index] = frame.pts
+            let announced = formats[index]
+            guard frame.width == announced.width, frame.height == announced.height, frame.pixelFormat == announced.pixelFormat,
+                  frame.timeBase == announced.timeBase else {
+                throw FilterError.processing(filter: producer, reason: "emitted a \(frame.width)×\(frame.height) \(frame.pixelFormat) frame "
+                    + "in time base \(frame.timeBase), but configure announced \(announced.width)×\(announced.height) "
+                    + "\(announced.pixelFormat) in time base \(announced.timeBase)")
+            }
         }
         if index == filters.count {
             try writer.write(frame)

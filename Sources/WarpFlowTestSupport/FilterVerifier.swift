@@ -7,7 +7,8 @@ import Pipeline
 ///
 /// - emitted frames match the format `configure` announced (size, pixel format, time base);
 /// - pts strictly increase;
-/// - `finish` flushes what the filter holds (the total count equals `expectedCount` when given);
+/// - `finish` flushes what the filter holds (the total count equals `expectedCount` when given,
+///   and a second `finish` emits nothing);
 /// - feeding frame by frame while inspecting each output at once, and feeding the whole input
 ///   as one burst and inspecting outputs only at the end, give identical frames (catches a
 ///   filter that reuses or mutates a frame after emitting it);
@@ -95,6 +96,12 @@ public struct FilterVerifier {
         }
         inFinish = true
         try filter.finish(emit: sink)
+        // Everything held must have been flushed by the first `finish`: a second one emits nothing.
+        var afterFinish = 0
+        try filter.finish { _ in afterFinish += 1 }
+        if afterFinish > 0 {
+            throw Failure(description: "a second finish emitted \(afterFinish) more frames: finish must flush and forget what it holds")
+        }
         if !inspectImmediately {
             for frame in outputs { try check(frame) }
         }

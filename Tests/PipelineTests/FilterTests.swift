@@ -1,3 +1,4 @@
+import MediaIO
 import Pipeline
 import WarpFlowFilters
 import WarpFlowTestSupport
@@ -58,6 +59,10 @@ final class FilterTests: XCTestCase {
         let byTime = try verifier("trim=start=0.25:duration=0.25", input).verify(frames, expectedCount: 6)
         XCTAssertTrue(byTime.frames[0].samplesEqual(frames[6]))
         XCTAssertEqual(byTime.format.frameCount, 6)
+        // Time bounds between frames snap to the frame grid for the audio cut: 0.23 s → frame 6.
+        let between = try registry.makeChain("trim=start=0.23:end=0.49")[0]
+        _ = try between.configure(input: input)
+        XCTAssertEqual(between.keptTimeRange, KeptTimeRange(start: Rational(6, 24), end: Rational(12, 24)))
         let filter = try registry.makeChain("trim=end_frame=3")[0]
         _ = try filter.configure(input: input)
         for f in frames.prefix(4) { try filter.process(f) { _ in } }
@@ -97,6 +102,7 @@ final class FilterTests: XCTestCase {
         XCTAssertEqual(report.format.frameCount, nil)
         // The last frame is held for its period (outputs 20, 21, 22 are at 8/24 s and after).
         for k in 20...22 { XCTAssertTrue(report.frames[k].samplesEqual(frames[8])) }
+        XCTAssertEqual(report.emittedByFinish, 3, "finish flushes the held last frame for its period")
         // Output k is at k/60 s; source i at i/24 s: they meet at k = 5i/2 for even i.
         for i in stride(from: 0, to: 9, by: 2) {
             XCTAssertTrue(report.frames[5 * i / 2].samplesEqual(frames[i]), "output \(5 * i / 2) must be source \(i) untouched")
@@ -135,6 +141,78 @@ final class FilterTests: XCTestCase {
         let filter = try registry.makeChain("blend=fps=50")[0]
         XCTAssertThrowsError(try filter.configure(input: format(16, 16, .gbrpf32))) { error in
             XCTAssertTrue("\(error)".contains("gbrpf32"), "\(error)")
+        }
+    }
+
+    func testFiltersOnRealDecodedFrames() throws {
+        let clip = try TestMedia.makeClip(name: "filters-real.mp4", args: TestMedia.testSource(width: 96, height: 64, rate: "25", seconds: 0.4)
+            + ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        let reader = try VideoReader(path: clip)
+        var frames: [Frame] = []
+        while let f = try reader.nextFrame() { frames.append(f) }
+        XCTAssertEqual(frames.count, 10)
+        let input = reader.info.format
+        // 10 frames at 25 fps span 0.4 s: 30 fps gives ⌈12⌉ = 12 frames, 10 fps gives 4.
+        let up = try verifier("blend=fps=30", input).verify(frames, expectedCount: 12)
+        XCTAssertTrue(up.frames[6].samplesEqual(frames[5]), "0.2 s is source frame 5")
+        try verifier("blend=fps=10", input).verify(frames, expectedCount: 4)
+        try verifier("trim=start_frame=3:end_frame=7", input).verify(frames, expectedCount: 4)
+        let scaled = try verifier("scale=w=-2:h=32:flags=bilinear", input).verify(frames, expectedCount: 10)
+        XCTAssertEqual(scaled.format.width, 48)
+        try verifier("null", input).verify(frames, expectedCount: 10)
+    }
+
+    func testBlendAcceptsWholeSampleLayoutsOnly() throws {
+        func size(_ name: String) -> Int? { PixelFormat(name: name).flatMap { BlendKernel.bytesPerSample(for: $0) } }
+        for name in ["yuv420p", "yuvj420p", "nv12", "rgb24", "gray", "yuyv422", "gbrp"] { XCTAssertEqual(size(name), 1, name) }
+        for name in ["yuv420p10le", "p010le", "gray16le", "rgb48le", "yuv444p12le"] { XCTAssertEqual(size(name), 2, name) }
+        for name in ["rgb48be", "yuv420p10be", "rgb565le", "monob", "pal8", "x2rgb10le", "gbrpf32le", "grayf32le", "bgr8"] {
+            XCTAssertNil(size(name), name)
+        }
+        let filter = try registry.makeChain("blend=fps=50")[0]
+        let bigEndian = try XCTUnwrap(PixelFormat(name: "rgb48be"))
+        XCTAssertThrowsError(try filter.configure(input: format(16, 16, bigEndian))) { error in
+            XCTAssertTrue("\(error)".contains("filter blend: cannot handle input: pixel format rgb48be"), "\(error)")
+        }
+    }
+
+    func testBlendOnSemiPlanarInputKeepsOriginals() throws {
+        let input = format(40, 24, .nv12, rate: Rational(25, 1))
+        let frames = try FilterVerifier.syntheticFrames(input, count: 6)
+        // 6/25 s at 50 fps: 12 frames; even outputs are the sources, odd ones their midpoints.
+        let report = try verifier("blend=50", input).verify(frames, expectedCount: 12)
+        for i in 0..<6 { XCTAssertTrue(report.frames[2 * i].samplesEqual(frames[i])) }
+        let mid = try Frame(width: 40, height: 24, pixelFormat: .nv12, timeBase: Rational(1, 50))
+        try BlendKernel.blend(frames[2], frames[3], into: mid, weight: 0.5, bytesPerSample: 1, scalar: true)
+        XCTAssertTrue(report.frames[5].samplesEqual(mid))
+        XCTAssertTrue(report.frames[11].samplesEqual(frames[5]))
+    }
+
+    func testVerifierCatchesAFilterWhoseFinishFlushesTwice() throws {
+        final class Sticky: VideoFilter {
+            static let name = "sticky"
+            static let summary = "holds the last frame and never forgets it (broken on purpose)"
+            static let options: [FilterOption] = []
+            var held: Frame?
+            var lastPTS: Int64 = -1
+            init(options: FilterOptionValues) throws {}
+            func configure(input: StreamFormat) throws -> StreamFormat { input }
+            func process(_ frame: Frame, emit: FrameSink) throws {
+                if let held { try emit(held) }
+                held = frame
+            }
+            func finish(emit: FrameSink) throws {
+                guard let held else { return }
+                lastPTS += held.pts + 1
+                let out = try held.copy()
+                out.pts = lastPTS
+                try emit(out)
+            }
+        }
+        let input = format()
+        let v = FilterVerifier(input: input) { try Sticky(options: FilterOptionValues(filterName: "sticky", values: [:], explicitlySet: [])) }
+        XCTAssertThrowsError(try v.verify(try FilterVerifier.syntheticFrames(input, count: 3))) { error in
+            XCTAssertTrue("\(error)".contains("a second finish emitted 1 more frames"), "\(error)")
         }
     }
 
