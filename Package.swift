@@ -60,7 +60,7 @@ let package = Package(
         // FilterVerifier and helpers that make clips with the ffmpeg CLI at test time.
         .target(name: "WarpFlowTestSupport", dependencies: ["Pipeline", "MediaIO"], path: "Sources/WarpFlowTestSupport"),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "WarpFlowTestSupport"], path: "Tests/MediaIOTests"),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "WarpFlowFilters", "WarpFlowTestSupport"], path: "Tests/PipelineTests"),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "WarpFlowFilters", "Motion", "Raster", "WarpFlowTestSupport"], path: "Tests/PipelineTests"),
         .testTarget(name: "MotionTests", dependencies: ["Motion", "Raster"], path: "Tests/MotionTests"),
         .testTarget(name: "CLITests", dependencies: ["warpflow", "WarpFlowTestSupport"], path: "Tests/CLITests"),
     ],
