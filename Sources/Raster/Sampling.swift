@@ -4,12 +4,19 @@ extension Plane {
     /// positions outside the plane are clamped to the edge. Returns 0 for an empty plane.
     @inlinable public func bilinear(x: Float, y: Float) -> Float {
         guard width > 0, height > 0 else { return 0 }
-        let fx = min(max(x, 0), Float(width - 1)), fy = min(max(y, 0), Float(height - 1))
-        let x0 = min(Int(fx), width - 1), y0 = min(Int(fy), height - 1)
-        let x1 = min(x0 + 1, width - 1), y1 = min(y0 + 1, height - 1)
+        return data.withUnsafeBufferPointer { Plane.bilinear($0.baseAddress!, width: width, height: height, x: x, y: y) }
+    }
+
+    /// Bilinear sample of a `width × height` row-major buffer at (x, y), edges clamped: the
+    /// one implementation behind `bilinear(x:y:)` and `warped(u:v:)`.
+    @inlinable @inline(__always)
+    public static func bilinear(_ s: UnsafePointer<Float>, width w: Int, height h: Int, x: Float, y: Float) -> Float {
+        let fx = min(max(x, 0), Float(w - 1)), fy = min(max(y, 0), Float(h - 1))
+        let x0 = min(Int(fx), w - 1), y0 = min(Int(fy), h - 1)
+        let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
         let ax = fx - Float(x0), ay = fy - Float(y0)
-        let a = data[y0 * width + x0], b = data[y0 * width + x1]
-        let c = data[y1 * width + x0], d = data[y1 * width + x1]
+        let a = s[y0 * w + x0], b = s[y0 * w + x1]
+        let c = s[y1 * w + x0], d = s[y1 * w + x1]
         let top = a + ax * (b - a), bottom = c + ax * (d - c)
         return top + ay * (bottom - top)
     }
@@ -21,7 +28,6 @@ extension Plane {
         guard u.width == width, u.height == height, v.width == width, v.height == height, count > 0 else { return self }
         var out = Plane(width: width, height: height)
         let w = width, h = height
-        let maxX = Float(w - 1), maxY = Float(h - 1)
         withSamples { s in
             u.withSamples { up in
                 v.withSamples { vp in
@@ -30,15 +36,7 @@ extension Plane {
                             for y in rows {
                                 for x in 0..<w {
                                     let i = y * w + x
-                                    let fx = min(max(Float(x) + up[i], 0), maxX)
-                                    let fy = min(max(Float(y) + vp[i], 0), maxY)
-                                    let x0 = min(Int(fx), w - 1), y0 = min(Int(fy), h - 1)
-                                    let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
-                                    let ax = fx - Float(x0), ay = fy - Float(y0)
-                                    let a = s[y0 * w + x0], b = s[y0 * w + x1]
-                                    let c = s[y1 * w + x0], e = s[y1 * w + x1]
-                                    let top = a + ax * (b - a), bottom = c + ax * (e - c)
-                                    d[i] = top + ay * (bottom - top)
+                                    d[i] = Plane.bilinear(s, width: w, height: h, x: Float(x) + up[i], y: Float(y) + vp[i])
                                 }
                             }
                         }
