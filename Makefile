@@ -11,6 +11,9 @@ DEMO_OUT := Samples/out/demo-60fps.mp4
 ## deps: install FFmpeg's libraries, pkg-config and the ffmpeg CLI when missing (Debian/Ubuntu).
 deps:
 	@if ! pkg-config --exists libavcodec libavformat libswscale libavutil 2>/dev/null || ! command -v ffmpeg >/dev/null; then \
+	  if ! command -v apt-get >/dev/null; then \
+	    echo "FFmpeg's libraries, pkg-config or the ffmpeg CLI are missing; install them (macOS: brew install ffmpeg pkg-config)"; exit 1; \
+	  fi; \
 	  echo "installing $(FFMPEG_PKGS)"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  $(SUDO) apt-get install -y -q $(FFMPEG_PKGS) >/dev/null 2>&1 || \

@@ -13,6 +13,8 @@ let package = Package(
         .target(name: "InvertFilter", dependencies: [.product(name: "WarpFlow", package: "warpflow")]),
         // A tool that registers it beside the built-ins and runs a chain.
         .executableTarget(name: "custom-filter", dependencies: ["InvertFilter", .product(name: "WarpFlow", package: "warpflow")]),
+        // The README's library example, compiled so the README stays true to the API.
+        .executableTarget(name: "library-tour", dependencies: [.product(name: "WarpFlow", package: "warpflow")]),
     ],
     swiftLanguageModes: [.v5]
 )

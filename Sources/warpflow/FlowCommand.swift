@@ -57,6 +57,11 @@ struct FlowCommand: ParsableCommand {
         // The `flow` filter computes forward flow only and has no occlusion output yet.
         if inputs.count == 1, backward { throw ValidationError("--backward is for two images; the flow filter computes forward flow") }
         if inputs.count == 1, occlusion != nil { throw ValidationError("--occlusion is for two images; the flow filter has no occlusion output yet") }
+        for written in [output, occlusion, visualize].compactMap({ $0 }) {
+            if let input = inputs.first(where: { sameFile($0, written) }) {
+                throw ValidationError("the output \(written) is the input file \(input); choose another output path")
+            }
+        }
     }
 
     func run() throws {

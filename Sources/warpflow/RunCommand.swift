@@ -62,6 +62,12 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("no-audio"), help: "Do not copy the audio streams.")
     var noAudio = false
 
+    func validate() throws {
+        if sameFile(input, output) {
+            throw ValidationError("the output \(output) is the input file; choose another output path")
+        }
+    }
+
     func run() throws {
         try runReportingErrors {
             let filters = try FilterRegistry.standard.makeChain(chain)
@@ -99,4 +105,15 @@ struct RunCommand: ParsableCommand {
                          "\(r.outputFormat.width)×\(r.outputFormat.height)", r.outputFormat.frameRate.description, r.elapsedSeconds))
         }
     }
+}
+
+/// Whether two paths name the same file: the same resolved path, or (for existing files) the
+/// same device and inode, which also catches hard links.
+func sameFile(_ a: String, _ b: String) -> Bool {
+    let ua = URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath()
+    let ub = URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath()
+    if ua.path == ub.path { return true }
+    var sa = stat(), sb = stat()
+    guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
 }

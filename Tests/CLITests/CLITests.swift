@@ -4,16 +4,40 @@ import XCTest
 
 /// Runs the built `warpflow` binary as a user would and checks its output, exit codes and files.
 final class CLITests: XCTestCase {
-    /// The `warpflow` executable next to this test bundle (same build folder).
+    /// The `warpflow` executable next to this test bundle (same build folder, whatever
+    /// `--scratch-path` was): searched from the folder holding the `.xctest` bundle (macOS) or
+    /// the test runner executable (Linux), then up to three folders above it.
     static let binary: String = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("warpflow").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
+        var starts = [Bundle(for: CLITests.self).bundleURL.deletingLastPathComponent()]
+        if let exe = Bundle.main.executableURL { starts.append(exe.deletingLastPathComponent()) }
+        starts.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
+        for start in starts {
+            var dir = start.standardizedFileURL
+            for _ in 0..<4 {
+                let candidate = dir.appendingPathComponent("warpflow").path
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+                   FileManager.default.isExecutableFile(atPath: candidate) {
+                    return candidate
+                }
+                dir = dir.deletingLastPathComponent()
+            }
         }
         return "warpflow"
     }()
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        // A missing binary is a failure, not a skip: `swift test` builds it (CLITests depends on it).
+        guard Self.binary.hasPrefix("/") else {
+            throw BinaryNotFound(searchedFrom: Bundle(for: CLITests.self).bundleURL.path)
+        }
+    }
+
+    struct BinaryNotFound: Error, CustomStringConvertible {
+        let searchedFrom: String
+        var description: String { "the warpflow executable was not found next to the test bundle \(searchedFrom)" }
+    }
 
     func warpflow(_ args: String...) -> (status: Int32, stdout: String, stderr: String) {
         TestMedia.run(Self.binary, args)
@@ -35,9 +59,29 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(video["height"] as? Int, ff["height"] as? Int)
         XCTAssertEqual(video["frame_rate"] as? String, (ff["avg_frame_rate"] as? String)?.replacingOccurrences(of: "/1", with: ""))
         XCTAssertEqual(video["frame_count"] as? Int, Int(ff["nb_frames"] as? String ?? ""))
-        XCTAssertEqual((json["audio"] as? [Any])?.count, 1)
+        XCTAssertEqual(video["codec"] as? String, ff["codec_name"] as? String)
+        XCTAssertEqual(video["pixel_format"] as? String, ff["pix_fmt"] as? String)
+        XCTAssertEqual(video["time_base"] as? String, ff["time_base"] as? String)
+        let duration = try XCTUnwrap(video["duration"] as? Double)
+        XCTAssertEqual(duration, Double(ff["duration"] as? String ?? "") ?? -1, accuracy: 0.002)
+        let audio = try XCTUnwrap(json["audio"] as? [[String: Any]])
+        let ffAudio = try TestMedia.ffprobeStreams(path, type: "audio")
+        XCTAssertEqual(audio.count, 1)
+        XCTAssertEqual(audio.first?["sample_rate"] as? Int, Int(ffAudio.first?["sample_rate"] as? String ?? ""))
+        XCTAssertEqual(audio.first?["channels"] as? Int, ffAudio.first?["channels"] as? Int)
         let human = warpflow("probe", path)
         XCTAssertTrue(human.stdout.contains("160×120 yuv420p"), human.stdout)
+
+        // An NTSC rate stays an exact rational, in both outputs.
+        let ntsc = try TestMedia.makeClip(name: "cli-ntsc.mp4", args: TestMedia.testSource(width: 96, height: 64, rate: "30000/1001", seconds: 1)
+            + ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        let ntscJSON = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(warpflow("probe", ntsc, "--json").stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((ntscJSON["video"] as? [String: Any])?["frame_rate"] as? String, "30000/1001")
+        XCTAssertEqual((ntscJSON["audio"] as? [Any])?.count, 0)
+        XCTAssertTrue(warpflow("probe", ntsc).stdout.contains("30000/1001 fps (29.970)"))
+        let missing = warpflow("probe", TestMedia.path("cli-no-such-file.mp4"))
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("cli-no-such-file.mp4"), missing.stderr)
     }
 
     func testFiltersListsBuiltinsWithOptions() throws {
@@ -68,6 +112,31 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try TestMedia.ffprobeStreams(silent, type: "video").first?["nb_frames"] as? String, "25")
     }
 
+    func testProgressBarOnlyOnATerminal() throws {
+        let path = try clip()
+        let folder = try TestMedia.makeScratchDirectory("cli-progress")
+        // Not a terminal (a pipe): no progress bar, nothing on stderr, the summary on stdout.
+        let piped = warpflow("run", path, "-o", folder + "/piped.mp4", "-vf", "null", "--preset", "ultrafast")
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertEqual(piped.stderr, "")
+        XCTAssertTrue(piped.stdout.contains("25 frames in, 25 out"), piped.stdout)
+        // On a pseudo-terminal (util-linux `script`): the bar reaches 25/25, 100 %, with fps and ETA.
+        #if !os(Linux)
+        throw XCTSkip("the pseudo-terminal check uses util-linux `script` options")
+        #endif
+        let script = "/usr/bin/script"
+        guard FileManager.default.isExecutableFile(atPath: script) else {
+            throw XCTSkip("no \(script) to make a pseudo-terminal")
+        }
+        let command = [Self.binary, "run", path, "-o", folder + "/tty.mp4", "-vf", "null", "--preset", "ultrafast"]
+            .map { "'" + $0 + "'" }.joined(separator: " ")
+        let tty = TestMedia.run(script, ["-qec", command, "/dev/null"])
+        XCTAssertEqual(tty.status, 0, tty.stdout + tty.stderr)
+        let lastDraw = tty.stdout.components(separatedBy: "\r").last { $0.contains("[") } ?? ""
+        XCTAssertTrue(lastDraw.contains("25/25 100%"), tty.stdout)
+        XCTAssertTrue(lastDraw.contains(" fps") && lastDraw.contains("ETA"), tty.stdout)
+    }
+
     /// The MD5 of every decoded video picture, in order, from ffmpeg's framemd5 muxer.
     static func frameHashes(_ path: String) throws -> [String] {
         let r = TestMedia.run("ffmpeg", ["-nostdin", "-v", "error", "-i", path, "-map", "0:v", "-f", "framemd5", "-"])
@@ -87,6 +156,20 @@ final class CLITests: XCTestCase {
         XCTAssertNotEqual(usage.status, 0)
         XCTAssertTrue(usage.stderr.contains("--crf"), usage.stderr)
         XCTAssertEqual(TestMedia.listDirectory(folder), [])
+
+        // Writing over the input (same path spelled differently, or a hard link) is refused and
+        // leaves the input untouched.
+        let source = folder + "/in.mp4"
+        try FileManager.default.copyItem(atPath: try clip(), toPath: source)
+        let before = try Data(contentsOf: URL(fileURLWithPath: source))
+        try FileManager.default.linkItem(atPath: source, toPath: folder + "/link.mp4")
+        for target in [folder + "/./in.mp4", folder + "/link.mp4"] {
+            let same = warpflow("run", source, "-o", target, "-vf", "null")
+            XCTAssertNotEqual(same.status, 0, target)
+            XCTAssertTrue(same.stderr.contains("is the input file"), same.stderr)
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: source)), before)
+        XCTAssertEqual(TestMedia.listDirectory(folder).sorted(), ["in.mp4", "link.mp4"])
     }
 
     func testInterruptLeavesNoOutputAndExits130() throws {
@@ -99,7 +182,13 @@ final class CLITests: XCTestCase {
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        Thread.sleep(forTimeInterval: 1.5)
+        // Wait until the run is writing (its temporary output appears; the Ctrl-C handler is
+        // installed before that), so a slow start on a loaded machine cannot race the signal.
+        let deadline = Date().addingTimeInterval(60)
+        while TestMedia.listDirectory(folder).isEmpty, process.isRunning, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 0.5)
         XCTAssertTrue(process.isRunning, "the run ended before it could be interrupted")
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
