@@ -14,7 +14,7 @@ extension PatchSearch {
                 out.u.withMutableSamples { uo in
                     out.v.withMutableSamples { vo in
                         weights.withMutableSamples { wo in
-                            Parallel.forChunks(h, threads: Parallel.workers(for: w * h, threads: parameters.threads)) { rows in
+                            Parallel.forChunks(h, threads: Parallel.workers(for: w * h, threads: parameters.threads, grain: 4096)) { rows in
                                 for y in rows {
                                     let jLow = max(0, (y - n) / stride - 1), jHigh = min(ny - 1, y / stride + 1)
                                     let i0row = t0 + y * w, urow = uo + y * w, vrow = vo + y * w, wrow = wo + y * w

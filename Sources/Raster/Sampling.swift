@@ -32,7 +32,7 @@ extension Plane {
             u.withSamples { up in
                 v.withSamples { vp in
                     out.withMutableSamples { d in
-                        Parallel.forChunks(h, threads: Parallel.workers(for: w * h, threads: threads)) { rows in
+                        Parallel.forChunks(h, threads: Parallel.workers(for: w * h, threads: threads, grain: 8192)) { rows in
                             for y in rows {
                                 for x in 0..<w {
                                     let i = y * w + x

@@ -69,6 +69,8 @@ final class KernelTests: XCTestCase {
                         XCTAssertEqual(simd.ssd, scalar.ssd, accuracy: 1e-3 * max(1, abs(scalar.ssd)))
                         XCTAssertEqual(simd.bx, scalar.bx, accuracy: 1e-3 * max(1, abs(scalar.bx)))
                         XCTAssertEqual(simd.by, scalar.by, accuracy: 1e-3 * max(1, abs(scalar.by)))
+                        // The cost-only loop (its own 8×8 path) agrees with the scalar SSD too.
+                        XCTAssertEqual(kernel.cost(u: u, v: v), scalar.ssd, accuracy: 1e-3 * max(1, abs(scalar.ssd)))
                     }
                 } } } }
             }
