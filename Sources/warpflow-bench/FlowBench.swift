@@ -3,7 +3,7 @@ import MediaIO
 import Motion
 import Raster
 
-/// `warpflow-bench flow SETDIR [--json OUT] [--presets a,b] [--threads N] [--repeat N]`:
+/// `warpflow-bench flow SETDIR [--json OUT] [--presets a,b] [--threads N] [--repeat N] [--save-flow DIR]`:
 /// the warpflow side of the optical-flow benchmark, on the set made by
 /// Tests/Benchmarks/flow/make_flow_eval.py, with the protocol of opencv_flow_bench.py:
 /// the pair's 8-bit gray frames (NAME_{0,1}_gray.png, read with `VideoReader` and
@@ -12,9 +12,16 @@ import Raster
 /// end-point error (pixels) averaged over the valid pixels of a pair, then over the pairs of
 /// a size and over all pairs ("all"). JSON: `{"warpflow-PRESET": {"WxH" | "all": {"epe",
 /// "ms", "pairs"}}, "_pairs": {METHOD: {NAME: {"size", "epe", "ms"}}}, "_meta": {…}}`, the
-/// schema of the OpenCV side.
+/// schema of the OpenCV side. `--save-flow DIR` also writes each estimate as
+/// DIR/NAME.warpflow-PRESET.flo (after timing), so that score_flow.py can re-score it.
 enum FlowBench {
-    static let usage = "flow SETDIR [--json OUT] [--presets ultrafast,fast,medium,high] [--threads 2] [--repeat 3]"
+    static let usage = "flow SETDIR [--json OUT] [--presets ultrafast,fast,medium,high] [--threads 2] [--repeat 3] [--save-flow DIR]"
+
+    /// A problem with the evaluation set itself (missing or malformed manifest): exit status 1.
+    struct SetError: Error, CustomStringConvertible {
+        let description: String
+        init(_ message: String) { description = message }
+    }
 
     /// One pair of the set's manifest.json; `gray0`/`gray1` are absent in version-1 sets.
     struct Pair: Decodable {
@@ -35,7 +42,7 @@ enum FlowBench {
     }
 
     static func run(_ arguments: [String]) throws -> Int32 {
-        let args = try BenchArguments(arguments, options: ["json", "presets", "threads", "repeat"])
+        let args = try BenchArguments(arguments, options: ["json", "presets", "threads", "repeat", "save-flow"])
         guard args.positional.count == 1, let setDir = args.positional.first else {
             throw BenchUsageError("expected one SETDIR, got \(args.positional.count) positional arguments")
         }
@@ -52,6 +59,10 @@ enum FlowBench {
         }
 
         let (manifest, pairs) = try load(setDir: setDir)
+        let saveDir = args.string("save-flow")
+        if let saveDir {
+            try FileManager.default.createDirectory(atPath: saveDir, withIntermediateDirectories: true)
+        }
         var results: [String: Any] = [:]
         var detail: [String: Any] = [:]
         for preset in presets {
@@ -68,6 +79,9 @@ enum FlowBench {
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
                 }
                 guard let estimate else { continue }
+                if let saveDir {
+                    try estimate.write(floPath: (saveDir as NSString).appendingPathComponent("\(loaded.pair.name).warpflow-\(preset.rawValue).flo"))
+                }
                 let epe = try estimate.endPointError(to: loaded.truth, mask: loaded.valid)
                 let median = times.sorted()[times.count / 2]
                 rows.append((loaded.pair.size, epe, median))
@@ -107,15 +121,15 @@ enum FlowBench {
     static func load(setDir: String) throws -> (Manifest, [LoadedPair]) {
         let manifestPath = (setDir as NSString).appendingPathComponent("manifest.json")
         guard FileManager.default.fileExists(atPath: manifestPath) else {
-            throw BenchUsageError("\(manifestPath) not found (make the set with Tests/Benchmarks/flow/make_flow_eval.py)")
+            throw SetError("\(manifestPath) not found (make the set with Tests/Benchmarks/flow/make_flow_eval.py)")
         }
         let manifest: Manifest
         do {
             manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
         } catch {
-            throw BenchUsageError("\(manifestPath): not a flow-set manifest (\(error))")
+            throw SetError("\(manifestPath): not a flow-set manifest (\(error))")
         }
-        guard !manifest.pairs.isEmpty else { throw BenchUsageError("\(manifestPath): no pairs") }
+        guard !manifest.pairs.isEmpty else { throw SetError("\(manifestPath): no pairs") }
         let converter = FrameConverter()
         func luma(_ file: String) throws -> Plane {
             let path = (setDir as NSString).appendingPathComponent(file)

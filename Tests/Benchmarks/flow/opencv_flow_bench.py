@@ -10,13 +10,15 @@ Farneback: pyr_scale 0.5, levels 5, winsize 15, iterations 3, poly_n 5, poly_sig
 flags 0 (OpenCV's sample settings with more levels for 60 px motion).
 
 JSON: {"method": {"WxH" or "all": {"epe": mean EPE (px), "ms": mean of per-pair median ms,
-"pairs": n}}, "_pairs": {"method": {"NAME": {"size", "epe", "ms"}}}, "_meta": {...}}. Usage: opencv_flow_bench.py SETDIR [--json OUT] [--repeat N]
+"pairs": n}}, "_pairs": {"method": {"NAME": {"size", "epe", "ms"}}}, "_meta": {...}}.
+--save-flow DIR writes each estimate as DIR/NAME.METHOD.flo (re-scored by score_flow.py).
+Usage: opencv_flow_bench.py SETDIR [--json OUT] [--repeat N] [--save-flow DIR]
 """
 import argparse, json, os, statistics, sys, time
 import numpy as np
 import cv2
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_flow_eval import read_flo
+from make_flow_eval import read_flo, write_flo
 
 THREADS = 2
 
@@ -50,6 +52,7 @@ def main():
     ap.add_argument("setdir")
     ap.add_argument("--json")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--save-flow", metavar="DIR", help="also write each estimate as DIR/NAME.METHOD.flo")
     args = ap.parse_args()
     cv2.setNumThreads(THREADS)
     manifest_path = os.path.join(args.setdir, "manifest.json")
@@ -71,6 +74,9 @@ def main():
                 t0 = time.perf_counter()
                 est = fn(a, b)
                 times.append((time.perf_counter() - t0) * 1000)
+            if args.save_flow:
+                os.makedirs(args.save_flow, exist_ok=True)
+                write_flo(os.path.join(args.save_flow, f"{p['name']}.{name}.flo"), est)
             epe = float(np.hypot(*(est - truth).transpose(2, 0, 1))[valid].mean())
             per_size.setdefault(p["size"], []).append((epe, statistics.median(times)))
             detail.setdefault(name, {})[p["name"]] = {"size": p["size"], "epe": epe, "ms": statistics.median(times)}
