@@ -139,11 +139,21 @@ enum FlowBench {
             return try converter.luma(frame)
         }
         let pairs = try manifest.pairs.map { pair in
-            LoadedPair(pair: pair,
-                       first: try luma(pair.gray0 ?? pair.frame0),
-                       second: try luma(pair.gray1 ?? pair.frame1),
-                       truth: try FlowField.read(floPath: (setDir as NSString).appendingPathComponent(pair.flow)),
-                       valid: try luma(pair.valid))
+            let loaded = LoadedPair(pair: pair,
+                                    first: try luma(pair.gray0 ?? pair.frame0),
+                                    second: try luma(pair.gray1 ?? pair.frame1),
+                                    truth: try FlowField.read(floPath: (setDir as NSString).appendingPathComponent(pair.flow)),
+                                    valid: try luma(pair.valid))
+            // Every file of a pair must have frame 0's size, so no mismatch surfaces later
+            // as an error that names no file.
+            let (w, h) = (loaded.first.width, loaded.first.height)
+            let sizes = [(pair.gray1 ?? pair.frame1, loaded.second.width, loaded.second.height),
+                         (pair.flow, loaded.truth.width, loaded.truth.height),
+                         (pair.valid, loaded.valid.width, loaded.valid.height)]
+            for (file, fw, fh) in sizes where fw != w || fh != h {
+                throw SetError("\((setDir as NSString).appendingPathComponent(file)): \(fw)×\(fh), but frame 0 of pair \(pair.name) is \(w)×\(h)")
+            }
+            return loaded
         }
         return (manifest, pairs)
     }

@@ -9,8 +9,9 @@ is printed if rounds disagree); each pair's time is its best (lowest) round, and
 ms/pair the mean of those over its pairs, so that load from other work on the machine
 penalises neither side. (Files without per-pair detail are merged per size instead.) Targets (warpflow issue 3),
 checked per size and over all pairs: warpflow `medium` EPE <= OpenCV DIS medium's at no more
-time; warpflow `fast` EPE <= DIS fast's within 1.5x its time. With --strict the exit status
-is 1 when a target fails.
+time; warpflow `fast` EPE <= DIS fast's within 1.5x its time. Each check also says on how
+many pairs warpflow's EPE is the lower (information, not a target). With --strict the exit
+status is 1 when a target fails.
 """
 import json, sys
 
@@ -61,7 +62,17 @@ def merge(paths):
         for size, times in sizes.items():
             if size in merged.get(method, {}) and merged[method][size]["pairs"] == len(times):
                 merged[method][size]["ms"] = sum(times) / len(times)
-    return merged, rounds, loads
+    return merged, rounds, loads, pairs
+
+
+def pairs_won(pairs, ours, peer, size):
+    """'; lower EPE on k/n pairs' from the per-pair detail (empty without it): a mean over few
+    pairs can hinge on one pair where a method misses a large displacement."""
+    a, b = pairs.get(ours, {}), pairs.get(peer, {})
+    names = [n for n in a if n in b and (size == "all" or a[n]["size"] == size)]
+    if not names:
+        return ""
+    return f"; lower EPE on {sum(a[n]['epe'] < b[n]['epe'] for n in names)}/{len(names)} pairs"
 
 
 def main():
@@ -71,7 +82,7 @@ def main():
     if not paths:
         print(__doc__, file=sys.stderr)
         return 2
-    results, rounds, loads = merge(paths)
+    results, rounds, loads, pairs = merge(paths)
     sizes = sorted({s for r in results.values() for s in r}, key=size_key)
     n = max(rounds.values(), default=0)
     print(f"ms/pair: mean over pairs of each pair's best of {n} round(s) (a round: median of timed calls); "
@@ -98,7 +109,7 @@ def main():
             print(f"- {ours} vs {peer} at {s}: EPE {a['epe']:.3f} vs {b['epe']:.3f} px "
                   f"({a['epe'] / b['epe']:.2f}×) {'PASS' if epe_ok else 'FAIL'}; "
                   f"time {a['ms']:.1f} vs {b['ms']:.1f} ms ({a['ms'] / b['ms']:.2f}×, limit {slack:g}×) "
-                  f"{'PASS' if time_ok else 'FAIL'}")
+                  f"{'PASS' if time_ok else 'FAIL'}{pairs_won(pairs, ours, peer, s)}")
     print(f"\ntargets: {passed} PASS, {failed} FAIL")
     return 1 if strict and failed else 0
 

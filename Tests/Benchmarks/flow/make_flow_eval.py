@@ -145,11 +145,19 @@ def write_flo(path, flow):
 
 
 def read_flo(path):
+    """A Middlebury .flo file as an (h, w, 2) float32 array; ValueError naming the file if bad."""
     with open(path, "rb") as f:
-        tag = np.fromfile(f, "<f4", 1)[0]
-        assert tag == 202021.25, f"{path}: not a .flo file"
-        w, h = np.fromfile(f, "<i4", 2)
-        return np.fromfile(f, "<f4", w * h * 2).reshape(h, w, 2)
+        head = np.fromfile(f, "<f4", 1)
+        if head.size != 1 or head[0] != 202021.25:
+            raise ValueError(f"{path}: not a .flo file (no PIEH tag)")
+        size = np.fromfile(f, "<i4", 2)
+        if size.size != 2 or not (0 < size[0] < 100000 and 0 < size[1] < 100000):
+            raise ValueError(f"{path}: bad .flo size {size.tolist()}")
+        w, h = int(size[0]), int(size[1])
+        data = np.fromfile(f, "<f4", w * h * 2)
+        if data.size != w * h * 2:
+            raise ValueError(f"{path}: truncated .flo ({data.size} of {w * h * 2} values for {w}x{h})")
+        return data.reshape(h, w, 2)
 
 
 def to_png(img):

@@ -61,9 +61,17 @@ def main():
     manifest = json.load(open(manifest_path))
     pairs = []
     for p in manifest["pairs"]:
-        truth = read_flo(os.path.join(args.setdir, p["flow"]))
-        valid = cv2.imread(os.path.join(args.setdir, p["valid"]), cv2.IMREAD_GRAYSCALE) > 0
-        pairs.append((p, read_gray(args.setdir, p, 0), read_gray(args.setdir, p, 1), truth, valid))
+        try:
+            truth = read_flo(os.path.join(args.setdir, p["flow"]))
+        except (OSError, ValueError) as error:
+            sys.exit(f"opencv_flow_bench: {error}")
+        valid = cv2.imread(os.path.join(args.setdir, p["valid"]), cv2.IMREAD_GRAYSCALE)
+        a, b = read_gray(args.setdir, p, 0), read_gray(args.setdir, p, 1)
+        for what, img in (("valid mask", valid), ("frame 1", b), ("flow", truth)):
+            if img is None or img.shape[:2] != a.shape[:2]:
+                sys.exit(f"opencv_flow_bench: {p['name']}: {what} unreadable or not the size of frame 0 "
+                         f"({args.setdir})")
+        pairs.append((p, a, b, truth, valid > 0))
     results, detail = {}, {}
     for name, fn in methods().items():
         per_size = {}
