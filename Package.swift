@@ -7,7 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     // MARK: - Public API
     products: [
-        .library(name: "WarpFlow", targets: ["MediaIO", "Raster", "Motion", "Pipeline", "WarpFlowFilters"]),
+        .library(name: "WarpFlow", targets: ["MediaIO", "Raster", "Motion", "WarpingNODE", "Pipeline", "WarpFlowFilters"]),
         .library(name: "WarpFlowTestSupport", targets: ["WarpFlowTestSupport"]),
         .executable(name: "warpflow", targets: ["warpflow"]),
     ],
@@ -33,12 +33,15 @@ let package = Package(
         .target(name: "Raster", path: "Sources/Raster"),
         // MediaIO: decode, encode, frames, swscale conversion to Raster images.
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "Raster"], path: "Sources/MediaIO"),
-        // Motion: optical flow, flow fields, trajectories, spectra.
+        // Motion: optical flow, flow fields, occlusion masks.
         .target(name: "Motion", dependencies: ["Raster"], path: "Sources/Motion"),
+        // WarpingNODE: stationary velocity fields, their integration into diffeomorphic warps,
+        // the per-pair fit and the frame interpolator that renders any time t in YUV.
+        .target(name: "WarpingNODE", dependencies: ["Raster", "Motion", "MediaIO"], path: "Sources/WarpingNODE"),
         // Pipeline: the filter protocol, registry, chain parser and streaming runner.
         .target(name: "Pipeline", dependencies: ["MediaIO"], path: "Sources/Pipeline"),
         // The built-in filter plugins, one file each.
-        .target(name: "WarpFlowFilters", dependencies: ["Pipeline", "MediaIO", "Raster", "Motion"], path: "Filters"),
+        .target(name: "WarpFlowFilters", dependencies: ["Pipeline", "MediaIO", "Raster", "Motion", "WarpingNODE"], path: "Filters"),
         // The command-line tool.
         .executableTarget(
             name: "warpflow",
@@ -62,6 +65,7 @@ let package = Package(
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "WarpFlowTestSupport"], path: "Tests/MediaIOTests"),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "WarpFlowFilters", "Motion", "Raster", "WarpFlowTestSupport"], path: "Tests/PipelineTests"),
         .testTarget(name: "MotionTests", dependencies: ["Motion", "Raster"], path: "Tests/MotionTests"),
+        .testTarget(name: "WarpingNODETests", dependencies: ["WarpingNODE", "Motion", "Raster", "MediaIO", "WarpFlowTestSupport"], path: "Tests/WarpingNODETests"),
         .testTarget(name: "CLITests", dependencies: ["warpflow", "WarpFlowTestSupport"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v5]

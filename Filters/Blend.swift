@@ -27,20 +27,21 @@ public final class BlendFilter: VideoFilter {
 
     /// Output frames per second.
     public let rate: Rational
-    private var outTimeBase = Rational(1, 1)
+    private var clock: OutputClock
     private var bytesPerSample = 1
+    private var nominalFrameTime: Rational?
     private var previous: Frame?
     private var previousTime = Rational(0, 1)
-    private var inputFrameTime = Rational(0, 1)
-    private var origin: Int64?
-    private var originInOutput: Int64 = 0
-    private var nextIndex: Int64 = 0
 
     public init(options: FilterOptionValues) throws {
         rate = try options.rational("fps")
+        clock = OutputClock(rate: rate)
     }
 
     public var window: Int { 1 }
+
+    /// Input frames whose pts did not increase are dropped, as FFmpeg's `fps` filter does.
+    public var warnings: [String] { clock.droppedWarning(filter: Self.name).map { [$0] } ?? [] }
 
     public func configure(input: StreamFormat) throws -> StreamFormat {
         let format = input.pixelFormat
@@ -49,56 +50,32 @@ public final class BlendFilter: VideoFilter {
                 + "(whole 8-bit or native-endian 16-bit samples needed, e.g. yuv420p, yuv420p10le, rgb24; convert first with scale=format=yuv420p)")
         }
         bytesPerSample = size
-        outTimeBase = rate.inverted
-        inputFrameTime = input.frameRate.isPositive ? input.frameRate.inverted : outTimeBase
-        var out = input
-        out.frameRate = rate
-        out.timeBase = outTimeBase
-        if let n = input.frameCount, n > 0, input.frameRate.isPositive {
-            let span = Rational(Int64(n), 1) * rate / input.frameRate
-            out.frameCount = Int((span.num + span.den - 1) / span.den)
-        }
-        return out
+        nominalFrameTime = input.frameRate.isPositive ? input.frameRate.inverted : nil
+        return clock.outputFormat(for: input)
     }
 
-    /// Time of output frame `k` in seconds after the first input frame.
-    private func outputTime(_ k: Int64) -> Rational { Rational(k, 1) * outTimeBase }
-
     public func process(_ frame: Frame, emit: FrameSink) throws {
-        let start = origin ?? frame.pts
-        if origin == nil {
-            origin = start
-            originInOutput = Rational.rescale(start, from: frame.timeBase, to: outTimeBase)
-        }
-        let time = Rational.seconds(frame.pts - start, timeBase: frame.timeBase)
+        guard let time = clock.admit(frame) else { return }
         guard let prev = previous else {
             previous = frame
             previousTime = time
             return
         }
-        guard previousTime < time else {
-            throw FilterError.processing(filter: Self.name, reason: "input pts \(frame.pts) does not increase")
-        }
         // Every output time in [previousTime, time) comes from prev (exact) or a blend.
-        while true {
-            let t = outputTime(nextIndex)
-            guard t < time else { break }
-            if !(t < previousTime) {
-                let out: Frame
-                if t == previousTime {
-                    out = prev.clone()
-                } else {
-                    let w = ((t - previousTime) / (time - previousTime)).doubleValue
-                    out = try Frame(width: prev.width, height: prev.height, pixelFormat: prev.pixelFormat, timeBase: outTimeBase)
-                    out.copyProperties(from: prev)
-                    try BlendKernel.blend(prev, frame, into: out, weight: w, bytesPerSample: bytesPerSample)
-                }
-                out.timeBase = outTimeBase
-                out.pts = originInOutput + nextIndex
-                out.duration = 1
-                try emit(out)
+        for slot in clock.slots(before: time) {
+            let out: Frame
+            if slot.time == previousTime {
+                out = prev.clone()
+            } else {
+                let w = ((slot.time - previousTime) / (time - previousTime)).doubleValue
+                out = try Frame(width: prev.width, height: prev.height, pixelFormat: prev.pixelFormat, timeBase: clock.timeBase)
+                out.copyProperties(from: prev)
+                try BlendKernel.blend(prev, frame, into: out, weight: w, bytesPerSample: bytesPerSample)
             }
-            nextIndex += 1
+            out.timeBase = clock.timeBase
+            out.pts = slot.pts
+            out.duration = 1
+            try emit(out)
         }
         previous = frame
         previousTime = time
@@ -107,21 +84,16 @@ public final class BlendFilter: VideoFilter {
     public func finish(emit: FrameSink) throws {
         guard let last = previous else { return }
         previous = nil
-        // The last frame is shown for its display duration (else one input frame period):
-        // output times in [its time, its end) show it untouched.
-        let shown = last.duration > 0 ? Rational.seconds(last.duration, timeBase: last.timeBase) : inputFrameTime
-        let end = previousTime + shown
-        var held: [Frame] = []
-        while outputTime(nextIndex) < end {
-            if !(outputTime(nextIndex) < previousTime) {
-                let out = held.isEmpty ? last : last.clone()
-                out.timeBase = outTimeBase
-                out.pts = originInOutput + nextIndex
-                out.duration = 1
-                held.append(out)
-            }
-            nextIndex += 1
+        // The last frame is shown for its display duration: output times in [its time, its end)
+        // show it untouched.
+        let end = previousTime + clock.displayDuration(of: last, nominalFrameTime: nominalFrameTime)
+        let slots = clock.slots(before: end)
+        for (i, slot) in slots.enumerated() {
+            let out = i == slots.count - 1 ? last : last.clone()
+            out.timeBase = clock.timeBase
+            out.pts = slot.pts
+            out.duration = 1
+            try emit(out)
         }
-        for frame in held { try emit(frame) }
     }
 }

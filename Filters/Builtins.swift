@@ -7,6 +7,8 @@ public let builtins: [any VideoFilter.Type] = [
     ScaleFilter.self,
     TrimFilter.self,
     BlendFilter.self,
+    FpsFilter.self,
+    SceneCutFilter.self,
     FlowFilter.self,
 ]
 

@@ -168,6 +168,10 @@ static inline int wf_pix_fmt_is_rgb(enum AVPixelFormat f) {
 static inline int wf_pix_fmt_is_hwaccel(enum AVPixelFormat f) {
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f); return d ? ((d->flags & AV_PIX_FMT_FLAG_HWACCEL) != 0) : 0;
 }
+/* Number of components (3 for yuv420p and nv12, 4 for yuva420p, 1 for gray). */
+static inline int wf_pix_fmt_components(enum AVPixelFormat f) {
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f); return d ? d->nb_components : 0;
+}
 /* Bytes per sample of a plane's component storage (1 or 2; 4 for float formats). */
 static inline int wf_pix_fmt_step(enum AVPixelFormat f, int comp) {
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f); return d ? d->comp[comp].step : 0;

@@ -39,6 +39,16 @@ public struct PixelFormat: Hashable, Sendable, CustomStringConvertible {
     public var isPlanar: Bool { wf_pix_fmt_is_planar(av) != 0 }
     /// True for RGB layouts (packed or planar).
     public var isRGB: Bool { wf_pix_fmt_is_rgb(av) != 0 }
+    /// Number of components (3 for yuv420p and nv12, 4 for yuva420p, 1 for gray).
+    public var componentCount: Int { Int(wf_pix_fmt_components(av)) }
+    /// True when every plane holds exactly one component in whole samples of `bytesPerSample`
+    /// bytes (yuv420p, yuv422p10le, gray, gbrp): the layout a per-plane resampler can read.
+    /// False for semi-planar (nv12, p010), packed (rgb24, yuyv422) and bit-packed layouts.
+    public var isOneComponentPerPlane: Bool {
+        let n = componentCount, step = bytesPerSample
+        guard n > 0, n == planeCount, step == 1 || step == 2 else { return false }
+        return (0..<n).allSatisfy { Int(wf_pix_fmt_step(av, Int32($0))) == step }
+    }
     /// True for hardware surfaces (not readable as memory).
     public var isHardware: Bool { wf_pix_fmt_is_hwaccel(av) != 0 }
 

@@ -152,7 +152,8 @@ public struct PipelineRunner {
         }
         return PipelineResult(inputPath: inputPath, outputPath: outputPath, framesIn: framesIn,
                               framesOut: writer.framesWritten, elapsedSeconds: elapsed(), outputFormat: writer.encoderFormat,
-                              decodeStats: reader.stats, audioPacketsCopied: audioPackets, warnings: writer.warnings)
+                              decodeStats: reader.stats, audioPacketsCopied: audioPackets,
+                              warnings: filters.flatMap(\.warnings) + writer.warnings)
     }
 
     /// Writes audio packets, dropping those outside `cut` and

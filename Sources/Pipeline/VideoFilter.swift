@@ -51,6 +51,10 @@ public protocol VideoFilter: AnyObject {
     /// timeline they keep, valid after `configure`. The runner applies it to the copied audio so
     /// it stays in sync with the video. Default: nil (the timeline is unchanged).
     var keptTimeRange: KeptTimeRange? { get }
+
+    /// Non-fatal notes gathered while running (e.g. input frames dropped for repeated pts),
+    /// read by the runner after `finish` and added to the run's warnings. Default: none.
+    var warnings: [String] { get }
 }
 
 extension VideoFilter {
@@ -58,6 +62,7 @@ extension VideoFilter {
     public func finish(emit: FrameSink) throws {}
     public var isFinished: Bool { false }
     public var keptTimeRange: KeptTimeRange? { nil }
+    public var warnings: [String] { [] }
 }
 
 /// A cut of the timeline: input time `start` (seconds, exact) becomes output time 0, and input

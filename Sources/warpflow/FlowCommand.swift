@@ -7,15 +7,21 @@ import Raster
 import WarpFlowFilters
 
 /// `warpflow flow`: dense optical flow between two images (written as `.flo`), or the
-/// colour-wheel video of the flow between consecutive frames of a video.
+/// colour-wheel video of the flow between consecutive frames of a video (the `flow` filter),
+/// forward or backward, with optional occlusion masks in both cases.
 struct FlowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flow",
         abstract: "Dense optical flow: two images to a .flo file, or a video to a colour-wheel flow video.",
         discussion: """
-        warpflow flow a.png b.png -o a_b.flo [--visualize a_b.png] [--occlusion occ.png]
-        warpflow flow clip.mp4 -o flow.mp4 [--preset fast] [--max 20]
-        Flow is in pixels: pixel p of the first image moves to p + (u, v) in the second.
+        warpflow flow a.png b.png -o a_b.flo [--backward] [--visualize a_b.png] [--occlusion occ.png]
+        warpflow flow clip.mp4 -o flow.mp4 [--backward] [--occlusion masks] [--preset fast] [--max 20]
+
+        Flow is in pixels: pixel p of the first image moves to p + (u, v) in the second. --backward computes second → first (for a video: frame k → frame k-1 instead of k-1 → k).
+
+        --occlusion writes the occlusion mask of the computed flow (forward-backward check; white = a pixel of the flow's source picture that is not visible in the other). Two images: one PNG. A video: a directory (occ_000001.png for frames 0 → 1, …; occ_000001_backward.png for frames 1 → 0 with --backward) or a pattern with %d such as masks/%04d.png; occluded pixels are also drawn black in the colour video.
+
+        For .flo files of every frame pair of a video, use the flow filter: warpflow run clip.mp4 -o out.mp4 -vf "flow=mode=pass:direction=both:occlusion=1:flo=flows"
         """
     )
 
@@ -28,10 +34,10 @@ struct FlowCommand: ParsableCommand {
     @Option(help: "Estimator preset: \(FlowEstimator.Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var preset: String = "medium"
 
-    @Flag(help: "Two images: compute the backward flow (second → first).")
+    @Flag(help: "Compute the backward flow: second → first image, or frame k → k-1 of a video.")
     var backward = false
 
-    @Option(help: "Two images: also write the occlusion mask (forward-backward check) to this PNG (white = occluded).")
+    @Option(help: "Also write occlusion masks (forward-backward check, white = occluded): two images: this PNG; a video: this directory or %d pattern (occluded pixels also drawn black).")
     var occlusion: String?
 
     @Option(help: "Two images: also write the colour-wheel picture of the flow to this PNG.")
@@ -54,9 +60,10 @@ struct FlowCommand: ParsableCommand {
         }
         guard (0...51).contains(crf) else { throw ValidationError("--crf must be within 0…51") }
         if inputs.count == 1, visualize != nil { throw ValidationError("--visualize is for two images; a video's output is already the visualisation") }
-        // The `flow` filter computes forward flow only and has no occlusion output yet.
-        if inputs.count == 1, backward { throw ValidationError("--backward is for two images; the flow filter computes forward flow") }
-        if inputs.count == 1, occlusion != nil { throw ValidationError("--occlusion is for two images; the flow filter has no occlusion output yet") }
+        if inputs.count == 1, let occlusion, !occlusion.contains("%"),
+           ["png", "jpg", "jpeg", "bmp", "tif", "tiff"].contains((occlusion as NSString).pathExtension.lowercased()) {
+            throw ValidationError("for a video, --occlusion takes a directory or a pattern with %d (such as masks/%04d.png), not the single file \(occlusion)")
+        }
         for written in [output, occlusion, visualize].compactMap({ $0 }) {
             if let input = inputs.first(where: { sameFile($0, written) }) {
                 throw ValidationError("the output \(written) is the input file \(input); choose another output path")
@@ -114,10 +121,15 @@ struct FlowCommand: ParsableCommand {
     }
 
     private func runVideo() throws {
-        var chain = "flow=preset=\(preset):mode=color"
-        if let max { chain += ":max=\(max)" }
-        if let threads { chain += ":threads=\(threads)" }
-        let filters = try FilterRegistry.standard.makeChain(chain)
+        // Options go to the filter as values, not chain text, so paths need no quoting.
+        var options = ["preset": preset, "mode": "color", "direction": backward ? "backward" : "forward"]
+        if let max { options["max"] = "\(max)" }
+        if let threads { options["threads"] = "\(threads)" }
+        if let occlusion {
+            options["occlusion"] = "1"
+            options["occ"] = occlusion
+        }
+        let filters = [try FilterRegistry.standard.makeFilter("flow", options: options)]
         let interrupt = InterruptHandler()
         let bar = ProgressBar(label: "flow", quiet: out.quiet || out.json)
         let result = try PipelineRunner(input: inputs[0], output: output, filters: filters, settings: EncoderSettings(crf: crf), copyAudio: false)
@@ -125,10 +137,12 @@ struct FlowCommand: ParsableCommand {
         bar.finish()
         if out.json {
             try printJSON(["input": inputs[0], "output": output, "frames": result.framesOut, "seconds": result.elapsedSeconds,
-                           "fps": result.elapsedSeconds > 0 ? Double(result.framesIn) / result.elapsedSeconds : 0, "preset": preset])
+                           "fps": result.elapsedSeconds > 0 ? Double(result.framesIn) / result.elapsedSeconds : 0, "preset": preset,
+                           "direction": backward ? "backward" : "forward", "occlusion": occlusion ?? NSNull()])
         } else if !out.quiet {
-            print(String(format: "%@: %d flow frames in %.2f s (%.1f fps)", output, result.framesOut, result.elapsedSeconds,
-                         Double(result.framesIn) / Swift.max(result.elapsedSeconds, 1e-9)))
+            print(String(format: "%@: %d %@ flow frames in %.2f s (%.1f fps)", output, result.framesOut, backward ? "backward" : "forward",
+                         result.elapsedSeconds, Double(result.framesIn) / Swift.max(result.elapsedSeconds, 1e-9))
+                  + (occlusion.map { ", occlusion masks in \($0)" } ?? ""))
         }
     }
 

@@ -196,6 +196,49 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(TestMedia.listDirectory(folder), [])
     }
 
+    func testFlowVideoBackwardWithOcclusionMasks() throws {
+        let video = try clip()
+        let folder = try TestMedia.makeScratchDirectory("cli-flow-video")
+        // Backward flows with their masks in a new directory: one PNG per frame pair.
+        let r = warpflow("flow", video, "-o", folder + "/back.mp4", "--backward", "--occlusion", folder + "/masks",
+                         "--preset", "fast", "--json")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stderr.contains("--backward is for two images"), r.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["direction"] as? String, "backward")
+        XCTAssertEqual(json["frames"] as? Int, 25)
+        XCTAssertEqual(json["occlusion"] as? String, folder + "/masks")
+        let masks = TestMedia.listDirectory(folder + "/masks")
+        XCTAssertEqual(masks, (1...24).map { String(format: "occ_%06d_backward.png", $0) })
+        let png = try XCTUnwrap(TestMedia.ffprobeStreams(folder + "/masks/occ_000007_backward.png", type: "video").first)
+        XCTAssertEqual(png["width"] as? Int, 160)
+        XCTAssertEqual(png["height"] as? Int, 120)
+        XCTAssertEqual(png["pix_fmt"] as? String, "gray")
+        XCTAssertEqual(try TestMedia.ffprobeStreams(folder + "/back.mp4", type: "video").first?["nb_frames"] as? String, "25")
+        // Forward, masks by pattern: the colour video differs from the backward one.
+        let f = warpflow("flow", video, "-o", folder + "/fwd.mp4", "--occlusion", folder + "/m%03d.png", "--preset", "fast", "--quiet")
+        XCTAssertEqual(f.status, 0, f.stderr)
+        XCTAssertEqual(TestMedia.listDirectory(folder).filter { $0.hasPrefix("m0") }.count, 24)
+        XCTAssertTrue(TestMedia.listDirectory(folder).contains("m001.png"))
+        XCTAssertNotEqual(try Self.frameHashes(folder + "/fwd.mp4"), try Self.frameHashes(folder + "/back.mp4"))
+        let text = warpflow("flow", video, "-o", folder + "/b2.mp4", "--backward", "--preset", "fast")
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("25 backward flow frames"), text.stdout)
+        // A single file for a video's masks, and --visualize on a video, are refused clearly.
+        let single = warpflow("flow", video, "-o", folder + "/x.mp4", "--occlusion", folder + "/occ.png")
+        XCTAssertNotEqual(single.status, 0)
+        XCTAssertTrue(single.stderr.contains("--occlusion takes a directory or a pattern with %d"), single.stderr)
+        let visualize = warpflow("flow", video, "-o", folder + "/x.mp4", "--visualize", folder + "/v.png")
+        XCTAssertNotEqual(visualize.status, 0)
+        XCTAssertTrue(visualize.stderr.contains("--visualize is for two images"), visualize.stderr)
+        let badPattern = warpflow("flow", video, "-o", folder + "/x.mp4", "--occlusion", folder + "/m%d%d")
+        XCTAssertEqual(badPattern.status, 1)
+        XCTAssertTrue(badPattern.stderr.contains("option occ: pattern"), badPattern.stderr)
+        XCTAssertFalse(TestMedia.listDirectory(folder).contains("x.mp4"))
+        let help = warpflow("flow", "--help")
+        XCTAssertTrue(help.stdout.contains("occ_000001_backward.png"), help.stdout)
+    }
+
     func testFlowBetweenTwoImagesWritesFloAndPictures() throws {
         let a = try TestMedia.makeClip(name: "cli-a.png", args: ["-f", "lavfi", "-i", "mandelbrot=size=128x96:end_scale=0.5", "-frames:v", "1"])
         let b = try TestMedia.makeClip(name: "cli-b.png", args: ["-i", a, "-vf", "pad=iw+3:ih:3:0:color=black,crop=128:96:0:0"])
@@ -208,9 +251,6 @@ final class CLITests: XCTestCase {
         let flo = try Data(contentsOf: URL(fileURLWithPath: folder + "/ab.flo"))
         XCTAssertEqual(flo.count, 12 + 128 * 96 * 8)
         XCTAssertEqual(String(decoding: flo.prefix(4), as: UTF8.self), "PIEH")
-        let video = warpflow("flow", try clip(), "-o", folder + "/v.mp4", "--backward")
-        XCTAssertNotEqual(video.status, 0)
-        XCTAssertTrue(video.stderr.contains("--backward"), video.stderr)
         let bad = warpflow("flow", a, folder + "/missing.png", "-o", folder + "/x.flo")
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("missing.png"), bad.stderr)

@@ -59,6 +59,105 @@ final class FlowFilterTests: XCTestCase {
         XCTAssertEqual(TestMedia.listDirectory(folder).filter { $0.hasPrefix("r1_") }.count, 3)
     }
 
+    /// A decoded 8-bit gray PNG as a 0/1 plane (255 → 1).
+    func readMask(_ path: String) throws -> Plane {
+        let reader = try VideoReader(path: path)
+        let frame = try XCTUnwrap(try reader.nextFrame(), path)
+        XCTAssertEqual(frame.pixelFormat, .gray, path)
+        return try FrameConverter().luma(frame)
+    }
+
+    /// Mean of `plane` over columns `columns` and rows 8..<height-8.
+    func mean(_ plane: Plane, columns: Range<Int>) -> Float {
+        var sum: Float = 0, n: Float = 0
+        for y in 8..<(plane.height - 8) { for x in columns { sum += plane[x, y]; n += 1 } }
+        return sum / n
+    }
+
+    func testBothDirectionsWriteForwardBackwardFlowsAndOcclusionMasks() throws {
+        let frames = try slidingFrames(count: 4)
+        let folder = try TestMedia.makeScratchDirectory("flowboth")
+        let format = StreamFormat(width: 96, height: 64, pixelFormat: .yuv420p, timeBase: Rational(1, 25), frameRate: Rational(25, 1))
+        var run = 0
+        let verifier = FilterVerifier(input: format) {
+            run += 1
+            return try FilterRegistry.standard.makeChain("flow=mode=pass:direction=both:occlusion=1:flo=\(folder)/r\(run)")[0]
+        }
+        let report = try verifier.verify(frames, expectedCount: 4)
+        for (a, b) in zip(report.frames, frames) { XCTAssertTrue(a.samplesEqual(b), "pass mode leaves frames untouched") }
+        let dir = folder + "/r1"
+        XCTAssertEqual(TestMedia.listDirectory(dir), (1...3).flatMap { k in
+            ["flow_00000\(k).flo", "flow_00000\(k)_backward.flo", "flow_00000\(k)_backward_occ.png", "flow_00000\(k)_occ.png"]
+        }.sorted())
+        var mask = Plane(width: 96, height: 64)
+        for y in 10..<54 { for x in 10..<86 { mask[x, y] = 1 } }
+        for k in 1...3 {
+            let name = String(format: "%@/flow_%06d", dir, k)
+            for (suffix, u) in [("", Float(2)), ("_backward", -2)] {
+                let flow = try FlowField.read(floPath: name + suffix + ".flo")
+                let truth = try FlowField(u: Plane(width: 96, height: 64, value: u), v: Plane(width: 96, height: 64))
+                XCTAssertLessThan(try flow.endPointError(to: truth, mask: mask), 0.3, "flow \(k)\(suffix)")
+            }
+            // Content slides right: frame k−1's right strip leaves the picture (forward mask),
+            // frame k's left strip was not in frame k−1 (backward mask).
+            let forward = try readMask(name + "_occ.png"), backward = try readMask(name + "_backward_occ.png")
+            XCTAssertEqual(forward.width, 96)
+            XCTAssertEqual(forward.height, 64)
+            XCTAssertEqual(backward.width, 96)
+            XCTAssertGreaterThan(mean(forward, columns: 94..<96), 0.8, "forward mask \(k), uncovered strip")
+            XCTAssertGreaterThan(mean(backward, columns: 0..<2), 0.8, "backward mask \(k), uncovered strip")
+            XCTAssertLessThan(mean(forward, columns: 10..<86), 0.1, "forward mask \(k), interior")
+            XCTAssertLessThan(mean(backward, columns: 10..<86), 0.1, "backward mask \(k), interior")
+            XCTAssertTrue(forward.data.allSatisfy { $0 == 0 || $0 == 1 }, "masks are 0 or 255")
+        }
+    }
+
+    func testBackwardColourViewAndOcclusionDirectory() throws {
+        let frames = try slidingFrames(count: 3)
+        let folder = try TestMedia.makeScratchDirectory("flowback")
+        let format = StreamFormat(width: 96, height: 64, pixelFormat: .yuv420p, timeBase: Rational(1, 25), frameRate: Rational(25, 1))
+        func colours(_ chain: String) throws -> [PlanarImage] {
+            let report = try FilterVerifier(input: format) { try FilterRegistry.standard.makeChain(chain)[0] }.verify(frames, expectedCount: 3)
+            return try report.frames.map { try FrameConverter().rgb($0) }
+        }
+        func meanColour(_ image: PlanarImage, columns: Range<Int>) -> [Float] {
+            image.planes.map { mean($0, columns: columns) }
+        }
+        // Forward (+2, 0) is drawn red on the Middlebury wheel, backward (−2, 0) cyan-blue.
+        let forward = try colours("flow=max=4")
+        let backward = try colours("flow=max=4:direction=backward")
+        let f = meanColour(forward[1], columns: 20..<76), b = meanColour(backward[1], columns: 20..<76)
+        XCTAssertGreaterThan(f[0], f[2] + 0.2, "forward is reddish: \(f)")
+        XCTAssertGreaterThan(b[2], b[0] + 0.2, "backward is bluish: \(b)")
+        // With occlusion=1 the occluded strip is black and the masks land in occ=.
+        let marked = try colours("flow=max=4:direction=backward:occlusion=1:occ=\(folder)/masks")
+        XCTAssertLessThan(meanColour(marked[1], columns: 0..<2).max() ?? 1, 0.1)
+        XCTAssertGreaterThan(meanColour(marked[1], columns: 20..<76).max() ?? 0, 0.5)
+        XCTAssertEqual(TestMedia.listDirectory(folder + "/masks"), ["occ_000001_backward.png", "occ_000002_backward.png"])
+        // A pattern for occ=.
+        _ = try colours("flow=occlusion=1:occ=\(folder)/m%03d.png")
+        XCTAssertEqual(TestMedia.listDirectory(folder).filter { $0.hasPrefix("m0") }, ["m001.png", "m002.png"])
+        // A flo= pattern: backward flows and masks derive their names from it.
+        _ = try colours("flow=mode=pass:direction=backward:occlusion=1:flo=\(folder)/p.d/b%02d.flo")
+        XCTAssertEqual(TestMedia.listDirectory(folder + "/p.d"), ["b01_backward.flo", "b01_backward_occ.png", "b02_backward.flo", "b02_backward_occ.png"])
+    }
+
+    func testFlowFilterRejectsUselessCombinations() throws {
+        let registry = FilterRegistry.standard
+        func error(_ chain: String) -> String {
+            do { _ = try registry.makeChain(chain); return "no error" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(error("flow=occ=masks").contains("occ= writes occlusion masks; add occlusion=1"), error("flow=occ=masks"))
+        XCTAssertTrue(error("flow=mode=pass:occlusion=1").contains("would do nothing"), error("flow=mode=pass:occlusion=1"))
+        XCTAssertTrue(error("flow=direction=both").contains("direction=both in color mode"), error("flow=direction=both"))
+        XCTAssertTrue(error("flow=direction=sideways").contains("is not one of forward, backward, both"), error("flow=direction=sideways"))
+        XCTAssertTrue(error("flow=occlusion=1:occ=m%d%d.png").contains("option occ: pattern"), error("flow=occlusion=1:occ=m%d%d.png"))
+        XCTAssertTrue(error("flow=mode=pass:occlusion=1:flo=f%d.flo:occ=f%d.flo").contains("must differ"))
+        XCTAssertEqual(error("flow=direction=both:flo=flows"), "no error")
+        XCTAssertEqual(error("flow=mode=pass:occlusion=1:occ=masks"), "no error")
+        XCTAssertEqual(error("flow=occlusion=1"), "no error")
+    }
+
     func testFlowFilterRejectsTinyFramesAndBadPatterns() throws {
         let registry = FilterRegistry.standard
         XCTAssertThrowsError(try registry.makeChain("flow=mode=pass")) { XCTAssertTrue("\($0)".contains("flo="), "\($0)") }

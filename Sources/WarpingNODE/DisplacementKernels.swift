@@ -1,0 +1,95 @@
+import Raster
+
+/// The per-pixel loops behind deformations and integrators, on contiguous `Float` planes, rows
+/// split across threads. Positions are in pixels of the grid; samples are bilinear with edges
+/// clamped (`Plane.bilinear`).
+enum DisplacementKernels {
+    /// d(x) = d_inner(x) + scale · d_outer(x + d_inner(x)): composition (scale 1), an Euler step
+    /// of a velocity field (outer = v, scale = h), or a squaring (outer = inner = d).
+    static func compose(outer: Deformation, inner: Deformation, scale: Float, threads: Int) -> Deformation {
+        let w = inner.width, h = inner.height
+        guard w > 0, h > 0 else { return inner }
+        var ou = Plane(width: w, height: h), ov = Plane(width: w, height: h)
+        outer.u.withSamples { au in
+            outer.v.withSamples { av in
+                inner.u.withSamples { iu in
+                    inner.v.withSamples { iv in
+                        ou.withMutableSamples { du in
+                            ov.withMutableSamples { dv in
+                                Parallel.forChunks(h, threads: Parallel.workers(for: w * h, threads: threads, grain: 8192)) { rows in
+                                    for y in rows {
+                                        let fy = Float(y)
+                                        for x in 0..<w {
+                                            let i = y * w + x
+                                            let px = Float(x) + iu[i], py = fy + iv[i]
+                                            du[i] = iu[i] + scale * Plane.bilinear(au, width: w, height: h, x: px, y: py)
+                                            dv[i] = iv[i] + scale * Plane.bilinear(av, width: w, height: h, x: px, y: py)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Deformation(validU: ou, v: ov)
+    }
+
+    /// One classical Runge-Kutta step of length `h` of every trajectory x + d(x) through the
+    /// stationary velocity (vu, vv).
+    static func rk4Step(_ d: Deformation, velocity: Deformation, h: Float, threads: Int) -> Deformation {
+        let w = d.width, hh = d.height
+        guard w > 0, hh > 0 else { return d }
+        var ou = Plane(width: w, height: hh), ov = Plane(width: w, height: hh)
+        velocity.u.withSamples { vu in
+            velocity.v.withSamples { vv in
+                d.u.withSamples { iu in
+                    d.v.withSamples { iv in
+                        ou.withMutableSamples { du in
+                            ov.withMutableSamples { dv in
+                                Parallel.forChunks(hh, threads: Parallel.workers(for: w * hh, threads: threads, grain: 4096)) { rows in
+                                    @inline(__always) func vel(_ x: Float, _ y: Float) -> (Float, Float) {
+                                        (Plane.bilinear(vu, width: w, height: hh, x: x, y: y), Plane.bilinear(vv, width: w, height: hh, x: x, y: y))
+                                    }
+                                    for y in rows {
+                                        for x in 0..<w {
+                                            let i = y * w + x
+                                            let px = Float(x) + iu[i], py = Float(y) + iv[i]
+                                            let k1 = vel(px, py)
+                                            let k2 = vel(px + 0.5 * h * k1.0, py + 0.5 * h * k1.1)
+                                            let k3 = vel(px + 0.5 * h * k2.0, py + 0.5 * h * k2.1)
+                                            let k4 = vel(px + h * k3.0, py + h * k3.1)
+                                            du[i] = iu[i] + h / 6 * (k1.0 + 2 * k2.0 + 2 * k3.0 + k4.0)
+                                            dv[i] = iv[i] + h / 6 * (k1.1 + 2 * k2.1 + 2 * k3.1 + k4.1)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Deformation(validU: ou, v: ov)
+    }
+
+    /// The smallest Jacobian determinant of x + d(x) at pixel (x, y) over the four one-sided
+    /// difference schemes (at the border, the missing side falls back to the other one).
+    @inline(__always)
+    static func minimumDeterminant(_ u: UnsafePointer<Float>, _ v: UnsafePointer<Float>, width w: Int, height h: Int, x: Int, y: Int) -> Float {
+        let i = y * w + x
+        let xr = x + 1 < w ? i + 1 : i, xl = x > 0 ? i - 1 : i
+        let yd = y + 1 < h ? i + w : i, yu = y > 0 ? i - w : i
+        // One-sided derivatives; at a border the missing side repeats the existing one.
+        let uxF = x + 1 < w ? u[xr] - u[i] : u[i] - u[xl], uxB = x > 0 ? u[i] - u[xl] : uxF
+        let vxF = x + 1 < w ? v[xr] - v[i] : v[i] - v[xl], vxB = x > 0 ? v[i] - v[xl] : vxF
+        let uyF = y + 1 < h ? u[yd] - u[i] : u[i] - u[yu], uyB = y > 0 ? u[i] - u[yu] : uyF
+        let vyF = y + 1 < h ? v[yd] - v[i] : v[i] - v[yu], vyB = y > 0 ? v[i] - v[yu] : vyF
+        @inline(__always) func det(_ ux: Float, _ vx: Float, _ uy: Float, _ vy: Float) -> Float {
+            (1 + ux) * (1 + vy) - uy * vx
+        }
+        return min(min(det(uxF, vxF, uyF, vyF), det(uxF, vxF, uyB, vyB)),
+                   min(det(uxB, vxB, uyF, vyF), det(uxB, vxB, uyB, vyB)))
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import MediaIO
+import Motion
+import Raster
+
+/// How in-between frames are made from a pair's flows.
+public enum InterpolationMethod: String, Sendable, CaseIterable {
+    /// Warping neural ODE: a stationary velocity field (symmetric flow initialisation, then
+    /// fitted) integrated to any t; frame 0 is pulled back by φ_{−t}, frame 1 by φ_{1−t}.
+    case node
+    /// Linear flow warping by the same flows (the ablation): frame 0 is read at
+    /// x − (1−t)t·F₀₁ + t²·F₁₀, frame 1 at x + (1−t)²·F₀₁ − t(1−t)·F₁₀ (Jiang et al. 2018).
+    case flow
+}
+
+/// Settings of a `FrameInterpolator`.
+public struct InterpolationSettings: Sendable, Equatable {
+    /// Node (default) or linear flow warping.
+    public var method: InterpolationMethod = .node
+    /// Preset of the optical flow that initialises everything.
+    public var flowPreset: FlowEstimator.Preset = .medium
+    /// The fit of the velocity field (`iterations = 0` keeps the symmetric initialisation).
+    public var fit = FitParameters()
+    /// Integrator of the rendered deformations.
+    public var integrator: Integrator = .standard
+    /// Weight each frame by its visibility (forward-backward consistency); off = plain (1−t, t).
+    public var occlusion = true
+    /// The field grid is the luma grid halved until its width is at most this (pixels).
+    public var maximumFieldWidth = 640
+    /// Fit on the field grid halved this many more times (0 = on the field grid).
+    public var fitLevelsBelowField = 1
+    /// Gaussian smoothing (field pixels) of the velocity field before integration.
+    public var fieldSmoothing: Float = 1
+    /// Fixed-point steps that sample the flows along the motion for the initial field
+    /// (`VelocityField(midpointFrom:…)`); 0 = plain ½(F₀₁ − F₁₀) at each pixel.
+    public var midpointIterations = 2
+    /// Worker threads.
+    public var threads = Parallel.defaultThreads
+
+    public init() {}
+
+    /// Throws `WarpError.invalidParameter` for the first value out of range.
+    public func validate() throws {
+        try fit.validate()
+        try integrator.validate()
+        guard (16...65_536).contains(maximumFieldWidth) else {
+            throw WarpError.invalidParameter(name: "maximumFieldWidth", value: "\(maximumFieldWidth)", expected: "16…65536")
+        }
+        guard (0...4).contains(fitLevelsBelowField) else {
+            throw WarpError.invalidParameter(name: "fitLevelsBelowField", value: "\(fitLevelsBelowField)", expected: "0…4")
+        }
+        guard fieldSmoothing.isFinite, (0...16).contains(fieldSmoothing) else {
+            throw WarpError.invalidParameter(name: "fieldSmoothing", value: "\(fieldSmoothing)", expected: "0…16")
+        }
+        guard threads >= 1 else { throw WarpError.invalidParameter(name: "threads", value: "\(threads)", expected: "≥ 1") }
+    }
+}
+
+/// Measurements of one prepared pair (field grid).
+public struct PairStatistics: Sendable, Equatable {
+    /// Fraction of field pixels where φ_{−½} or φ_{½} folds (node method; 0 for flow).
+    public var foldedFraction: Double
+    /// Fraction of field pixels whose φ_{−½} or φ_{½} leaves the frame.
+    public var outOfGridFraction: Double
+    /// Fraction of field pixels marked occluded in either frame.
+    public var occludedFraction: Double
+    /// Seconds spent estimating flow.
+    public var flowSeconds: Double
+    /// Seconds spent fitting the velocity field.
+    public var fitSeconds: Double
+    /// The fit's objective before and after (equal when not fitted).
+    public var fit: FitReport?
+}
+
+/// Makes the frame at any time t ∈ (0, 1) between two decoded frames. `prepare` estimates the
+/// pair's flows and fits the velocity field once; the returned `InterpolatedPair` renders any
+/// number of t values. Rendering happens in the frames' own planes (see `PlaneRenderer`), so
+/// the output keeps their pixel format (planar, 8-bit or native-endian 16-bit samples) and
+/// colour tags.
+///
+/// ```swift
+/// let pair = try FrameInterpolator().prepare(first: f0, second: f1, firstLuma: y0, secondLuma: y1)
+/// let middle = try pair.render(at: 0.5)
+/// ```
+public struct FrameInterpolator: Sendable {
+    /// The settings used.
+    public var settings: InterpolationSettings
+
+    public init(settings: InterpolationSettings = InterpolationSettings()) {
+        self.settings = settings
+    }
+
+    /// The field grid level (how many halvings of the luma grid) for a luma width.
+    public func fieldLevel(lumaWidth: Int) -> Int {
+        var level = 0
+        while (lumaWidth >> level) > settings.maximumFieldWidth && (lumaWidth >> (level + 1)) >= 16 { level += 1 }
+        return level
+    }
+
+    /// Prepares a pair: flows both ways, occlusion masks, the velocity field (node) and its fit.
+    /// `firstLuma`/`secondLuma` are the frames' luma planes in [0, 1] at full size.
+    /// Throws `WarpError` or `MotionError` for mismatched sizes, bad settings or tiny frames.
+    public func prepare(first: Frame, second: Frame, firstLuma: Plane, secondLuma: Plane) throws -> InterpolatedPair {
+        let s = settings
+        try s.validate()
+        guard first.width == second.width, first.height == second.height, first.pixelFormat == second.pixelFormat else {
+            throw WarpError.sizeMismatch(what: "the frames of a pair", first.width, first.height, second.width, second.height)
+        }
+        guard firstLuma.width == first.width, firstLuma.height == first.height,
+              secondLuma.width == first.width, secondLuma.height == first.height else {
+            throw WarpError.sizeMismatch(what: "frames and their luma", first.width, first.height, firstLuma.width, firstLuma.height)
+        }
+        let clock = ContinuousClock()
+        var started = clock.now
+        let estimator = FlowEstimator(preset: s.flowPreset, threads: s.threads)
+        let forwardFull = try estimator.flow(from: firstLuma, to: secondLuma)
+        let backwardFull = try estimator.flow(from: secondLuma, to: firstLuma)
+        let flowSeconds = Self.seconds(clock.now - started)
+        // Field grid: the luma grid halved `level` times.
+        let level = fieldLevel(lumaWidth: first.width)
+        let fw = max(1, first.width >> level), fh = max(1, first.height >> level)
+        let forward = forwardFull.resized(width: fw, height: fh, threads: s.threads)
+        let backward = backwardFull.resized(width: fw, height: fh, threads: s.threads)
+        var occludedFirst = Plane(width: fw, height: fh), occludedSecond = occludedFirst
+        if s.occlusion {
+            occludedFirst = try forward.occlusionMask(backward: backward, threads: s.threads).blurred(sigma: 1, threads: s.threads)
+            occludedSecond = try backward.occlusionMask(backward: forward, threads: s.threads).blurred(sigma: 1, threads: s.threads)
+        }
+        started = clock.now
+        var field: VelocityField?
+        var report: FitReport?
+        if s.method == .node {
+            var v = try VelocityField(midpointFrom: forward, backward: backward, iterations: s.midpointIterations, threads: s.threads)
+            if s.fit.iterations > 0 {
+                var l0 = firstLuma, l1 = secondLuma
+                for _ in 0..<(level + s.fitLevelsBelowField) where l0.width >= 32 && l0.height >= 32 {
+                    l0 = l0.downsampled2x(threads: s.threads)
+                    l1 = l1.downsampled2x(threads: s.threads)
+                }
+                let coarse = v.resized(width: l0.width, height: l0.height, threads: s.threads)
+                let (fitted, fitReport) = try VelocityFitter(parameters: s.fit).fit(coarse, first: l0, second: l1)
+                report = fitReport
+                // Only the fit's correction is brought up to the field grid, so the flow's
+                // detail at full resolution is kept.
+                let correction = try Deformation(u: Self.difference(fitted.u, coarse.u), v: Self.difference(fitted.v, coarse.v))
+                    .resized(width: fw, height: fh, threads: s.threads)
+                v = try VelocityField(u: Self.sum(v.u, correction.u), v: Self.sum(v.v, correction.v))
+            }
+            field = v.smoothed(sigma: s.fieldSmoothing, threads: s.threads)
+        }
+        let fitSeconds = Self.seconds(clock.now - started)
+        let pair = InterpolatedPair(first: first, second: second, settings: s, field: field, forward: forward, backward: backward,
+                                    occludedFirst: occludedFirst, occludedSecond: occludedSecond,
+                                    statistics: PairStatistics(foldedFraction: 0, outOfGridFraction: 0, occludedFraction: 0,
+                                                               flowSeconds: flowSeconds, fitSeconds: fitSeconds, fit: report))
+        return try pair.measured()
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    static func difference(_ a: Plane, _ b: Plane) -> Plane {
+        var out = a
+        for i in 0..<out.count { out.data[i] -= b.data[i] }
+        return out
+    }
+
+    static func sum(_ a: Plane, _ b: Plane) -> Plane {
+        var out = a
+        for i in 0..<out.count { out.data[i] += b.data[i] }
+        return out
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import MediaIO
+import Raster
+
+/// What the renderer needs for one output time t, on the field grid (a downscale of the luma
+/// grid): where to read frame 0 (`toFirst`, displacement x ↦ x + d₀(x)) and frame 1
+/// (`toSecond`), and the weight of frame 1 at every field pixel (`secondWeight`, 0…1).
+struct RenderPlan {
+    var toFirst: Deformation
+    var toSecond: Deformation
+    var secondWeight: Plane
+}
+
+/// Renders an in-between frame from two frames' native sample planes: for every sample of
+/// every plane (luma at full size, chroma at its own size, 8-bit or native 16-bit samples),
+/// the plan's displacements are sampled at the sample's position (scaled to the plane's
+/// pixels), both frames are read bilinearly there, and blended with the plan's weight. No
+/// colour conversion happens, so colours cannot drift and the pixel format is kept.
+enum PlaneRenderer {
+    /// The in-between frame: `first`'s format, size and colour tags, pts 0 in `first`'s time base.
+    static func render(_ plan: RenderPlan, first: Frame, second: Frame, threads: Int) throws -> Frame {
+        let format = first.pixelFormat
+        let out = try Frame(width: first.width, height: first.height, pixelFormat: format, timeBase: first.timeBase)
+        out.copyProperties(from: first)
+        let bytes = format.bytesPerSample
+        let maxValue = Float((1 << min(format.bitDepth, 16)) - 1)
+        for plane in 0..<format.planeCount {
+            try out.withMutablePlane(plane) { o, so, pw, ph in
+                first.withPlane(plane) { a, sa, _, _ in
+                    second.withPlane(plane) { b, sb, _, _ in
+                        guard let ob = o.baseAddress, let ab = a.baseAddress, let bb = b.baseAddress else { return }
+                        let geometry = PlaneGeometry(planeWidth: pw, planeHeight: ph, fieldWidth: plan.toFirst.width, fieldHeight: plan.toFirst.height)
+                        renderPlane(plan, geometry: geometry, bytes: bytes, maxValue: maxValue,
+                                    a: (ab, sa), b: (bb, sb), out: (ob, so), threads: threads)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// How a plane's sample positions map onto the field grid (pixel centres aligned).
+    struct PlaneGeometry {
+        let planeWidth: Int, planeHeight: Int
+        let fieldWidth: Int, fieldHeight: Int
+        /// Field pixels per plane pixel.
+        var toFieldX: Float { Float(fieldWidth) / Float(planeWidth) }
+        var toFieldY: Float { Float(fieldHeight) / Float(planeHeight) }
+    }
+
+    private static func renderPlane(_ plan: RenderPlan, geometry g: PlaneGeometry, bytes: Int, maxValue: Float,
+                                    a: (UnsafePointer<UInt8>, Int), b: (UnsafePointer<UInt8>, Int),
+                                    out: (UnsafeMutablePointer<UInt8>, Int), threads: Int) {
+        let pw = g.planeWidth, ph = g.planeHeight, fw = g.fieldWidth, fh = g.fieldHeight
+        let kx = g.toFieldX, ky = g.toFieldY
+        // Field displacements are in field pixels; the plane's are larger by 1/k.
+        let sx = 1 / kx, sy = 1 / ky
+        let cubic = ProcessInfo.processInfo.environment["WF_CUBIC"] != nil
+        plan.toFirst.u.withSamples { u0 in
+        plan.toFirst.v.withSamples { v0 in
+        plan.toSecond.u.withSamples { u1 in
+        plan.toSecond.v.withSamples { v1 in
+        plan.secondWeight.withSamples { wt in
+            Parallel.forChunks(ph, threads: Parallel.workers(for: pw * ph, threads: threads, grain: 16_384)) { rows in
+                for y in rows {
+                    let fy = (Float(y) + 0.5) * ky - 0.5
+                    let orow = out.0 + y * out.1
+                    for x in 0..<pw {
+                        let fx = (Float(x) + 0.5) * kx - 0.5
+                        let du0 = Plane.bilinear(u0, width: fw, height: fh, x: fx, y: fy) * sx
+                        let dv0 = Plane.bilinear(v0, width: fw, height: fh, x: fx, y: fy) * sy
+                        let du1 = Plane.bilinear(u1, width: fw, height: fh, x: fx, y: fy) * sx
+                        let dv1 = Plane.bilinear(v1, width: fw, height: fh, x: fx, y: fy) * sy
+                        let w1 = Plane.bilinear(wt, width: fw, height: fh, x: fx, y: fy)
+                        let px0 = Float(x) + du0, py0 = Float(y) + dv0, px1 = Float(x) + du1, py1 = Float(y) + dv1
+                        if cubic {
+                            let s0 = sampleCubic(a.0, bytes: bytes, stride: a.1, width: pw, height: ph, x: px0, y: py0)
+                            let s1 = sampleCubic(b.0, bytes: bytes, stride: b.1, width: pw, height: ph, x: px1, y: py1)
+                            let value = min(max(s0 + w1 * (s1 - s0) + 0.5, 0), maxValue)
+                            if bytes == 1 { orow[x] = UInt8(value) } else {
+                                UnsafeMutableRawPointer(orow).storeBytes(of: UInt16(value), toByteOffset: 2 * x, as: UInt16.self)
+                            }
+                        } else if bytes == 1 {
+                            let s0 = sample8(a.0, stride: a.1, width: pw, height: ph, x: px0, y: py0)
+                            let s1 = sample8(b.0, stride: b.1, width: pw, height: ph, x: px1, y: py1)
+                            orow[x] = UInt8(min(max(s0 + w1 * (s1 - s0) + 0.5, 0), 255))
+                        } else {
+                            let s0 = sample16(a.0, stride: a.1, width: pw, height: ph, x: px0, y: py0)
+                            let s1 = sample16(b.0, stride: b.1, width: pw, height: ph, x: px1, y: py1)
+                            let value = min(max(s0 + w1 * (s1 - s0) + 0.5, 0), maxValue)
+                            UnsafeMutableRawPointer(orow).storeBytes(of: UInt16(value), toByteOffset: 2 * x, as: UInt16.self)
+                        }
+                    }
+                }
+            }
+        }}}}}
+    }
+
+    /// Clamped cell of (x, y) in a `w × h` plane: corners and fractions. Non-finite positions
+    /// read the top-left sample.
+    @inline(__always)
+    static func cell(_ x: Float, _ y: Float, _ w: Int, _ h: Int) -> (Int, Int, Int, Int, Float, Float) {
+        let cx = x.isNaN ? 0 : min(max(x, 0), Float(w - 1)), cy = y.isNaN ? 0 : min(max(y, 0), Float(h - 1))
+        let x0 = Int(cx), y0 = Int(cy)
+        return (x0, min(x0 + 1, w - 1), y0, min(y0 + 1, h - 1), cx - Float(x0), cy - Float(y0))
+    }
+
+    /// Keys' cubic convolution weights (a = −½, Catmull-Rom) of the 4 taps around fraction `f`.
+    @inline(__always)
+    static func cubicWeights(_ f: Float) -> SIMD4<Float> {
+        let f2 = f * f, f3 = f2 * f
+        return SIMD4(-0.5 * f3 + f2 - 0.5 * f,
+                     1.5 * f3 - 2.5 * f2 + 1,
+                     -1.5 * f3 + 2 * f2 + 0.5 * f,
+                     0.5 * f3 - 0.5 * f2)
+    }
+
+    /// Bicubic (Catmull-Rom) sample of 8-bit or native 16-bit samples at (x, y), edges clamped,
+    /// as a Float in sample units (may overshoot the sample range slightly; callers clamp).
+    @inline(__always)
+    static func sampleCubic(_ p: UnsafePointer<UInt8>, bytes: Int, stride: Int, width w: Int, height h: Int, x: Float, y: Float) -> Float {
+        let cx = x.isNaN ? 0 : min(max(x, 0), Float(w - 1)), cy = y.isNaN ? 0 : min(max(y, 0), Float(h - 1))
+        let x1 = Int(cx), y1 = Int(cy)
+        let wx = cubicWeights(cx - Float(x1)), wy = cubicWeights(cy - Float(y1))
+        let xs = SIMD4<Int>(max(x1 - 1, 0), x1, min(x1 + 1, w - 1), min(x1 + 2, w - 1))
+        var rows = SIMD4<Float>()
+        for j in 0..<4 {
+            let row = p + min(max(y1 - 1 + j, 0), h - 1) * stride
+            let v: SIMD4<Float>
+            if bytes == 1 {
+                v = SIMD4(Float(row[xs[0]]), Float(row[xs[1]]), Float(row[xs[2]]), Float(row[xs[3]]))
+            } else {
+                let r = UnsafeRawPointer(row)
+                v = SIMD4(Float(r.loadUnaligned(fromByteOffset: 2 * xs[0], as: UInt16.self)), Float(r.loadUnaligned(fromByteOffset: 2 * xs[1], as: UInt16.self)),
+                          Float(r.loadUnaligned(fromByteOffset: 2 * xs[2], as: UInt16.self)), Float(r.loadUnaligned(fromByteOffset: 2 * xs[3], as: UInt16.self)))
+            }
+            rows[j] = (v * wx).sum()
+        }
+        return (rows * wy).sum()
+    }
+
+    /// Bilinear sample of 8-bit samples, as a Float in sample units.
+    @inline(__always)
+    static func sample8(_ p: UnsafePointer<UInt8>, stride: Int, width w: Int, height h: Int, x: Float, y: Float) -> Float {
+        let (x0, x1, y0, y1, ax, ay) = cell(x, y, w, h)
+        let r0 = p + y0 * stride, r1 = p + y1 * stride
+        let top = Float(r0[x0]) + ax * (Float(r0[x1]) - Float(r0[x0]))
+        let bottom = Float(r1[x0]) + ax * (Float(r1[x1]) - Float(r1[x0]))
+        return top + ay * (bottom - top)
+    }
+
+    /// Bilinear sample of native-endian 16-bit samples, as a Float in sample units.
+    @inline(__always)
+    static func sample16(_ p: UnsafePointer<UInt8>, stride: Int, width w: Int, height h: Int, x: Float, y: Float) -> Float {
+        let (x0, x1, y0, y1, ax, ay) = cell(x, y, w, h)
+        let r0 = UnsafeRawPointer(p + y0 * stride), r1 = UnsafeRawPointer(p + y1 * stride)
+        @inline(__always) func at(_ r: UnsafeRawPointer, _ i: Int) -> Float { Float(r.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
+        let top = at(r0, x0) + ax * (at(r0, x1) - at(r0, x0))
+        let bottom = at(r1, x0) + ax * (at(r1, x1) - at(r1, x0))
+        return top + ay * (bottom - top)
+    }
+}

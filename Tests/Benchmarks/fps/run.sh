@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The fps (frame-rate upsampling) benchmark in one run: keep every F-th frame of each clip and
+# bring the kept clip back to the full rate with warpflow's methods and the peers (ffmpeg
+# minterpolate mci and blend, OpenCV DIS warp-and-blend), score against the dropped frames, time
+# a 720p run, print the tables and targets (compare_fps.py). See README.md here.
+# Environment:
+#   WARPFLOW_BIN       warpflow binary to measure (default: `swift build -c release --product warpflow`)
+#   FPS_BENCH_CLIPS    subset of clip names (pan rotate zoom object cut audio megamind vtest tree box cup)
+#   FPS_BENCH_FACTORS  drop factors (default "2 4")
+#   FPS_BENCH_FRAMES   reference length N per clip (default 49)
+#   FPS_BENCH_METHODS  subset of methods (fps_bench.py --help lists them)
+#   FPS_BENCH_SPEED    0 skips the 720p speed run (default 1); FPS_BENCH_SPEED_ROUNDS (default 2)
+#   FPS_BENCH_KEEP     1 keeps every output video under .build-bench-data/fps/work
+# Runs take a lock (.build-bench-data/fps-bench.lock, flock) so that two never time at once.
+set -euo pipefail
+if [ -n "${WARPFLOW_BIN:-}" ] && [ "${WARPFLOW_BIN#/}" = "$WARPFLOW_BIN" ]; then WARPFLOW_BIN="$PWD/$WARPFLOW_BIN"; fi
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+here="$root/Tests/Benchmarks/fps"
+data="$root/.build-bench-data/fps"
+cd "$root"
+mkdir -p "$data"
+if command -v flock >/dev/null; then
+  exec 9>"$root/.build-bench-data/fps-bench.lock"
+  flock -n 9 || { echo "another fps benchmark is running; waiting for it" >&2; flock 9; }
+fi
+# Real footage: Debian's opencv-doc package (Megamind, vtest, tree, box, cup).
+if [ ! -e /usr/share/doc/opencv-doc/examples/data/Megamind.avi ] && command -v apt-get >/dev/null; then
+  sudo=; if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then sudo=sudo; fi
+  echo "installing opencv-doc (sample footage)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get install -y -q opencv-doc >/dev/null 2>&1 \
+    || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q opencv-doc >/dev/null; } \
+    || echo "warning: could not install opencv-doc; its clips are skipped" >&2
+fi
+py=$("$root/Tests/Benchmarks/bench-env.sh")
+if [ -n "${WARPFLOW_BIN:-}" ]; then
+  bin=$WARPFLOW_BIN
+else
+  swift build -c release --product warpflow >"$data/build.log" 2>&1 \
+    || { tail -n 30 "$data/build.log" >&2; echo "warpflow did not build; set WARPFLOW_BIN to measure another binary" >&2; exit 1; }
+  bin="$(swift build -c release --show-bin-path)/warpflow"
+fi
+[ -x "$bin" ] || { echo "no warpflow binary at $bin" >&2; exit 1; }
+speed=(); [ "${FPS_BENCH_SPEED:-1}" = 0 ] && speed=(--no-speed)
+keep=(); [ "${FPS_BENCH_KEEP:-0}" = 1 ] && keep=(--keep)
+"$py" "$here/fps_bench.py" --bin "$bin" --data "$data" --clips "${FPS_BENCH_CLIPS:-}" \
+  --factors "${FPS_BENCH_FACTORS:-2 4}" --frames "${FPS_BENCH_FRAMES:-49}" --methods "${FPS_BENCH_METHODS:-}" \
+  --speed-rounds "${FPS_BENCH_SPEED_ROUNDS:-2}" ${speed[@]+"${speed[@]}"} ${keep[@]+"${keep[@]}"}
+"$py" "$here/compare_fps.py" "$data" --out "$data/table.md" --json "$data/results.json"
