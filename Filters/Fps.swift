@@ -31,13 +31,14 @@ public final class FpsFilter: VideoFilter {
     public static let name = "fps"
     public static let summary = "change frame rate by motion-compensated interpolation (warping neural ODE)"
     public static let options: [FilterOption] = [
-        FilterOption("fps", .rational(0.001...1000), default: "0", help: "output frames per second, e.g. 60, 60000/1001; 0 = use factor"),
+        FilterOption("fps", .rational(0...1000), default: "0", help: "output frames per second, e.g. 60, 60000/1001; 0 = use factor"),
         FilterOption("factor", .rational(0...1000), default: "0", help: "output rate as a multiple (≥ 1) of the input's nominal rate, e.g. 2 or 2.5"),
         FilterOption("method", .choice(FpsMethod.allCases.map(\.rawValue)), default: "node",
                      help: "node: warping neural ODE; flow: linear flow warping; blend: linear blend; dup: nearest frame"),
         FilterOption("scene", .double(0...100), default: "10", help: "scene-cut score threshold (0…100, as FFmpeg's scdet); 0 = never cut"),
         FilterOption("scene_policy", .choice(["repeat", "blend"]), default: "repeat", help: "what fills the frames across a cut"),
-        FilterOption("preset", .choice(FlowEstimator.Preset.allCases.map(\.rawValue)), default: "medium", help: "optical flow preset (node, flow)"),
+        FilterOption("preset", .choice(["auto"] + FlowEstimator.Preset.allCases.map(\.rawValue)), default: "auto",
+                     help: "optical flow preset (node, flow); auto = medium computed on a grid at most 400 px wide"),
         FilterOption("fit", .int(0...200), default: "\(FitParameters().iterations)", help: "fit steps per level for node; 0 = symmetric flow initialisation only"),
         FilterOption("occlusion", .bool, default: "1", help: "weight each frame by its visibility (forward-backward check)"),
         FilterOption("smooth", .double(0...16), default: "\(InterpolationSettings().fieldSmoothing)", help: "Gaussian smoothing of the velocity field before integration, field pixels"),
@@ -87,7 +88,7 @@ public final class FpsFilter: VideoFilter {
         blendAcrossCuts = try options.string("scene_policy") == "blend"
         var settings = InterpolationSettings()
         settings.method = method == .flow ? .flow : .node
-        settings.flowPreset = FlowEstimator.Preset(rawValue: try options.string("preset")) ?? .medium
+        settings.flowPreset = FlowEstimator.Preset(rawValue: try options.string("preset"))
         settings.fit.iterations = try options.int("fit")
         settings.occlusion = try options.bool("occlusion")
         settings.fieldSmoothing = Float(try options.double("smooth"))
@@ -109,7 +110,7 @@ public final class FpsFilter: VideoFilter {
             throw FilterError.unsupportedInput(filter: Self.name, reason: "pixel format \(format) is not supported "
                 + "(planar YUV or gray with 8-bit or native-endian 16-bit samples needed, e.g. yuv420p, yuv420p10le; convert first with scale=format=yuv420p)")
         }
-        let minimum = FlowEstimator(preset: interpolator.settings.flowPreset).minimumSide
+        let minimum = interpolator.flowEstimator(lumaWidth: input.width).minimumSide
         if method.isMotionCompensated && (input.width < minimum || input.height < minimum) {
             throw FilterError.unsupportedInput(filter: Self.name, reason: "frames of \(input.width)×\(input.height) are too small for optical flow "
                 + "(at least \(minimum)×\(minimum)); use method=blend")
@@ -118,7 +119,10 @@ public final class FpsFilter: VideoFilter {
         if let requestedRate {
             rate = requestedRate
         } else if let factor, input.frameRate.isPositive {
-            rate = input.frameRate * factor
+            guard let product = input.frameRate.multipliedExactly(by: factor) else {
+                throw FilterError.invalidOption(filter: Self.name, option: "factor", reason: "\(factor) × the input's \(input.frameRate) fps is not representable; give fps=")
+            }
+            rate = product
         } else {
             throw FilterError.unsupportedInput(filter: Self.name, reason: "the input has no known frame rate, so factor= cannot apply; give fps=")
         }
@@ -142,8 +146,10 @@ public final class FpsFilter: VideoFilter {
         var isCut = false
         if let mark = frame.sceneMark {
             isCut = mark.isCut && previous != nil
-        } else if let luma, detector != nil {
-            isCut = detector?.push(luma)?.isCut ?? false
+        } else if let luma, detector != nil, let m = detector?.push(luma) {
+            // The first pair has no earlier difference to compare with (scdet scores it by its
+            // mafd alone), so steady fast motion would read as a cut there: it needs 4× the threshold.
+            isCut = statistics.framesIn == 2 && !m.sizeChanged ? m.mafd >= 4 * sceneThreshold : m.isCut
         }
         guard let prev = previous else {
             previous = (frame, time, luma)

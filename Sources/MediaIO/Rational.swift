@@ -18,22 +18,49 @@ public struct Rational: Hashable, Sendable, CustomStringConvertible, Comparable 
     }
 
     /// Parses `"30000/1001"`, `"60"`, `"29.97"` (decimal strings become exact fractions).
+    /// Returns nil for text that is not such a number, a zero denominator, or a value whose
+    /// reduced numerator or denominator does not fit in 64 bits (never traps).
     public init?(parsing text: String) {
         let s = text.trimmingCharacters(in: .whitespaces)
         if let slash = s.firstIndex(where: { $0 == "/" || $0 == ":" }) {
             guard let n = Int64(s[..<slash]), let d = Int64(s[s.index(after: slash)...]), d != 0 else { return nil }
-            self.init(n, d)
+            self.init(exactly: Int128(n), Int128(d))
         } else if let n = Int64(s) {
             self.init(n, 1)
         } else if let dot = s.firstIndex(of: "."), let whole = Int64(s[..<dot].isEmpty ? "0" : s[..<dot]) {
             let fracText = s[s.index(after: dot)...]
-            guard !fracText.isEmpty, fracText.count <= 9, fracText.allSatisfy(\.isNumber), let frac = Int64(fracText) else { return nil }
-            var scale: Int64 = 1
+            guard !fracText.isEmpty, fracText.count <= 9, fracText.allSatisfy(\.isASCII), fracText.allSatisfy(\.isNumber),
+                  let frac = Int64(fracText) else { return nil }
+            var scale: Int128 = 1
             for _ in 0..<fracText.count { scale *= 10 }
-            self.init(whole * scale + (whole < 0 ? -frac : frac), scale)
+            let negative = whole < 0 || s.hasPrefix("-")
+            self.init(exactly: Int128(whole) * scale + (negative ? -Int128(frac) : Int128(frac)), scale)
         } else {
             return nil
         }
+    }
+
+    /// `n/d` reduced, or nil when `d` is 0 or the reduced value does not fit in 64 bits.
+    public init?(exactly n: Int128, _ d: Int128) {
+        guard d != 0 else { return nil }
+        var a = n.magnitude, b = d.magnitude
+        while b != 0 { (a, b) = (b, a % b) }
+        let g = a == 0 ? 1 : a
+        let rn = n.magnitude / g, rd = d.magnitude / g
+        let negative = (n < 0) != (d < 0) && rn != 0
+        guard rd <= UInt128(Int64.max), rn <= UInt128(Int64.max) else { return nil }
+        self.num = negative ? -Int64(rn) : Int64(rn)
+        self.den = Int64(rd)
+    }
+
+    /// The exact product, or nil when it does not fit in 64 bits.
+    public func multipliedExactly(by b: Rational) -> Rational? {
+        Rational(exactly: Int128(num) * Int128(b.num), Int128(den) * Int128(b.den))
+    }
+
+    /// The exact quotient, or nil when `b` is zero or the result does not fit in 64 bits.
+    public func dividedExactly(by b: Rational) -> Rational? {
+        Rational(exactly: Int128(num) * Int128(b.den), Int128(den) * Int128(b.num))
     }
 
     /// True when the value is finite and strictly positive.
@@ -45,9 +72,10 @@ public struct Rational: Hashable, Sendable, CustomStringConvertible, Comparable 
     public var description: String { den == 1 ? "\(num)" : "\(num)/\(den)" }
 
     /// Exact product, reduced.
+    /// Computed in 128 bits; a result that does not fit in 64 bits is clamped (use
+    /// `multipliedExactly(by:)` where that can happen).
     public static func * (a: Rational, b: Rational) -> Rational {
-        let g1 = Int64(gcd(a.num.magnitude, b.den.magnitude)), g2 = Int64(gcd(b.num.magnitude, a.den.magnitude))
-        return Rational((a.num / max(g1, 1)) * (b.num / max(g2, 1)), (a.den / max(g2, 1)) * (b.den / max(g1, 1)))
+        Rational(wide: Int128(a.num) * Int128(b.num), Int128(a.den) * Int128(b.den))
     }
 
     /// Exact sum, reduced.

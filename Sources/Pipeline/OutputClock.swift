@@ -48,9 +48,9 @@ public struct OutputClock: Sendable {
         out.frameRate = rate
         out.timeBase = timeBase
         out.frameCount = nil
-        if let n = input.frameCount, n > 0, input.frameRate.isPositive {
-            let span = Rational(Int64(n), 1) * rate / input.frameRate
-            if span.den > 0 { out.frameCount = Int(exactly: (span.num + span.den - 1) / span.den) }
+        if let n = input.frameCount, n > 0, input.frameRate.isPositive,
+           let span = Rational(Int64(n), 1).multipliedExactly(by: rate)?.dividedExactly(by: input.frameRate), span.den > 0 {
+            out.frameCount = Int(exactly: span.num / span.den + (span.num % span.den == 0 ? 0 : 1))
         }
         return out
     }

@@ -23,6 +23,9 @@ public struct InterpolatedPair: Sendable {
     let occludedSecond: Plane
     /// What preparing the pair measured.
     public internal(set) var statistics: PairStatistics
+    /// The plan for t = ½, made while measuring and reused by `render(at: 0.5)` (the only time
+    /// a 2× conversion renders).
+    var midpoint: RenderPlan?
 
     /// The frame at time `t` (0 = first, 1 = second; other values are clamped into [0, 1]), in
     /// the first frame's pixel format, size, colour tags and time base; pts is left at 0 for
@@ -30,7 +33,8 @@ public struct InterpolatedPair: Sendable {
     public func render(at t: Double) throws -> Frame {
         guard t.isFinite else { throw WarpError.invalidParameter(name: "t", value: "\(t)", expected: "a finite time in [0, 1]") }
         let time = min(max(t, 0), 1)
-        return try PlaneRenderer.render(try plan(at: time), first: first, second: second, threads: settings.threads)
+        let plan = time == 0.5 ? try midpoint ?? self.plan(at: time) : try self.plan(at: time)
+        return try PlaneRenderer.render(plan, first: first, second: second, cubic: settings.bicubic, threads: settings.threads)
     }
 
     /// Displacements and weights for time `t` on the field grid.
@@ -78,7 +82,9 @@ public struct InterpolatedPair: Sendable {
     /// This pair with fold, out-of-grid and occlusion statistics filled in (midpoint warps).
     func measured() throws -> InterpolatedPair {
         var copy = self
-        let (a, b) = try deformations(at: 0.5)
+        let plan = try plan(at: 0.5)
+        copy.midpoint = plan
+        let (a, b) = (plan.toFirst, plan.toSecond)
         copy.statistics.foldedFraction = field == nil ? 0 : max(a.foldedFraction, b.foldedFraction)
         copy.statistics.outOfGridFraction = max(a.outOfGridFraction(), b.outOfGridFraction())
         let n = max(1, occludedFirst.count)

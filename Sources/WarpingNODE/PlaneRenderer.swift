@@ -5,7 +5,7 @@ import Raster
 /// What the renderer needs for one output time t, on the field grid (a downscale of the luma
 /// grid): where to read frame 0 (`toFirst`, displacement x ↦ x + d₀(x)) and frame 1
 /// (`toSecond`), and the weight of frame 1 at every field pixel (`secondWeight`, 0…1).
-struct RenderPlan {
+struct RenderPlan: Sendable {
     var toFirst: Deformation
     var toSecond: Deformation
     var secondWeight: Plane
@@ -17,21 +17,41 @@ struct RenderPlan {
 /// pixels), both frames are read bilinearly there, and blended with the plan's weight. No
 /// colour conversion happens, so colours cannot drift and the pixel format is kept.
 enum PlaneRenderer {
+    /// The plan resampled to one plane's size: displacements in that plane's pixels and the
+    /// weight of frame 1, one value per sample (row-major, `width × height`).
+    struct DenseMaps {
+        let width: Int, height: Int
+        let u0: Plane, v0: Plane, u1: Plane, v1: Plane, weight: Plane
+
+        init(_ plan: RenderPlan, width w: Int, height h: Int, threads: Int) {
+            width = w
+            height = h
+            let sx = Float(w) / Float(plan.toFirst.width), sy = Float(h) / Float(plan.toFirst.height)
+            u0 = plan.toFirst.u.resizedBilinear(width: w, height: h, valueScale: sx, threads: threads)
+            v0 = plan.toFirst.v.resizedBilinear(width: w, height: h, valueScale: sy, threads: threads)
+            u1 = plan.toSecond.u.resizedBilinear(width: w, height: h, valueScale: sx, threads: threads)
+            v1 = plan.toSecond.v.resizedBilinear(width: w, height: h, valueScale: sy, threads: threads)
+            weight = plan.secondWeight.resizedBilinear(width: w, height: h, threads: threads)
+        }
+    }
+
     /// The in-between frame: `first`'s format, size and colour tags, pts 0 in `first`'s time base.
-    static func render(_ plan: RenderPlan, first: Frame, second: Frame, threads: Int) throws -> Frame {
+    static func render(_ plan: RenderPlan, first: Frame, second: Frame, cubic: Bool, threads: Int) throws -> Frame {
         let format = first.pixelFormat
         let out = try Frame(width: first.width, height: first.height, pixelFormat: format, timeBase: first.timeBase)
         out.copyProperties(from: first)
         let bytes = format.bytesPerSample
         let maxValue = Float((1 << min(format.bitDepth, 16)) - 1)
+        var maps: DenseMaps?
         for plane in 0..<format.planeCount {
             try out.withMutablePlane(plane) { o, so, pw, ph in
+                // Chroma planes share one set of maps.
+                if maps?.width != pw || maps?.height != ph { maps = DenseMaps(plan, width: pw, height: ph, threads: threads) }
+                guard let maps else { return }
                 first.withPlane(plane) { a, sa, _, _ in
                     second.withPlane(plane) { b, sb, _, _ in
                         guard let ob = o.baseAddress, let ab = a.baseAddress, let bb = b.baseAddress else { return }
-                        let geometry = PlaneGeometry(planeWidth: pw, planeHeight: ph, fieldWidth: plan.toFirst.width, fieldHeight: plan.toFirst.height)
-                        renderPlane(plan, geometry: geometry, bytes: bytes, maxValue: maxValue,
-                                    a: (ab, sa), b: (bb, sb), out: (ob, so), threads: threads)
+                        renderPlane(maps, bytes: bytes, maxValue: maxValue, cubic: cubic, a: (ab, sa), b: (bb, sb), out: (ob, so), threads: threads)
                     }
                 }
             }
@@ -39,40 +59,23 @@ enum PlaneRenderer {
         return out
     }
 
-    /// How a plane's sample positions map onto the field grid (pixel centres aligned).
-    struct PlaneGeometry {
-        let planeWidth: Int, planeHeight: Int
-        let fieldWidth: Int, fieldHeight: Int
-        /// Field pixels per plane pixel.
-        var toFieldX: Float { Float(fieldWidth) / Float(planeWidth) }
-        var toFieldY: Float { Float(fieldHeight) / Float(planeHeight) }
-    }
-
-    private static func renderPlane(_ plan: RenderPlan, geometry g: PlaneGeometry, bytes: Int, maxValue: Float,
+    private static func renderPlane(_ m: DenseMaps, bytes: Int, maxValue: Float, cubic: Bool,
                                     a: (UnsafePointer<UInt8>, Int), b: (UnsafePointer<UInt8>, Int),
                                     out: (UnsafeMutablePointer<UInt8>, Int), threads: Int) {
-        let pw = g.planeWidth, ph = g.planeHeight, fw = g.fieldWidth, fh = g.fieldHeight
-        let kx = g.toFieldX, ky = g.toFieldY
-        // Field displacements are in field pixels; the plane's are larger by 1/k.
-        let sx = 1 / kx, sy = 1 / ky
-        let cubic = ProcessInfo.processInfo.environment["WF_CUBIC"] != nil
-        plan.toFirst.u.withSamples { u0 in
-        plan.toFirst.v.withSamples { v0 in
-        plan.toSecond.u.withSamples { u1 in
-        plan.toSecond.v.withSamples { v1 in
-        plan.secondWeight.withSamples { wt in
+        let pw = m.width, ph = m.height
+        m.u0.withSamples { u0 in
+        m.v0.withSamples { v0 in
+        m.u1.withSamples { u1 in
+        m.v1.withSamples { v1 in
+        m.weight.withSamples { wt in
             Parallel.forChunks(ph, threads: Parallel.workers(for: pw * ph, threads: threads, grain: 16_384)) { rows in
                 for y in rows {
-                    let fy = (Float(y) + 0.5) * ky - 0.5
                     let orow = out.0 + y * out.1
+                    let fy = Float(y)
                     for x in 0..<pw {
-                        let fx = (Float(x) + 0.5) * kx - 0.5
-                        let du0 = Plane.bilinear(u0, width: fw, height: fh, x: fx, y: fy) * sx
-                        let dv0 = Plane.bilinear(v0, width: fw, height: fh, x: fx, y: fy) * sy
-                        let du1 = Plane.bilinear(u1, width: fw, height: fh, x: fx, y: fy) * sx
-                        let dv1 = Plane.bilinear(v1, width: fw, height: fh, x: fx, y: fy) * sy
-                        let w1 = Plane.bilinear(wt, width: fw, height: fh, x: fx, y: fy)
-                        let px0 = Float(x) + du0, py0 = Float(y) + dv0, px1 = Float(x) + du1, py1 = Float(y) + dv1
+                        let i = y * pw + x
+                        let px0 = Float(x) + u0[i], py0 = fy + v0[i], px1 = Float(x) + u1[i], py1 = fy + v1[i]
+                        let w1 = wt[i]
                         if cubic {
                             let s0 = sampleCubic(a.0, bytes: bytes, stride: a.1, width: pw, height: ph, x: px0, y: py0)
                             let s1 = sampleCubic(b.0, bytes: bytes, stride: b.1, width: pw, height: ph, x: px1, y: py1)

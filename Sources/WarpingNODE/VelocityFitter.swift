@@ -4,8 +4,10 @@ import Raster
 /// Settings of the per-pair fit of a velocity field (see `FitObjective` for the objective).
 /// Lengths are in pixels of the grid the field lives on; image intensities in [0, 1].
 public struct FitParameters: Sendable, Equatable {
-    /// Adam steps per pyramid level (0 = keep the initial field).
-    public var iterations: Int = 8
+    /// Adam steps per pyramid level (0 = keep the initial field). The default is 0 because
+    /// the drop-frame benchmark measured no gain from fitting on top of the symmetric midpoint
+    /// initialisation (see BENCHMARKS.md); `FrameInterpolator` and the `fps` filter expose it.
+    public var iterations: Int = 0
     /// Pyramid levels, coarse to fine (1 = the field's own grid only).
     public var levels: Int = 2
     /// Squarings of the scaling-and-squaring integrator used in the objective.

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import MediaIO
+import Motion
+import Pipeline
+import WarpFlowFilters
+
+/// `warpflow fps IN -o OUT --fps 60`: frame-rate upscaling by motion-compensated interpolation.
+struct FpsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fps",
+        abstract: "Change a video's frame rate, inventing the missing frames by warping neural ODEs.",
+        discussion: """
+        Original frames that fall on the output grid are kept bit-exact; audio is copied and stays in sync;
+        no frame is morphed across a scene cut. Examples:
+          warpflow fps in.mp4 -o out.mp4 --fps 60
+          warpflow fps in.mp4 -o out.mp4 --fps 60000/1001 --method flow
+          warpflow fps in.mp4 -o out.mp4 --factor 2.5 --scene-threshold 12 --json
+        """
+    )
+
+    enum Method: String, ExpressibleByArgument, CaseIterable {
+        case node, flow, blend, dup
+    }
+
+    enum ScenePolicy: String, ExpressibleByArgument, CaseIterable {
+        case `repeat`, blend
+    }
+
+    @Argument(help: "Input video.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Output file (.mp4 or .mov).")
+    var output: String
+
+    @Option(help: "Output frame rate: 60, 60000/1001, 29.97.")
+    var fps: String?
+
+    @Option(help: "Output rate as a multiple (≥ 1) of the input's rate, e.g. 2 or 2.5.")
+    var factor: String?
+
+    @Option(help: "How frames are invented: node (warping neural ODE), flow (linear flow warping), blend, dup.")
+    var method: Method = .node
+
+    @Option(name: .customLong("scene-threshold"), help: "Scene-cut score threshold 0…100 (as FFmpeg's scdet); 0 = no detection.")
+    var sceneThreshold: Double = 10
+
+    @Option(name: .customLong("scene-policy"), help: "What fills the frames across a scene cut: repeat or blend.")
+    var scenePolicy: ScenePolicy = .repeat
+
+    @Option(name: .customLong("flow-preset"), help: "Optical flow preset: auto (medium on a grid at most 400 px wide), ultrafast, fast, medium, high.")
+    var flowPreset: String = "auto"
+
+    @Option(help: "Velocity-field fit steps per level (node); 0 = symmetric flow initialisation only.")
+    var fit: Int?
+
+    @Flag(name: .customLong("no-occlusion"), help: "Blend both frames everywhere instead of weighting them by visibility.")
+    var noOcclusion = false
+
+    @Option(help: "Worker threads (0 = all processors).")
+    var threads: Int = 0
+
+    @OptionGroup var encoder: EncoderOptions
+    @OptionGroup var out: OutputOptions
+
+    @Flag(name: .customLong("no-audio"), help: "Do not copy the audio streams.")
+    var noAudio = false
+
+    func validate() throws {
+        if sameFile(input, output) {
+            throw ValidationError("the output \(output) is the input file; choose another output path")
+        }
+        switch (fps, factor) {
+        case (nil, nil): throw ValidationError("give the output rate with --fps (e.g. 60 or 60000/1001) or --factor (e.g. 2)")
+        case (.some, .some): throw ValidationError("give --fps or --factor, not both")
+        case (let rate?, nil):
+            guard let r = Rational(parsing: rate), r.isPositive, r.doubleValue <= 1000 else {
+                throw ValidationError("--fps \(rate): expected a positive rate up to 1000 such as 60, 60000/1001 or 29.97")
+            }
+        case (nil, let f?):
+            guard let r = Rational(parsing: f), !(r < Rational(1, 1)), r.doubleValue <= 1000 else {
+                throw ValidationError("--factor \(f): expected a number from 1 to 1000 such as 2 or 2.5")
+            }
+        }
+        guard sceneThreshold.isFinite, (0...100).contains(sceneThreshold) else {
+            throw ValidationError("--scene-threshold \(sceneThreshold): expected a score within 0…100")
+        }
+        guard flowPreset == "auto" || FlowEstimator.Preset(rawValue: flowPreset) != nil else {
+            throw ValidationError("--flow-preset \(flowPreset): expected auto or one of \(FlowEstimator.Preset.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let fit, !(0...200).contains(fit) { throw ValidationError("--fit \(fit): expected 0…200 steps") }
+        guard (0...256).contains(threads) else { throw ValidationError("--threads \(threads): expected 0…256") }
+    }
+
+    /// The `fps` filter's chain text for these options.
+    var chain: String {
+        var parts = [fps.map { "fps=\($0)" } ?? "factor=\(factor ?? "1")", "method=\(method.rawValue)",
+                     "scene=\(sceneThreshold)", "scene_policy=\(scenePolicy.rawValue)", "preset=\(flowPreset)",
+                     "occlusion=\(noOcclusion ? 0 : 1)", "threads=\(threads)"]
+        if let fit { parts.append("fit=\(fit)") }
+        return "fps=" + parts.joined(separator: ":")
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            let filters = try FilterRegistry.standard.makeChain(chain)
+            guard let filter = filters.first as? FpsFilter else { throw ExitCode(1) }
+            let interrupt = InterruptHandler()
+            let bar = ProgressBar(label: "fps", quiet: out.quiet || out.json)
+            let runner = PipelineRunner(input: input, output: output, filters: filters, settings: encoder.settings, copyAudio: !noAudio)
+            let result = try runner.run(progress: bar.update, cancellation: interrupt.token)
+            bar.finish()
+            try report(result, filter.statistics)
+        }
+    }
+
+    private func report(_ r: PipelineResult, _ s: FpsStatistics) throws {
+        if out.json {
+            try printJSON([
+                "input": r.inputPath, "output": r.outputPath, "frames_in": r.framesIn, "frames_out": r.framesOut,
+                "frames_interpolated": s.framesInterpolated, "frames_dropped": s.droppedFrames, "scene_cuts": s.sceneCuts,
+                "method": method.rawValue, "output_fps": s.outputRate.description, "output_fps_value": s.outputRate.doubleValue,
+                "seconds": r.elapsedSeconds, "frames_per_second": r.elapsedSeconds > 0 ? Double(r.framesOut) / r.elapsedSeconds : 0,
+                "flow_seconds": s.flowSeconds, "fit_seconds": s.fitSeconds, "pairs": s.pairs,
+                "folded_fraction": s.meanFoldedFraction, "folded_fraction_max": s.maximumFoldedFraction,
+                "out_of_grid_fraction": s.meanOutOfGridFraction,
+                "output_format": ["width": r.outputFormat.width, "height": r.outputFormat.height,
+                                  "pixel_format": r.outputFormat.pixelFormat.name, "time_base": r.outputFormat.timeBase.description],
+                "audio_packets": r.audioPacketsCopied, "warnings": r.warnings,
+            ] as [String: Any])
+            return
+        }
+        for w in r.warnings { printError("warpflow: warning: \(w)") }
+        if !out.quiet {
+            print(String(format: "%@: %d frames in, %d out (%d invented by %@, %d scene cuts) at %@ fps in %.2f s",
+                         r.outputPath, r.framesIn, r.framesOut, s.framesInterpolated, method.rawValue, s.sceneCuts,
+                         s.outputRate.description, r.elapsedSeconds))
+        }
+    }
+}
