@@ -24,10 +24,10 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-## demo: build in release and double the frame rate of a bundled clip.
+## demo: build in release and double the frame rate of a bundled clip by warping neural ODEs.
 demo: build
 	@mkdir -p Samples/out
-	$$($(SWIFT) build -c release --show-bin-path)/warpflow run $(DEMO_IN) -o $(DEMO_OUT) -vf blend=fps=60000/1001
+	$$($(SWIFT) build -c release --show-bin-path)/warpflow fps $(DEMO_IN) -o $(DEMO_OUT) --fps 60000/1001
 	@echo "demo output: $(DEMO_OUT)"
 	@$$($(SWIFT) build -c release --show-bin-path)/warpflow probe $(DEMO_OUT)
 

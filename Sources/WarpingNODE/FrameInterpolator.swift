@@ -90,8 +90,8 @@ public struct PairStatistics: Sendable, Equatable {
 /// colour tags.
 ///
 /// ```swift
-/// let pair = try FrameInterpolator().prepare(first: f0, second: f1, firstLuma: y0, secondLuma: y1)
-/// let middle = try pair.render(at: 0.5)
+/// let pair = try FrameInterpolator().prepare(first: f0, second: f1)
+/// let middle = try pair.render(at: 0.5)      // f0's pixel format, size and colour tags
 /// ```
 public struct FrameInterpolator: Sendable {
     /// The settings used.
@@ -116,6 +116,13 @@ public struct FrameInterpolator: Sendable {
         while (lumaWidth >> level) > settings.flowFinestWidth && level < 6 { level += 1 }
         estimator.parameters.finestLevel = level
         return estimator
+    }
+
+    /// Prepares a pair, computing the frames' luma itself (`FrameConverter.luma`). Use the
+    /// variant taking luma planes when you already have them (a stream reuses each frame's).
+    public func prepare(first: Frame, second: Frame) throws -> InterpolatedPair {
+        let converter = FrameConverter()
+        return try prepare(first: first, second: second, firstLuma: try converter.luma(first), secondLuma: try converter.luma(second))
     }
 
     /// Prepares a pair: flows both ways, occlusion masks, the velocity field (node) and its fit.

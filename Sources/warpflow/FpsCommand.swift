@@ -54,6 +54,9 @@ struct FpsCommand: ParsableCommand {
     @Option(help: "Velocity-field fit steps per level (node); 0 = symmetric flow initialisation only.")
     var fit: Int?
 
+    @Option(help: "Steps that read the flows along the motion for node's initial field (0 = plain symmetric average at each pixel).")
+    var midpoint: Int?
+
     @Flag(name: .customLong("no-occlusion"), help: "Blend both frames everywhere instead of weighting them by visibility.")
     var noOcclusion = false
 
@@ -89,6 +92,7 @@ struct FpsCommand: ParsableCommand {
             throw ValidationError("--flow-preset \(flowPreset): expected auto or one of \(FlowEstimator.Preset.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let fit, !(0...200).contains(fit) { throw ValidationError("--fit \(fit): expected 0…200 steps") }
+        if let midpoint, !(0...8).contains(midpoint) { throw ValidationError("--midpoint \(midpoint): expected 0…8 steps") }
         guard (0...256).contains(threads) else { throw ValidationError("--threads \(threads): expected 0…256") }
     }
 
@@ -98,6 +102,7 @@ struct FpsCommand: ParsableCommand {
                      "scene=\(sceneThreshold)", "scene_policy=\(scenePolicy.rawValue)", "preset=\(flowPreset)",
                      "occlusion=\(noOcclusion ? 0 : 1)", "threads=\(threads)"]
         if let fit { parts.append("fit=\(fit)") }
+        if let midpoint { parts.append("midpoint=\(midpoint)") }
         return "fps=" + parts.joined(separator: ":")
     }
 

@@ -19,7 +19,7 @@ Cell marks: â€  frame count differs from the expected (kept clip's span at R), â
 import argparse, glob, json, os, sys
 
 MAIN = ["warpflow-node", "warpflow-flow", "warpflow-blend", "ffmpeg-mci", "ffmpeg-blend", "opencv-dis"]
-ABLATION = ["warpflow-flow", "warpflow-node-fit0", "warpflow-node-noocc", "warpflow-node"]
+ABLATION = ["warpflow-flow", "warpflow-node-sym", "warpflow-node-noocc", "warpflow-node-fit", "warpflow-node"]
 PEERS = ["ffmpeg-mci", "ffmpeg-blend", "opencv-dis", "warpflow-blend"]
 NODE, FLOW, MCI = "warpflow-node", "warpflow-flow", "ffmpeg-mci"
 MARGIN_DB, SPEED_RATIO = 1.0, 3.0

@@ -30,8 +30,10 @@ WARPFLOW = {
     "warpflow-node": ["--method", "node"],
     "warpflow-flow": ["--method", "flow"],
     "warpflow-blend": ["--method", "blend"],
-    "warpflow-node-fit0": ["--method", "node", "--fit", "0"],
-    "warpflow-node-noocc": ["--method", "node", "--no-occlusion"],
+    # Ablation of node (defaults: midpoint-sampled symmetric init, no fit, occlusion weights):
+    "warpflow-node-sym": ["--method", "node", "--midpoint", "0"],   # plain symmetric init ½(F01 − F10)
+    "warpflow-node-fit": ["--method", "node", "--fit", "8"],        # + 8 Adam steps per level of the fit
+    "warpflow-node-noocc": ["--method", "node", "--no-occlusion"],  # − visibility weights
 }
 WARPFLOW_COMMON = ["--crf", "0", "--preset", "ultrafast", "--no-audio", "-q"]
 # Used when `warpflow fps` does not exist yet: name -> `warpflow run` filter chain.

@@ -11,6 +11,7 @@
 #   FPS_BENCH_METHODS  subset of methods (fps_bench.py --help lists them)
 #   FPS_BENCH_SPEED    0 skips the 720p speed run (default 1); FPS_BENCH_SPEED_ROUNDS (default 2)
 #   FPS_BENCH_KEEP     1 keeps every output video under .build-bench-data/fps/work
+#   FPS_BENCH_MEMORY   0 skips the 1080p peak-memory run (memory.sh; default 1)
 # Runs take a lock (.build-bench-data/fps-bench.lock, flock) so that two never time at once.
 set -euo pipefail
 if [ -n "${WARPFLOW_BIN:-}" ] && [ "${WARPFLOW_BIN#/}" = "$WARPFLOW_BIN" ]; then WARPFLOW_BIN="$PWD/$WARPFLOW_BIN"; fi
@@ -47,3 +48,7 @@ keep=(); [ "${FPS_BENCH_KEEP:-0}" = 1 ] && keep=(--keep)
   --factors "${FPS_BENCH_FACTORS:-2 4}" --frames "${FPS_BENCH_FRAMES:-49}" --methods "${FPS_BENCH_METHODS:-}" \
   --speed-rounds "${FPS_BENCH_SPEED_ROUNDS:-2}" ${speed[@]+"${speed[@]}"} ${keep[@]+"${keep[@]}"}
 "$py" "$here/compare_fps.py" "$data" --out "$data/table.md" --json "$data/results.json"
+if [ "${FPS_BENCH_MEMORY:-1}" != 0 ]; then
+  echo; echo "### Peak memory at 1080p (memory.sh)"; echo
+  PYTHON="$py" "$here/memory.sh" "$bin" "$data" | tee "$data/memory.md"
+fi

@@ -1,12 +1,13 @@
 // The README's "library in 15 lines", compiled by `make test` so the README cannot drift from
 // the API, and runnable:  swift run library-tour IN OUT_FOLDER
-// It runs a chain over IN into OUT_FOLDER/tour.mp4, then writes the optical flow between the
-// first frames of IN as OUT_FOLDER/f<index>.flo.
+// It runs a chain over IN into OUT_FOLDER/tour.mp4, writes the optical flow between the
+// first frames of IN as OUT_FOLDER/f<index>.flo, and renders the frame between the first two.
 import Foundation
 import Motion
 import Pipeline
 import Raster
 import WarpFlowFilters
+import WarpingNODE
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3 else {
@@ -38,6 +39,15 @@ do {
         previous = luma
     }
     print("library-tour: \(written) .flo files in \(folder)")
+
+    // --- README: the frame halfway between two decoded frames, by a warping neural ODE.
+    let pairReader = try VideoReader(path: input)
+    if let f0 = try pairReader.nextFrame(), let f1 = try pairReader.nextFrame() {
+        let pair = try FrameInterpolator().prepare(first: f0, second: f1)   // flows, velocity field
+        let middle = try pair.render(at: 0.5)                               // any t in [0, 1]
+        print("library-tour: \(middle.width)×\(middle.height) \(middle.pixelFormat) frame at t = 0.5, "
+              + "folded fraction \(pair.statistics.foldedFraction)")
+    }
 } catch {
     FileHandle.standardError.write(Data("library-tour: error: \(error)\n".utf8))
     exit(1)
