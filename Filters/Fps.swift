@@ -44,6 +44,7 @@ public final class FpsFilter: VideoFilter {
         FilterOption("smooth", .double(0...16), default: "\(InterpolationSettings().fieldSmoothing)", help: "Gaussian smoothing of the velocity field before integration, field pixels"),
         FilterOption("field_width", .int(16...65_536), default: "\(InterpolationSettings().maximumFieldWidth)", help: "the motion field's grid is the frame halved until at most this wide, pixels"),
         FilterOption("midpoint", .int(0...8), default: "\(InterpolationSettings().midpointIterations)", help: "steps that read the flows along the motion for node's initial field; 0 = at each pixel"),
+        FilterOption("still", .bool, default: "0", help: "per pixel, fall back to no motion where that matches the two frames better (breaks smoothness)"),
         FilterOption("threads", .int(0...256), default: "0", help: "worker threads; 0 = all processors"),
     ]
 
@@ -94,6 +95,7 @@ public final class FpsFilter: VideoFilter {
         settings.fieldSmoothing = Float(try options.double("smooth"))
         settings.maximumFieldWidth = try options.int("field_width")
         settings.midpointIterations = try options.int("midpoint")
+        settings.staticCandidate = try options.bool("still")
         let threads = try options.int("threads")
         if threads > 0 { settings.threads = threads }
         interpolator = FrameInterpolator(settings: settings)

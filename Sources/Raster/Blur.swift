@@ -103,3 +103,33 @@ extension Plane {
         return acc
     }
 }
+
+extension Plane {
+    /// Mean over the (2r+1)×(2r+1) box around each sample (edges replicated), by running sums
+    /// along rows then columns: O(1) per sample whatever the radius.
+    public func boxFiltered(radius r: Int) -> Plane {
+        guard r > 0, count > 0 else { return self }
+        let w = width, h = height
+        let norm = 1 / Float(2 * r + 1)
+        var rowsDone = Plane(width: w, height: h)
+        for y in 0..<h {
+            let base = y * w
+            var sum: Float = 0
+            for k in -r...r { sum += data[base + min(max(k, 0), w - 1)] }
+            for x in 0..<w {
+                rowsDone.data[base + x] = sum * norm
+                sum += data[base + min(x + r + 1, w - 1)] - data[base + max(x - r, 0)]
+            }
+        }
+        var out = Plane(width: w, height: h)
+        for x in 0..<w {
+            var sum: Float = 0
+            for k in -r...r { sum += rowsDone.data[min(max(k, 0), h - 1) * w + x] }
+            for y in 0..<h {
+                out.data[y * w + x] = sum * norm
+                sum += rowsDone.data[min(y + r + 1, h - 1) * w + x] - rowsDone.data[max(y - r, 0) * w + x]
+            }
+        }
+        return out
+    }
+}
