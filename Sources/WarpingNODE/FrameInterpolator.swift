@@ -82,6 +82,8 @@ public struct PairStatistics: Sendable, Equatable {
     public var outOfGridFraction: Double
     /// Fraction of field pixels marked occluded in either frame.
     public var occludedFraction: Double
+    /// Extra smoothing rounds applied because the integrated field folded (0 normally).
+    public var smoothingRounds = 0
     /// Seconds spent estimating flow.
     public var flowSeconds: Double
     /// Seconds spent fitting the velocity field.
@@ -195,7 +197,7 @@ public struct FrameInterpolator: Sendable {
         let pair = InterpolatedPair(first: first, second: second, settings: s, field: field, forward: forward, backward: backward,
                                     occludedFirst: occludedFirst, occludedSecond: occludedSecond,
                                     fieldLuma: s.staticCandidate && fieldLuma0.width == fw && fieldLuma0.height == fh ? (fieldLuma0, fieldLuma1) : nil,
-                                    statistics: PairStatistics(foldedFraction: 0, outOfGridFraction: 0, occludedFraction: 0,
+                                    statistics: PairStatistics(foldedFraction: 0, outOfGridFraction: 0, occludedFraction: 0, smoothingRounds: 0,
                                                                flowSeconds: flowSeconds, fitSeconds: fitSeconds, fit: report))
         return try pair.measured()
     }

@@ -15,7 +15,7 @@ public struct InterpolatedPair: Sendable {
     let second: Frame
     let settings: InterpolationSettings
     /// The fitted field on the field grid (node method only).
-    let field: VelocityField?
+    var field: VelocityField?
     /// Flows on the field grid.
     let forward: FlowField
     let backward: FlowField
@@ -125,11 +125,21 @@ public struct InterpolatedPair: Sendable {
     /// This pair with fold, out-of-grid and occlusion statistics filled in (midpoint warps).
     func measured() throws -> InterpolatedPair {
         var copy = self
-        let plan = try plan(at: 0.5)
+        var plan = try plan(at: 0.5)
+        var folded = field == nil ? 0 : max(plan.toFirst.foldedFraction, plan.toSecond.foldedFraction)
+        // A rough field can fold once integrated: smooth it further until the midpoint warps
+        // are fold-free (each round adds a Gaussian of σ = 1 field pixel; at most 4 rounds).
+        var rounds = 0
+        while folded > 0, rounds < 4, let rough = copy.field {
+            copy.field = rough.smoothed(sigma: 1, threads: settings.threads)
+            plan = try copy.plan(at: 0.5)
+            folded = max(plan.toFirst.foldedFraction, plan.toSecond.foldedFraction)
+            rounds += 1
+        }
         copy.midpoint = plan
-        let (a, b) = (plan.toFirst, plan.toSecond)
-        copy.statistics.foldedFraction = field == nil ? 0 : max(a.foldedFraction, b.foldedFraction)
-        copy.statistics.outOfGridFraction = max(a.outOfGridFraction(), b.outOfGridFraction())
+        copy.statistics.foldedFraction = folded
+        copy.statistics.smoothingRounds = rounds
+        copy.statistics.outOfGridFraction = max(plan.toFirst.outOfGridFraction(), plan.toSecond.outOfGridFraction())
         let n = max(1, occludedFirst.count)
         copy.statistics.occludedFraction = Double(zip(occludedFirst.data, occludedSecond.data).reduce(0) { $0 + (max($1.0, $1.1) > 0.5 ? 1 : 0) }) / Double(n)
         return copy
