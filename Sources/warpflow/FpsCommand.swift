@@ -11,8 +11,9 @@ struct FpsCommand: ParsableCommand {
         commandName: "fps",
         abstract: "Change a video's frame rate, inventing the missing frames by warping neural ODEs.",
         discussion: """
-        Original frames that fall on the output grid are kept bit-exact; audio is copied and stays in sync;
-        no frame is morphed across a scene cut. Examples:
+        Original frames that fall on the output grid are kept bit-exact; audio is copied and stays in sync; no frame is morphed across a scene cut.
+
+        Examples:
           warpflow fps in.mp4 -o out.mp4 --fps 60
           warpflow fps in.mp4 -o out.mp4 --fps 60000/1001 --method flow
           warpflow fps in.mp4 -o out.mp4 --factor 2.5 --scene-threshold 12 --json
