@@ -2,7 +2,7 @@
  * shim.h: the single C entry point of warpflow into FFmpeg.
  *
  * Swift cannot import function-like macros (AVERROR, av_err2str, AVERROR_EOF) and FFmpeg's
- * API moves between major versions (4.4, 5.x, 6.x, 7.x). Everything that differs is wrapped
+ * API moves between major versions (5.1 is the oldest supported; 6.x, 7.x). Everything that differs is wrapped
  * here in a static inline function gated on the library version macros, so that Swift code
  * never needs `#if` on FFmpeg versions.
  */
