@@ -251,6 +251,12 @@ final class CLITests: XCTestCase {
         let flo = try Data(contentsOf: URL(fileURLWithPath: folder + "/ab.flo"))
         XCTAssertEqual(flo.count, 12 + 128 * 96 * 8)
         XCTAssertEqual(String(decoding: flo.prefix(4), as: UTF8.self), "PIEH")
+        // b is a shifted 3 px right: away from the uncovered left strip, the flow is (+3, 0).
+        let samples = flo.dropFirst(12).withUnsafeBytes { raw in (0..<(128 * 96 * 2)).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float32.self) } }
+        var su: Double = 0, sv: Double = 0, n: Double = 0
+        for y in 8..<88 { for x in 12..<120 { su += Double(samples[2 * (y * 128 + x)]); sv += Double(samples[2 * (y * 128 + x) + 1]); n += 1 } }
+        XCTAssertEqual(su / n, 3, accuracy: 0.3, "mean horizontal flow")
+        XCTAssertEqual(sv / n, 0, accuracy: 0.3, "mean vertical flow")
         let bad = warpflow("flow", a, folder + "/missing.png", "-o", folder + "/x.flo")
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("missing.png"), bad.stderr)

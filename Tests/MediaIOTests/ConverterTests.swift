@@ -169,5 +169,23 @@ final class ConverterTests: XCTestCase {
             }
             XCTAssertLessThan(sum / 4800, 0.06, "\(algorithm)")
         }
+        // The algorithms really differ: point sampling copies one source sample of each 2×2
+        // block; bicubic filters, so most of its samples are none of the block's four.
+        func yPlane(_ f: Frame) -> [[UInt8]] {
+            f.withPlane(0) { buf, stride, w, h in (0..<h).map { y in (0..<w).map { buf[y * stride + $0] } } }
+        }
+        let src = yPlane(frames[2])
+        func copiedFraction(_ algorithm: ScaleAlgorithm) throws -> Double {
+            let out = yPlane(try converter.convert(frames[2], width: 80, height: 60, pixelFormat: .yuv420p, algorithm: algorithm))
+            var copied = 0
+            for y in 0..<60 {
+                for x in 0..<80 where [src[2 * y][2 * x], src[2 * y][2 * x + 1], src[2 * y + 1][2 * x], src[2 * y + 1][2 * x + 1]].contains(out[y][x]) {
+                    copied += 1
+                }
+            }
+            return Double(copied) / 4800
+        }
+        XCTAssertEqual(try copiedFraction(.point), 1, accuracy: 0.001)
+        XCTAssertLessThan(try copiedFraction(.bicubic), 0.8)
     }
 }
