@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // MARK: - C bindings
@@ -62,7 +63,7 @@ let package = Package(
         // MARK: - Test support and tests
         // FilterVerifier and helpers that make clips with the ffmpeg CLI at test time.
         .target(name: "WarpFlowTestSupport", dependencies: ["Pipeline", "MediaIO"], path: "Sources/WarpFlowTestSupport"),
-        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "WarpFlowTestSupport"], path: "Tests/MediaIOTests"),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "WarpFlowTestSupport", .product(name: "PropertyBased", package: "swift-property-based")], path: "Tests/MediaIOTests"),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "WarpFlowFilters", "Motion", "Raster", "WarpFlowTestSupport"], path: "Tests/PipelineTests"),
         .testTarget(name: "MotionTests", dependencies: ["Motion", "Raster"], path: "Tests/MotionTests"),
         .testTarget(name: "WarpingNODETests", dependencies: ["WarpingNODE", "Motion", "Raster", "MediaIO", "WarpFlowTestSupport"], path: "Tests/WarpingNODETests"),
@@ -71,3 +72,18 @@ let package = Package(
     swiftLanguageModes: [.v5]
 )
 
+// MARK: - Fuzz targets (only when WARPFLOW_FUZZ=1; see Tests/Fuzz/README.md and `make fuzz`)
+// libFuzzer executables, one per target, built with `-sanitize=fuzzer,address` into their own
+// scratch path. Absent from the default package, so `swift build`/`swift test` never see them.
+if Context.environment["WARPFLOW_FUZZ"] == "1" {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("chain", ["Pipeline", "WarpFlowFilters"]),
+        ("rational", ["MediaIO"]),
+        ("flo", ["Motion", "Raster"]),
+        ("reader", ["MediaIO", "Raster"]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(.executableTarget(name: "fuzz-\(target.name)", dependencies: target.dependencies,
+                                                 path: "Tests/Fuzz/Sources/\(target.name)"))
+    }
+}

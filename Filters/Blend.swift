@@ -32,6 +32,7 @@ public final class BlendFilter: VideoFilter {
     private var nominalFrameTime: Rational?
     private var previous: Frame?
     private var previousTime = Rational(0, 1)
+    private var firstTime: Rational?
 
     public init(options: FilterOptionValues) throws {
         rate = try options.rational("fps")
@@ -54,7 +55,11 @@ public final class BlendFilter: VideoFilter {
         return clock.outputFormat(for: input)
     }
 
+    /// Throws `FilterError.processing` for a frame whose pts is too corrupt to be placed on the
+    /// output clock exactly (its time, its distance from the first frame, or its output tick
+    /// beyond 64 bits), instead of blending at a wrong time.
     public func process(_ frame: Frame, emit: FrameSink) throws {
+        try checkTimestamp(of: frame)
         guard let time = clock.admit(frame) else { return }
         guard let prev = previous else {
             previous = frame
@@ -67,7 +72,10 @@ public final class BlendFilter: VideoFilter {
             if slot.time == previousTime {
                 out = prev.clone()
             } else {
-                let w = ((slot.time - previousTime) / (time - previousTime)).doubleValue
+                // Exact distances; their ratio in Double is all a blend weight needs.
+                let w = try exactly("the blend weight") {
+                    try slot.time.subtracting(previousTime).doubleValue / time.subtracting(previousTime).doubleValue
+                }
                 out = try Frame(width: prev.width, height: prev.height, pixelFormat: prev.pixelFormat, timeBase: clock.timeBase)
                 out.copyProperties(from: prev)
                 try BlendKernel.blend(prev, frame, into: out, weight: w, bytesPerSample: bytesPerSample)
@@ -81,12 +89,34 @@ public final class BlendFilter: VideoFilter {
         previousTime = time
     }
 
+    /// The checks `OutputClock.admit` relies on, done with the checked forms so that a corrupt
+    /// pts is reported rather than silently dropped or misplaced.
+    private func checkTimestamp(of frame: Frame) throws {
+        try exactly("frame \(frame.index): pts \(frame.pts) in time base \(frame.timeBase)") {
+            let time = try Rational.seconds(checked: frame.pts, timeBase: frame.timeBase)
+            _ = try time.subtracting(firstTime ?? time)
+            _ = try Rational.rescale(checked: frame.pts, from: frame.timeBase, to: clock.timeBase)
+            if firstTime == nil { firstTime = time }
+        }
+    }
+
+    /// Runs exact arithmetic about `what`, turning `RationalError` into this filter's error.
+    private func exactly<T>(_ what: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as RationalError {
+            throw FilterError.processing(filter: Self.name, reason: "\(what()) cannot be computed exactly; the timestamps are corrupt (\(error))")
+        }
+    }
+
     public func finish(emit: FrameSink) throws {
         guard let last = previous else { return }
         previous = nil
         // The last frame is shown for its display duration: output times in [its time, its end)
         // show it untouched.
-        let end = previousTime + clock.displayDuration(of: last, nominalFrameTime: nominalFrameTime)
+        let end = try exactly("the end of the last frame (duration \(last.duration) in time base \(last.timeBase))") {
+            try previousTime.adding(clock.displayDuration(of: last, nominalFrameTime: nominalFrameTime))
+        }
         let slots = clock.slots(before: end)
         for (i, slot) in slots.enumerated() {
             let out = i == slots.count - 1 ? last : last.clone()

@@ -175,7 +175,7 @@ public final class FlowFilter: VideoFilter {
                     for i in 0..<mask.count where mask.data[i] > 0.5 { picture.planes[c].data[i] = 0 }
                 }
             }
-            let out = try converter.frame(from: picture, pixelFormat: frame.pixelFormat, pts: frame.pts, timeBase: frame.timeBase)
+            let out = try converter.frame(from: picture, like: frame)
             out.duration = frame.duration
             out.index = frame.index
             try emit(out)

@@ -46,10 +46,13 @@ public final class ScaleFilter: VideoFilter {
         }
     }
 
-    /// Output size for an input size, applying the 0/-1/-2 rules.
+    /// Output size for an input size, applying the 0/-1/-2 rules. A side derived from an empty
+    /// or absurd input size (not finite, or beyond `maximumSide`) is 0, which `configure` rejects.
     public static func outputSize(width: Int, height: Int, requestedWidth rw: Int, requestedHeight rh: Int) -> (Int, Int) {
         func derived(_ other: Int, _ num: Int, _ den: Int, even: Bool) -> Int {
             let exact = Double(other) * Double(num) / Double(den)
+            // Range-checked before Int(_:), which traps on NaN, infinity and values beyond Int.
+            guard exact.isFinite, exact <= Double(maximumSide) else { return 0 }
             if even { return max(2, Int((exact / 2).rounded()) * 2) }
             return max(1, Int(exact.rounded()))
         }
@@ -60,8 +63,15 @@ public final class ScaleFilter: VideoFilter {
         return (w, h)
     }
 
+    /// The largest output side (that of `Frame`).
+    public static let maximumSide = 32768
+
     public func configure(input: StreamFormat) throws -> StreamFormat {
         let (w, h) = Self.outputSize(width: input.width, height: input.height, requestedWidth: requestedWidth, requestedHeight: requestedHeight)
+        guard (1...Self.maximumSide).contains(w), (1...Self.maximumSide).contains(h) else {
+            throw FilterError.unsupportedInput(filter: Self.name, reason: "a \(input.width)×\(input.height) input gives a \(w)×\(h) output; "
+                + "sides must be 1…\(Self.maximumSide)")
+        }
         var out = input
         out.width = w
         out.height = h

@@ -168,6 +168,15 @@ static inline int wf_pix_fmt_is_rgb(enum AVPixelFormat f) {
 static inline int wf_pix_fmt_is_hwaccel(enum AVPixelFormat f) {
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f); return d ? ((d->flags & AV_PIX_FMT_FLAG_HWACCEL) != 0) : 0;
 }
+/* Bits a component's value is shifted left within its storage word (6 for p010's 10-bit samples). */
+static inline int wf_pix_fmt_shift(enum AVPixelFormat f, int comp) {
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f); return d ? d->comp[comp].shift : 0;
+}
+static inline int wf_pix_fmt_is_big_endian(enum AVPixelFormat f) {
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f); return d ? ((d->flags & AV_PIX_FMT_FLAG_BE) != 0) : 0;
+}
+/* The same layout in the other byte order (yuv420p10be ↔ yuv420p10le), or AV_PIX_FMT_NONE. */
+static inline enum AVPixelFormat wf_pix_fmt_swap_endianness(enum AVPixelFormat f) { return av_pix_fmt_swap_endianness(f); }
 /* Number of components (3 for yuv420p and nv12, 4 for yuva420p, 1 for gray). */
 static inline int wf_pix_fmt_components(enum AVPixelFormat f) {
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f); return d ? d->nb_components : 0;

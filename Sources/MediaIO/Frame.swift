@@ -34,6 +34,21 @@ public final class Frame: @unchecked Sendable {
     public var isCorrupt: Bool { wf_frame_is_corrupt(pointer) != 0 }
     /// Number of data planes.
     public var planeCount: Int { pixelFormat.planeCount }
+    /// The frame's colour tags as FFmpeg's raw enum values (`AVColorSpace`, `AVColorRange`,
+    /// `AVColorPrimaries`, `AVColorTransferCharacteristic`); 2 (unspecified) when untagged.
+    public var colorTags: ColorTags {
+        get {
+            let f = pointer.pointee
+            return ColorTags(matrix: Int32(f.colorspace.rawValue), range: Int32(f.color_range.rawValue),
+                             primaries: Int32(f.color_primaries.rawValue), transfer: Int32(f.color_trc.rawValue))
+        }
+        set {
+            pointer.pointee.colorspace = AVColorSpace(UInt32(max(0, newValue.matrix)))
+            pointer.pointee.color_range = AVColorRange(UInt32(max(0, newValue.range)))
+            pointer.pointee.color_primaries = AVColorPrimaries(UInt32(max(0, newValue.primaries)))
+            pointer.pointee.color_trc = AVColorTransferCharacteristic(UInt32(max(0, newValue.transfer)))
+        }
+    }
     /// Source frame index assigned by the reader (0-based decode order of output frames), or -1.
     public var index: Int = -1
 
@@ -160,3 +175,19 @@ public final class Frame: @unchecked Sendable {
 }
 
 import Foundation
+
+/// A frame's colour description, as FFmpeg's raw enum values: matrix (`AVColorSpace`: 1 BT.709,
+/// 6 BT.601/SMPTE 170M, 9 BT.2020 NCL), range (`AVColorRange`: 1 limited, 2 full), primaries and
+/// transfer characteristic (1 BT.709, 16 PQ, 18 HLG). 2 means unspecified for every field but range (0).
+public struct ColorTags: Hashable, Sendable {
+    public var matrix: Int32
+    public var range: Int32
+    public var primaries: Int32
+    public var transfer: Int32
+    public init(matrix: Int32, range: Int32, primaries: Int32, transfer: Int32) {
+        self.matrix = matrix
+        self.range = range
+        self.primaries = primaries
+        self.transfer = transfer
+    }
+}

@@ -62,6 +62,14 @@ public final class FrameConverter {
     /// Y (16…235) is stretched to [0, 1] and clamped.
     public func luma(_ frame: Frame) throws -> Plane {
         let format = frame.pixelFormat
+        // Big-endian samples: swap to the native (little-endian) twin first, then read as usual.
+        if format.isBigEndian, let native = format.byteSwapped, !native.isBigEndian {
+            let swapped = try scratchFrame(width: frame.width, height: frame.height, format: native)
+            let color = ColorDescription.of(frame.pointer)
+            try cache.scale(frame.pointer, into: swapped.pointer, flags: ScaleAlgorithm.point.swsFlags, srcColor: color, dstColor: color)
+            color.apply(to: swapped.pointer)
+            return try luma(swapped)
+        }
         let hasLumaPlane = !format.isRGB && format.isPlanar || format == .nv12 || format == .gray
             || format.name.hasPrefix("gray") || format.name.hasPrefix("nv")
         let step = format.bytesPerSample
@@ -70,9 +78,11 @@ public final class FrameConverter {
             let color = ColorDescription.of(frame.pointer)
             let isGray = format.name.hasPrefix("gray")
             let full = color.fullRange || isGray
+            // Values sit `shift` bits up in their storage word (p010: 6): fold that into the scale.
+            let stored = Float(1 << format.componentShift)
             let unit = Float(1 << (depth - 8))
-            let offset: Float = full ? 0 : 16 * unit
-            let scale: Float = full ? 1 / Float((1 << depth) - 1) : 1 / (219 * unit)
+            let offset: Float = full ? 0 : 16 * unit * stored
+            let scale: Float = (full ? 1 / Float((1 << depth) - 1) : 1 / (219 * unit)) / stored
             var buffers = takeBuffers(1, count: frame.width * frame.height)
             return frame.withPlane(0) { buffer, stride, w, h in
                 buffers[0].withUnsafeMutableBufferPointer { out in
@@ -100,30 +110,65 @@ public final class FrameConverter {
     }
 
     /// A frame of `pixelFormat` made from a Float RGB (3 planes) or gray (1 plane) image with
-    /// values in [0, 1]; `pts` is in ticks of `timeBase`.
+    /// values in [0, 1]; `pts` is in ticks of `timeBase`. YUV output is tagged BT.709 when larger
+    /// than 1024×576, else BT.601, limited range (full for `yuvj*`); use `frame(from:like:)` to
+    /// match an existing frame's tags.
     public func frame(from image: PlanarImage, pixelFormat: PixelFormat, pts: Int64, timeBase: Rational) throws -> Frame {
+        try makeFrame(from: image, pixelFormat: pixelFormat, pts: pts, timeBase: timeBase, color: nil)
+    }
+
+    /// A frame like `source` made from a Float RGB or gray image of the same size: `source`'s
+    /// pixel format and bit depth (10-bit stays 10-bit), colour matrix, range, primaries and
+    /// transfer tags, pts, duration and time base. Throws when the sizes differ.
+    public func frame(from image: PlanarImage, like source: Frame) throws -> Frame {
+        guard image.width == source.width, image.height == source.height else {
+            throw MediaError(.invalidArgument, path: "", "a \(image.width)×\(image.height) image cannot become a frame like a \(source.width)×\(source.height) one")
+        }
+        let out = try makeFrame(from: image, pixelFormat: source.pixelFormat, pts: source.pts, timeBase: source.timeBase,
+                                color: ColorDescription.of(source.pointer))
+        _ = av_frame_copy_props(out.pointer, source.pointer)
+        out.index = source.index
+        return out
+    }
+
+    private func makeFrame(from image: PlanarImage, pixelFormat: PixelFormat, pts: Int64, timeBase: Rational,
+                           color: ColorDescription?) throws -> Frame {
         guard image.channels == 3 || image.channels == 1 else {
             throw MediaError(.invalidArgument, path: "", "an image with \(image.channels) planes cannot become a frame (need 3 RGB or 1 gray)")
         }
         let w = image.width, h = image.height
-        let eight = try Frame(width: w, height: h, pixelFormat: image.channels == 3 ? .gbrp : .gray, pts: pts, timeBase: timeBase)
+        // Deep targets go through a 16-bit intermediate so no precision is lost on the way.
+        let deep = pixelFormat.bitDepth > 8
+        let intermediate: PixelFormat
+        if image.channels == 3 {
+            intermediate = deep ? (PixelFormat(name: "gbrp16le") ?? .gbrp) : .gbrp
+        } else {
+            intermediate = deep ? (PixelFormat(name: "gray16le") ?? .gray) : .gray
+        }
+        let sixteen = intermediate.bytesPerSample == 2
+        let planar = try Frame(width: w, height: h, pixelFormat: intermediate, pts: pts, timeBase: timeBase)
         // gbrp plane p holds image channel [1, 2, 0][p] (G, B, R).
         let order = image.channels == 3 ? [1, 2, 0] : [0]
         for (p, channel) in order.enumerated() {
-            try eight.withMutablePlane(p) { buffer, stride, pw, ph in
+            try planar.withMutablePlane(p) { buffer, stride, pw, ph in
                 image.planes[channel].data.withUnsafeBufferPointer { src in
                     let s = src.baseAddress!, d = buffer.baseAddress!
                     SampleKernels.forEachRow(ph, samplesPerRow: pw) { y in
-                        SampleKernels.floatToBytes(s + y * pw, d + y * stride, count: pw)
+                        if sixteen {
+                            let row = UnsafeMutableRawPointer(d + y * stride).assumingMemoryBound(to: UInt16.self)
+                            SampleKernels.floatToShorts(s + y * pw, row, count: pw)
+                        } else {
+                            SampleKernels.floatToBytes(s + y * pw, d + y * stride, count: pw)
+                        }
                     }
                 }
             }
         }
-        if pixelFormat == eight.pixelFormat { return eight }
+        if pixelFormat == planar.pixelFormat { return planar }
         let out = try Frame(width: w, height: h, pixelFormat: pixelFormat, pts: pts, timeBase: timeBase)
-        let dstColor = ColorDescription(matrix: ColorDescription.guessMatrix(width: w, height: h),
-                                        fullRange: pixelFormat.name.hasPrefix("yuvj"))
-        try cache.scale(eight.pointer, into: out.pointer, flags: ScaleAlgorithm.bicubic.swsFlags | SWS_ACCURATE_RND,
+        let dstColor = color ?? ColorDescription(matrix: ColorDescription.guessMatrix(width: w, height: h),
+                                                 fullRange: pixelFormat.name.hasPrefix("yuvj"))
+        try cache.scale(planar.pointer, into: out.pointer, flags: ScaleAlgorithm.bicubic.swsFlags | SWS_ACCURATE_RND,
                         srcColor: ColorDescription(matrix: dstColor.matrix, fullRange: true), dstColor: dstColor)
         if !pixelFormat.isRGB { dstColor.apply(to: out.pointer) }
         out.pts = pts

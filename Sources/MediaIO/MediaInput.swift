@@ -81,8 +81,8 @@ enum MediaInput {
         let declared = wf_stream_nb_frames(stream) > 0 ? Int(wf_stream_nb_frames(stream)) : nil
         var frameCount = declared
         if frameCount == nil, let d = duration {
-            let estimate = Int((d * rate.doubleValue).rounded())
-            if estimate > 0 { frameCount = estimate }
+            // nil (unknown) when a corrupt duration gives no count that fits in Int.
+            if let estimate = Int(exactly: (d * rate.doubleValue).rounded()), estimate > 0 { frameCount = estimate }
         }
 
         var audio: [AudioStreamInfo] = []

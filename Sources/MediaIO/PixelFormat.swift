@@ -39,6 +39,16 @@ public struct PixelFormat: Hashable, Sendable, CustomStringConvertible {
     public var isPlanar: Bool { wf_pix_fmt_is_planar(av) != 0 }
     /// True for RGB layouts (packed or planar).
     public var isRGB: Bool { wf_pix_fmt_is_rgb(av) != 0 }
+    /// Bits the first component's value is shifted left within its storage (6 for p010le,
+    /// whose 10 significant bits sit at the top of each 16-bit word; 0 for yuv420p10le).
+    public var componentShift: Int { Int(wf_pix_fmt_shift(av, 0)) }
+    /// True for big-endian multi-byte layouts (yuv420p10be, gray16be).
+    public var isBigEndian: Bool { wf_pix_fmt_is_big_endian(av) != 0 }
+    /// The same layout in the other byte order, or nil when there is none (8-bit formats).
+    public var byteSwapped: PixelFormat? {
+        let other = wf_pix_fmt_swap_endianness(av)
+        return other.rawValue >= 0 && other.rawValue != rawValue ? PixelFormat(other) : nil
+    }
     /// Number of components (3 for yuv420p and nv12, 4 for yuva420p, 1 for gray).
     public var componentCount: Int { Int(wf_pix_fmt_components(av)) }
     /// True when every plane holds exactly one component in whole samples of `bytesPerSample`

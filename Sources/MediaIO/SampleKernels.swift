@@ -89,6 +89,34 @@ public enum SampleKernels {
         if i < count { floatToBytesScalar(src + i, dst + i, count: count - i) }
     }
 
+    /// Scalar reference: Float row in [0, 1] → native UInt16 row (×65535, clamped, rounded to
+    /// nearest even; NaN becomes 0).
+    public static func floatToShortsScalar(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<UInt16>, count: Int) {
+        for i in 0..<count {
+            let x = src[i] * 65535
+            let v = x >= 0 ? min(x, 65535) : 0
+            dst[i] = UInt16(v.rounded(.toNearestOrEven))
+        }
+    }
+
+    /// SIMD: Float row in [0, 1] → native UInt16 row, 8 at a time, same results as the scalar
+    /// one (the 1.5·2²³ rounding trick of `floatToBytes`; exact below 2²²).
+    public static func floatToShorts(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<UInt16>, count: Int) {
+        var i = 0
+        let raw = UnsafeRawPointer(src)
+        let zero = SIMD8<Float>(repeating: 0), top = SIMD8<Float>(repeating: 65535)
+        while i + 8 <= count {
+            var v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) * 65535
+            v.replace(with: zero, where: .!(v .>= zero))  // negatives and NaN
+            v.replace(with: top, where: v .> top)
+            v += SIMD8<Float>(repeating: 12_582_912)
+            let bits = unsafeBitCast(v, to: SIMD8<UInt32>.self)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: SIMD8<UInt16>(truncatingIfNeeded: bits), as: SIMD8<UInt16>.self)
+            i += 8
+        }
+        if i < count { floatToShortsScalar(src + i, dst + i, count: count - i) }
+    }
+
     /// Runs `body(row)` for rows 0..<rows, in parallel bands when the work is large enough.
     static func forEachRow(_ rows: Int, samplesPerRow: Int, _ body: (Int) -> Void) {
         let bands = rows * samplesPerRow >= 65_536 ? min(processorCount * 2, rows) : 1

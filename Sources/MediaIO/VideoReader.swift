@@ -48,8 +48,10 @@ public final class VideoReader {
         info = opened.info
         declaredFrames = opened.declaredFrames
         packet = av_packet_alloc()
-        if info.frameRate.isPositive && info.timeBase.isPositive {
-            frameTicks = Rational.rescale(1, from: info.frameRate.inverted, to: info.timeBase)
+        // 0 (unknown) when the rate or time base is unusable or one frame does not fit in ticks.
+        if info.frameRate.isPositive && info.timeBase.isPositive,
+           let ticks = try? Rational.rescale(checked: 1, from: info.frameRate.inverted, to: info.timeBase), ticks > 0 {
+            frameTicks = ticks
         } else {
             frameTicks = 0
         }
@@ -76,7 +78,9 @@ public final class VideoReader {
         while true {
             guard let frame = try decodeOne() else { return nil }
             if let limit = dropBeforePTS {
-                if frame.pts + max(frameTicks, 1) <= limit { continue }
+                // The frame ends before the seek target (an end past Int64.max does not).
+                let (end, overflow) = frame.pts.addingReportingOverflow(max(frameTicks, 1))
+                if !overflow && end <= limit { continue }
                 dropBeforePTS = nil
             }
             return frame
@@ -90,13 +94,19 @@ public final class VideoReader {
     }
 
     /// Moves to the frame shown at `seconds` (the next `nextFrame()` returns the first frame
-    /// whose display interval reaches it). Throws when the container cannot seek.
+    /// whose display interval reaches it). Throws when the container cannot seek, and for a
+    /// time that is negative, not finite, or beyond the stream's 64-bit tick range.
     public func seek(toSeconds seconds: Double) throws {
         let tb = info.timeBase
         guard tb.isPositive, seconds.isFinite, seconds >= 0 else {
             throw MediaError(.invalidArgument, path: path, "cannot seek to \(seconds) s")
         }
-        let target = Int64((seconds * Double(tb.den) / Double(tb.num)).rounded()) + startTicks
+        // Ticks as a Double are range-checked before the conversion to Int64 (which would trap).
+        let ticks = (seconds * Double(tb.den) / Double(tb.num)).rounded()
+        let outOfRange = MediaError(.invalidArgument, path: path, "cannot seek to \(seconds) s: beyond the stream's 64-bit timestamps (time base \(tb))")
+        guard ticks.isFinite, ticks < 0x1p63 else { throw outOfRange }
+        let (target, overflow) = Int64(ticks).addingReportingOverflow(startTicks)
+        guard !overflow else { throw outOfRange }
         let status = av_seek_frame(formatContext, Int32(info.streamIndex), target, AVSEEK_FLAG_BACKWARD)
         try check(status, .io, path: path, "cannot seek to \(seconds) s")
         avcodec_flush_buffers(codecContext)
@@ -209,15 +219,25 @@ public final class VideoReader {
     private func account(_ frame: Frame) {
         var pts = wf_frame_best_pts(frame.pointer)
         if pts == wf_nopts_value() {
-            pts = (lastPTS.map { $0 + max(frameTicks, 1) }) ?? 0
+            // Synthesised one frame after the last; saturates at Int64.max (then the pts no longer
+            // increases and consumers reject or drop the frame) instead of overflowing.
+            if let last = lastPTS {
+                let (next, overflow) = last.addingReportingOverflow(max(frameTicks, 1))
+                pts = overflow ? Int64.max : next
+            } else {
+                pts = 0
+            }
         }
         frame.pts = pts
         if wf_frame_duration(frame.pointer) <= 0 && frameTicks > 0 { frame.duration = frameTicks }
         if let last = lastPTS, frameTicks > 0, dropBeforePTS == nil {
-            let gap = pts - last
+            // In 128 bits: corrupt pts can be anywhere in Int64, so the gap can exceed it.
+            let gap = Int128(pts) - Int128(last), period = Int128(frameTicks)
             // More than 1.5 frame durations between neighbours: frames are missing.
-            if gap * 2 > frameTicks * 3 {
-                stats.framesLost += Int((gap + frameTicks / 2) / frameTicks) - 1
+            if gap * 2 > period * 3 {
+                let lost = Int(clamping: (gap + period / 2) / period - 1)
+                let (total, overflow) = stats.framesLost.addingReportingOverflow(lost)
+                stats.framesLost = overflow ? Int.max : total
             }
         }
         lastPTS = max(pts, lastPTS ?? pts)
@@ -231,9 +251,9 @@ public final class VideoReader {
     private func finishStream() {
         finished = true
         if let expected = declaredFrames, dropBeforePTS == nil, expected > 1 {
-            let seen = stats.framesDecoded + stats.framesLost
+            let (seen, overflow) = stats.framesDecoded.addingReportingOverflow(stats.framesLost)
             // A small shortfall is normal (declared counts are often estimates).
-            if seen < expected && (Double(expected - seen) > max(2, 0.02 * Double(expected))) {
+            if !overflow && seen < expected && (Double(expected - seen) > max(2, 0.02 * Double(expected))) {
                 stats.framesMissingAtEnd = expected - seen
                 stats.truncated = true
             }

@@ -235,10 +235,17 @@ public final class VideoWriter {
         }
     }
 
-    /// Encodes one frame; its pts (in `frame.timeBase`) must increase strictly.
+    /// Encodes one frame; its pts (in `frame.timeBase`) must increase strictly. Throws
+    /// `MediaError` (`.invalidArgument`) when the pts cannot be expressed in the encoder's time
+    /// base (an invalid time base, or a corrupt pts beyond 64 bits there).
     public func write(_ frame: Frame) throws {
         guard !done, let enc = encoder else { throw MediaError(.invalidArgument, path: path, "write after finish or abort") }
-        let pts = Rational.rescale(frame.pts, from: frame.timeBase, to: encoderFormat.timeBase)
+        let pts: Int64
+        do {
+            pts = try Rational.rescale(checked: frame.pts, from: frame.timeBase, to: encoderFormat.timeBase)
+        } catch {
+            throw MediaError(.invalidArgument, path: path, "frame \(framesWritten): pts \(frame.pts) cannot be written in the output time base (\(error))")
+        }
         if let last = lastPTS, pts <= last {
             throw MediaError(.invalidArgument, path: path, "frame pts \(frame.pts) (\(frame.timeBase)) does not increase (previous \(last) in \(encoderFormat.timeBase))")
         }
@@ -272,8 +279,17 @@ public final class VideoWriter {
         p.pointee.stream_index = index
         p.pointee.pos = -1
         if shift != 0 {
-            if p.pointee.pts != wf_nopts_value() { p.pointee.pts -= shift }
-            if p.pointee.dts != wf_nopts_value() { p.pointee.dts -= shift }
+            // A shifted timestamp must stay a timestamp: no overflow, and not "no timestamp".
+            func shifted(_ t: Int64) throws -> Int64 {
+                if t == wf_nopts_value() { return t }
+                let (value, overflow) = t.subtractingReportingOverflow(shift)
+                guard !overflow, value != wf_nopts_value() else {
+                    throw MediaError(.invalidArgument, path: path, "audio packet timestamp \(t) shifted by \(shift) ticks (time base \(packet.timeBase)) is beyond 64 bits")
+                }
+                return value
+            }
+            p.pointee.pts = try shifted(p.pointee.pts)
+            p.pointee.dts = try shifted(p.pointee.dts)
         }
         av_packet_rescale_ts(p, tb, out.pointee.streams[Int(index)]!.pointee.time_base)
         try check(av_interleaved_write_frame(out, p), .cannotWrite, path: path, "cannot write an audio packet")

@@ -144,6 +144,10 @@ public struct FlowEstimator: Sendable {
         }
         guard first.allFinite else { throw MotionError.nonFiniteInput(what: "the first image") }
         guard second.allFinite else { throw MotionError.nonFiniteInput(what: "the second image") }
+        // An initial flow may come from a .flo file: NaN there would reach Int(_:) in the search.
+        if let initial, !initial.u.allFinite || !initial.v.allFinite {
+            throw MotionError.nonFiniteInput(what: "the initial flow")
+        }
 
         let (finest, coarsest) = levelRange(width: w, height: h)
         let threads = p.threads
@@ -190,7 +194,8 @@ public struct FlowEstimator: Sendable {
             coarsest = c
         } else {
             let auto = log2(Double(max(width, height)) / (4.0 * Double(p.patchSize)))
-            coarsest = Int(auto.rounded())
+            // Not finite for an empty image or a zero patch size: level 0 (Int(_:) would trap).
+            coarsest = auto.isFinite ? Int(min(max(auto.rounded(), 0), 64)) : 0
         }
         coarsest = min(max(coarsest, 0), maxLevel)
         let finest = min(p.finestLevel, coarsest)

@@ -126,7 +126,16 @@ public enum OptionParser {
             guard choices.contains(trimmed) else { throw bad("is not one of \(choices.joined(separator: ", "))") }
             return .string(trimmed)
         case .rational(let range):
-            guard let r = Rational(parsing: trimmed), r.den != 0 else { throw bad("is not a rational number such as 30000/1001 or 29.97") }
+            let r: Rational
+            do {
+                r = try Rational.parse(trimmed)
+            } catch RationalError.overflow {
+                throw bad("does not fit an exact 64-bit fraction (valid range \(range.lowerBound)…\(range.upperBound))")
+            } catch RationalError.undefined {
+                throw bad("is not a rational number (zero denominator)")
+            } catch {
+                throw bad("is not a rational number such as 30000/1001 or 29.97 (at most 9 decimals)")
+            }
             guard range.contains(r.doubleValue) else { throw bad("is out of range \(range.lowerBound)…\(range.upperBound)") }
             return .rational(r)
         }

@@ -78,8 +78,9 @@ public struct OutputClock: Sendable {
         var out: [Slot] = []
         while true {
             let time = Rational(nextIndex, 1) * timeBase
-            guard time < end else { break }
-            out.append(Slot(pts: originInOutput + nextIndex, time: time))
+            let (pts, overflow) = originInOutput.addingReportingOverflow(nextIndex)
+            guard time < end, !overflow else { break }
+            out.append(Slot(pts: pts, time: time))
             nextIndex += 1
         }
         return out

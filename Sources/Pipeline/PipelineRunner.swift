@@ -112,6 +112,11 @@ public struct PipelineRunner {
             format = try filter.configure(input: format)
             formats.append(format)
             if let range = filter.keptTimeRange { cut = cut.map { $0.then(range) } ?? range }
+            // `then` uses the convenience operators: an unrepresentable combination is invalid.
+            if let c = cut, !c.start.isValid || c.end?.isValid == false {
+                throw FilterError.processing(filter: type(of: filter).name,
+                                             reason: "its kept time range (\(c.start) s to \(c.end.map { "\($0) s" } ?? "the end")) cannot be represented exactly")
+            }
         }
         let hasAudio = copyAudio && !reader.info.audioStreams.isEmpty
         let writer = try VideoWriter(path: outputPath, format: format, settings: settings, audioFrom: hasAudio ? reader : nil)
@@ -131,7 +136,13 @@ public struct PipelineRunner {
                     break
                 }
                 framesIn += 1
-                if videoStart == nil { videoStart = Rational.seconds(frame.pts, timeBase: frame.timeBase) }
+                if videoStart == nil {
+                    do {
+                        videoStart = try Rational.seconds(checked: frame.pts, timeBase: frame.timeBase)
+                    } catch {
+                        throw MediaError(.decodeFailed, path: inputPath, "the first frame's pts \(frame.pts) is corrupt (\(error))")
+                    }
+                }
                 try chain.push(frame, into: 0)
                 if hasAudio { audioPackets += try copyAudio(item.audio, to: writer, cut: cut, videoStart: videoStart) }
                 progress?(PipelineProgress(framesIn: framesIn, framesOut: writer.framesWritten,
@@ -158,7 +169,8 @@ public struct PipelineRunner {
 
     /// Writes audio packets, dropping those outside `cut` and
     /// shifting the rest by its start. `cut` is relative to the first video frame's time
-    /// `videoStart` (seconds). Returns how many were written.
+    /// `videoStart` (seconds). Returns how many were written. Throws `MediaError` naming the
+    /// input when a packet's pts is too corrupt to be placed on the cut's timeline exactly.
     private func copyAudio(_ packets: [MediaPacket], to writer: VideoWriter, cut: KeptTimeRange?, videoStart: Rational?) throws -> Int {
         let origin = videoStart ?? Rational(0, 1)
         var written = 0
@@ -166,10 +178,15 @@ public struct PipelineRunner {
             var shift: Int64 = 0
             if let cut {
                 guard let pts = packet.pts else { continue }
-                let time = Rational.seconds(pts, timeBase: packet.timeBase) - origin
-                if time < cut.start { continue }
-                if let end = cut.end, !(time < end) { continue }
-                shift = Rational.rescale(1, from: origin + cut.start, to: packet.timeBase)
+                do {
+                    let time = try Rational.seconds(checked: pts, timeBase: packet.timeBase).subtracting(origin)
+                    if time < cut.start { continue }
+                    if let end = cut.end, !(time < end) { continue }
+                    shift = try Rational.rescale(checked: 1, from: origin.adding(cut.start), to: packet.timeBase)
+                } catch let error as RationalError {
+                    throw MediaError(.decodeFailed, path: inputPath,
+                                     "audio stream \(packet.sourceStreamIndex): packet pts \(pts) cannot be placed on the trimmed timeline (\(error))")
+                }
             }
             try writer.writeAudio(packet, shift: shift)
             written += 1

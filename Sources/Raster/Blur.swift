@@ -2,9 +2,13 @@ import Foundation
 
 /// Separable Gaussian blur of a `Plane` (edges replicated), SIMD over rows with a scalar reference.
 extension Plane {
-    /// Normalised Gaussian taps for standard deviation `sigma` (pixels), radius ⌈3σ⌉ (at least 1).
+    /// Normalised Gaussian taps for standard deviation `sigma` (pixels), radius ⌈3σ⌉ clamped
+    /// to 1…`maximumKernelRadius`. A `sigma` that is not finite and positive gives `[1]`
+    /// (the identity).
     public static func gaussianKernel(sigma: Float) -> [Float] {
-        let radius = max(1, Int((3 * sigma).rounded(.up)))
+        guard sigma > 0, sigma.isFinite else { return [1] }
+        // Clamped as a Float first: Int(_:) traps on values beyond Int.
+        let radius = Int(min(max((3 * sigma).rounded(.up), 1), Float(maximumKernelRadius)))
         var taps = (-radius...radius).map { i -> Float in
             let x = Float(i)
             return Float(exp(Double(-x * x / (2 * sigma * sigma))))
@@ -14,17 +18,21 @@ extension Plane {
         return taps
     }
 
+    /// The largest radius `gaussianKernel(sigma:)` returns (σ up to about 21 845 px is exact).
+    public static let maximumKernelRadius = 65_536
+
     /// This plane blurred by a Gaussian of standard deviation `sigma` pixels (edges replicated),
-    /// rows processed in parallel on `threads` workers, 8 samples per SIMD step.
+    /// rows processed in parallel on `threads` workers, 8 samples per SIMD step. A `sigma` that
+    /// is not finite and positive leaves the plane unchanged.
     public func blurred(sigma: Float, threads: Int = Parallel.defaultThreads) -> Plane {
-        guard sigma > 0, count > 0 else { return self }
+        guard sigma > 0, sigma.isFinite, count > 0 else { return self }
         let taps = Plane.gaussianKernel(sigma: sigma)
         return convolvedSeparable(taps: taps, threads: threads, simd: true)
     }
 
     /// Scalar reference of `blurred(sigma:)`, for tests.
     public func blurredScalar(sigma: Float) -> Plane {
-        guard sigma > 0, count > 0 else { return self }
+        guard sigma > 0, sigma.isFinite, count > 0 else { return self }
         return convolvedSeparable(taps: Plane.gaussianKernel(sigma: sigma), threads: 1, simd: false)
     }
 

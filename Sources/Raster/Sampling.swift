@@ -11,7 +11,10 @@ extension Plane {
     /// one implementation behind `bilinear(x:y:)` and `warped(u:v:)`.
     @inlinable @inline(__always)
     public static func bilinear(_ s: UnsafePointer<Float>, width w: Int, height h: Int, x: Float, y: Float) -> Float {
-        let fx = min(max(x, 0), Float(w - 1)), fy = min(max(y, 0), Float(h - 1))
+        // `x >= 0 ? … : 0` rather than `max(x, 0)`: it also sends NaN (from a NaN flow vector,
+        // e.g. read from a .flo file) to the first column/row, where `max` would let NaN reach
+        // `Int()` below and trap (fuzz finding flo-1). ±inf clamp to the edges as before.
+        let fx = x >= 0 ? min(x, Float(w - 1)) : 0, fy = y >= 0 ? min(y, Float(h - 1)) : 0
         let x0 = min(Int(fx), w - 1), y0 = min(Int(fy), h - 1)
         let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
         let ax = fx - Float(x0), ay = fy - Float(y0)

@@ -189,3 +189,58 @@ final class ConverterTests: XCTestCase {
         XCTAssertLessThan(try copiedFraction(.bicubic), 0.8)
     }
 }
+
+/// Layout and colour correctness against swscale: shifted and big-endian samples, and Float →
+/// frame conversions that keep the source's depth and tags.
+final class ConverterLayoutTests: XCTestCase {
+    func testFloatToShortsSIMDMatchesScalar() {
+        for count in [0, 1, 7, 8, 9, 31, 100] {
+            let values = (0..<count).map { i -> Float in i % 9 == 0 ? .nan : Float.random(in: -0.2...1.2) }
+            var a = [UInt16](repeating: 1, count: count), b = a
+            values.withUnsafeBufferPointer { v in
+                a.withUnsafeMutableBufferPointer { SampleKernels.floatToShorts(v.baseAddress ?? UnsafePointer(bitPattern: 8)!, $0.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, count: count) }
+                b.withUnsafeMutableBufferPointer { SampleKernels.floatToShortsScalar(v.baseAddress ?? UnsafePointer(bitPattern: 8)!, $0.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, count: count) }
+            }
+            XCTAssertEqual(a, b)
+        }
+    }
+
+    func tenBitFrame() throws -> Frame {
+        let (_, frames) = try Clips.decodeAll(try Clips.h264())
+        guard let p10 = PixelFormat(name: "yuv420p10le") else { throw XCTSkip("no yuv420p10le") }
+        return try FrameConverter().convert(frames[3], width: frames[3].width, height: frames[3].height, pixelFormat: p10)
+    }
+
+    func testLumaHonoursShiftAndByteOrder() throws {
+        let reference = try tenBitFrame()
+        let converter = FrameConverter()
+        let expected = try converter.luma(reference)
+        for name in ["p010le", "yuv420p10be", "p010be"] {
+            guard let format = PixelFormat(name: name) else { continue }
+            let other = try FrameConverter().convert(reference, width: reference.width, height: reference.height, pixelFormat: format, algorithm: .point)
+            let luma = try converter.luma(other)
+            var worst: Float = 0
+            for i in 0..<luma.count { worst = max(worst, abs(luma.data[i] - expected.data[i])) }
+            XCTAssertLessThan(worst, 1e-5, name)
+        }
+        XCTAssertEqual(PixelFormat(name: "p010le")?.componentShift, 6)
+        XCTAssertEqual(PixelFormat(name: "yuv420p10be")?.isBigEndian, true)
+    }
+
+    func testFloatImageBecomesAFrameLikeItsSourceKeepingDepthAndTags() throws {
+        let source = try tenBitFrame()
+        source.colorTags = ColorTags(matrix: 9, range: 2, primaries: 9, transfer: 18)  // BT.2020, full range, HLG
+        let converter = FrameConverter()
+        let image = try converter.rgb(source)
+        let out = try converter.frame(from: image, like: source)
+        XCTAssertEqual(out.pixelFormat, source.pixelFormat)
+        XCTAssertEqual(out.colorTags, source.colorTags)
+        XCTAssertEqual(out.pts, source.pts)
+        // The round trip through Float RGB keeps 10-bit precision: far below one 8-bit step.
+        let a = try converter.luma(source), b = try converter.luma(out)
+        var total: Float = 0
+        for i in 0..<a.count { total += abs(a.data[i] - b.data[i]) }
+        XCTAssertLessThan(total / Float(a.count), 0.25 / 255)
+        XCTAssertThrowsError(try converter.frame(from: PlanarImage(width: 8, height: 8, channels: 3), like: source))
+    }
+}
