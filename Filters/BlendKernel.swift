@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import Raster
 
 /// Per-sample linear blending of two frames' planes: `out = a·(1−w) + b·w`, the kernel of the
 /// `blend` filter. 8-bit samples use a fixed-point weight in 1/256 steps; 16-bit samples a
@@ -91,7 +92,7 @@ public enum BlendKernel {
                         let oBase = o.baseAddress!, aBase = pa.baseAddress!, bBase = pb.baseAddress!
                         let work = rowBytes * rows
                         let bands = work > 1 << 16 ? min(rows, ProcessInfo.processInfo.activeProcessorCount * 4) : 1
-                        DispatchQueue.concurrentPerform(iterations: bands) { band in
+                        Parallel.forEach(bands) { band in
                             let y0 = band * rows / bands, y1 = (band + 1) * rows / bands
                             for y in y0..<y1 {
                                 let ra = aBase + y * sa, rb = bBase + y * sb, ro = oBase + y * so

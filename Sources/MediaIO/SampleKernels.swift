@@ -1,3 +1,4 @@
+import Raster
 import Dispatch
 
 /// Row kernels that turn 8/16-bit samples into `Float` and back, with a SIMD version and a
@@ -124,9 +125,8 @@ public enum SampleKernels {
             for y in 0..<rows { body(y) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: bands) { b in
-            let start = rows * b / bands, end = rows * (b + 1) / bands
-            for y in start..<end { body(y) }
+        Parallel.forChunks(rows, threads: bands) { band in
+            for y in band { body(y) }
         }
     }
 }

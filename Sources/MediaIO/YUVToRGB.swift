@@ -1,3 +1,4 @@
+import Raster
 import Dispatch
 
 /// Direct 8-bit planar YUV (4:2:0, 4:2:2, 4:4:4) → Float RGB in [0, 1], the fast path of
@@ -160,6 +161,6 @@ struct YUVToRGB {
                 YUVToRGB.combineRow(y.0 + row * y.1, uRow, vRow, r + o, g + o, b + o, count: width, c)
             }
         }
-        if bands == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: bands, execute: work) }
+        Parallel.forEach(bands, work)
     }
 }

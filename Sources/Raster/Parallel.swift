@@ -23,10 +23,36 @@ public enum Parallel {
             body(0..<count)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: workers) { c in
-            body((c * count / workers)..<((c + 1) * count / workers))
+        // The one place where row-parallel work crosses threads. `body` is not `@Sendable`
+        // because callers capture raw pointers to the planes they fill; the contract above
+        // (each chunk writes only its own rows) is what makes the sharing safe, so the
+        // closure is handed to the workers as an explicitly unchecked value.
+        withoutActuallyEscaping(body) { body in
+            let work = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { c in
+                work.value((c * count / workers)..<((c + 1) * count / workers))
+            }
         }
     }
+
+    /// Runs `body(i)` for every i in `0..<iterations` on the shared worker pool (Dispatch's
+    /// `concurrentPerform`), with the same contract as `forChunks`: iteration i writes only
+    /// memory that belongs to it.
+    public static func forEach(_ iterations: Int, _ body: (Int) -> Void) {
+        guard iterations > 0 else { return }
+        if iterations == 1 { body(0); return }
+        withoutActuallyEscaping(body) { body in
+            let work = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: iterations) { work.value($0) }
+        }
+    }
+}
+
+/// A value handed across threads on the caller's guarantee that the threads never touch the
+/// same memory (see `Parallel.forChunks`).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 extension Plane {

@@ -9,7 +9,7 @@ let subcommands: [String: (run: ([String]) throws -> Int32, usage: String)] = [
     "flow": (FlowBench.run, FlowBench.usage),
 ]
 
-func printUsage() {
+@MainActor func printUsage() {
     let lines = subcommands.sorted { $0.key < $1.key }.map { "  warpflow-bench \($0.value.usage)" }
     FileHandle.standardError.write(Data(("usage:\n" + lines.joined(separator: "\n") + "\n").utf8))
 }

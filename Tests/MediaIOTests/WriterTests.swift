@@ -225,16 +225,16 @@ func captureStandardError(_ body: () throws -> Void) throws -> String {
     _ = FileManager.default.createFile(atPath: path, contents: nil)
     let fd = open(path, O_WRONLY)
     let saved = dup(2)
-    fflush(stderr)
+    fflush(nil)  // all C streams; avoids the global `stderr` var
     dup2(fd, 2)
     defer {
-        fflush(stderr)
+        fflush(nil)  // all C streams; avoids the global `stderr` var
         dup2(saved, 2)
         close(saved)
         close(fd)
     }
     try body()
-    fflush(stderr)
+    fflush(nil)  // all C streams; avoids the global `stderr` var
     guard let handle = FileHandle(forReadingAtPath: path) else { return "" }
     defer { try? handle.close() }
     return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
