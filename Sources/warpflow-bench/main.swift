@@ -9,14 +9,14 @@ let subcommands: [String: (run: ([String]) throws -> Int32, usage: String)] = [
     "flow": (FlowBench.run, FlowBench.usage),
 ]
 
-@MainActor func printUsage() {
+func printUsage(_ subcommands: [String: (run: ([String]) throws -> Int32, usage: String)]) {
     let lines = subcommands.sorted { $0.key < $1.key }.map { "  warpflow-bench \($0.value.usage)" }
     FileHandle.standardError.write(Data(("usage:\n" + lines.joined(separator: "\n") + "\n").utf8))
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let name = arguments.first, let command = subcommands[name] else {
-    printUsage()
+    printUsage(subcommands)
     exit(2)
 }
 do {
