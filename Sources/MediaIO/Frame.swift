@@ -126,7 +126,10 @@ public final class Frame: @unchecked Sendable {
     }
 
     /// Calls `body` with plane `plane`'s bytes (rows × bytesPerRow, row padding included),
-    /// its bytes per row, and its size in samples (width, height).
+    /// its bytes per row, and its size in samples (width, height). `width` counts component
+    /// values per row: pixels for planar layouts (yuv420p's chroma: ⌈w/2⌉), two per chroma
+    /// pixel for semi-planar chroma (nv12's plane 1: 2·⌈w/2⌉, U and V interleaved), three or
+    /// four per pixel for packed RGB; `width × bytes per component` is the row's visible bytes.
     public func withPlane<R>(_ plane: Int, _ body: (UnsafeBufferPointer<UInt8>, _ bytesPerRow: Int, _ width: Int, _ height: Int) throws -> R) rethrows -> R {
         let (w, h, stride) = planeGeometry(plane)
         let base = UnsafePointer(dataPointer(plane))
@@ -170,7 +173,12 @@ public final class Frame: @unchecked Sendable {
     private func planeGeometry(_ plane: Int) -> (Int, Int, Int) {
         let fmt = pixelFormat
         precondition(plane >= 0 && plane < fmt.planeCount, "plane \(plane) out of range for \(fmt)")
-        return (fmt.planeWidth(plane, imageWidth: width), fmt.planeHeight(plane, imageHeight: height), Int(lineSize(plane)))
+        // Width in samples (component values): the visible bytes of a row over the bytes of
+        // one component. Planar layouts: the plane's width in pixels. Interleaved layouts hold
+        // several components per pixel: nv12's chroma plane has a U and a V per chroma pixel,
+        // so its width is twice the chroma width (the whole row); rgb24's is 3 × width.
+        let componentBytes = max(1, (fmt.bitDepth + 7) / 8)
+        return (visibleBytesPerRow(plane) / componentBytes, fmt.planeHeight(plane, imageHeight: height), Int(lineSize(plane)))
     }
 }
 

@@ -244,3 +244,20 @@ final class ConverterLayoutTests: XCTestCase {
         XCTAssertThrowsError(try converter.frame(from: PlanarImage(width: 8, height: 8, channels: 3), like: source))
     }
 }
+
+/// `withPlane` reports sizes in samples that cover the whole visible row, for every layout.
+final class PlaneGeometryTests: XCTestCase {
+    func testWidthsCoverTheVisibleRow() throws {
+        let cases: [(String, Int, [Int])] = [("yuv420p", 1, [161, 81, 81]), ("nv12", 1, [161, 162]), ("p010le", 2, [161, 162]),
+                                             ("yuv420p10le", 2, [161, 81, 81]), ("rgb24", 1, [483]), ("gray", 1, [161])]
+        for (name, bytes, widths) in cases {
+            guard let format = PixelFormat(name: name) else { continue }
+            let frame = try Frame(width: 161, height: 9, pixelFormat: format, timeBase: Rational(1, 1))
+            for plane in 0..<frame.planeCount {
+                let w = frame.withPlane(plane) { _, _, w, _ in w }
+                XCTAssertEqual(w, widths[plane], "\(name) plane \(plane)")
+                XCTAssertEqual(w * bytes, frame.visibleBytesPerRow(plane), "\(name) plane \(plane)")
+            }
+        }
+    }
+}
