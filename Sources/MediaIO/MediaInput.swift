@@ -68,7 +68,14 @@ enum MediaInput {
 
         let timeBase = Rational(stream.pointee.time_base)
         var rate = Rational(stream.pointee.avg_frame_rate)
-        if !rate.isPositive || rate.doubleValue > 1000 { rate = Rational(stream.pointee.r_frame_rate) }
+        let baseRate = Rational(stream.pointee.r_frame_rate)
+        // The average comes from the first and last timestamps, so one corrupt timestamp can make
+        // it absurd (0.005 fps for a 25 fps clip whose first dts jumped back 2²⁸ ticks): below a
+        // tenth of the base rate it is not believed, and FFmpeg's guess (from the base rate) is used.
+        if rate.isPositive && baseRate.isPositive && baseRate.doubleValue <= 1000 && rate.doubleValue * 10 < baseRate.doubleValue {
+            rate = Rational(av_guess_frame_rate(fmt, stream, nil))
+        }
+        if !rate.isPositive || rate.doubleValue > 1000 { rate = baseRate }
         if !rate.isPositive || rate.doubleValue > 1000 { rate = Rational(av_guess_frame_rate(fmt, stream, nil)) }
         if !rate.isPositive { rate = Rational(25, 1) }
 

@@ -7,6 +7,10 @@ import Foundation
 /// Damaged data does not stop decoding: packets the decoder rejects are skipped and counted
 /// (`stats.packetsRejected`), concealed frames are counted (`stats.framesCorrupt`), gaps in pts
 /// count as lost frames, and a cut-off file ends with what could be decoded (`stats.truncated`).
+/// Damaged timestamps are repaired as FFmpeg's CLI repairs them (missing pts extrapolated,
+/// repeated or backward pts dropped, discontinuities re-timed: `ReaderOptions.repairTimestamps`),
+/// so the frames returned have strictly increasing pts; frames whose size or pixel format
+/// changes mid-stream are scaled to the stream's (`ReaderOptions.scaleToStreamFormat`).
 ///
 /// ```swift
 /// let reader = try VideoReader(path: "clip.mp4")
@@ -28,11 +32,31 @@ public final class VideoReader {
     private var demuxDone = false
     private var flushed = false
     private var finished = false
+    /// The pts of the last frame returned (after repair).
     private var lastPTS: Int64?
+    /// True when that pts was extrapolated (the frame had none).
+    private var lastPTSWasFilled = false
     private var nextIndex = 0
+    /// True once `seek` was called (the first frame after it is not the stream's first).
+    private var sought = false
     private var dropBeforePTS: Int64?
     /// One frame's duration in ticks of `info.timeBase` (0 when unknown).
     private let frameTicks: Int64
+    /// A forward or backward jump longer than these many ticks is a discontinuity
+    /// (`ReaderOptions.repairTimestamps`).
+    private let forwardJumpLimit: Int64
+    private let backwardJumpLimit: Int64
+    /// The same limits in seconds, for the audio streams' own time bases.
+    private let forwardJumpSeconds: Double
+    private let backwardJumpSeconds: Double
+    /// Per audio stream index: where its timestamps stand (`repairAudio`).
+    private var audioClocks: [Int: AudioClock] = [:]
+    /// Ticks added to the stream's pts since the last discontinuity (128 bits: a shift between
+    /// two corrupt 64-bit timestamps can exceed Int64).
+    private var ptsShift: Int128 = 0
+    /// Size and pixel format every frame is given (`ReaderOptions.scaleToStreamFormat`).
+    private var streamFormat: (width: Int, height: Int, pixelFormat: PixelFormat)?
+    private lazy var converter = FrameConverter()
     /// Frame count the container declares (nil when it does not).
     private let declaredFrames: Int?
 
@@ -55,6 +79,18 @@ public final class VideoReader {
         } else {
             frameTicks = 0
         }
+        // max(threshold, 100 frame periods); Int64.max ticks (never) when the time base is unusable.
+        let threshold = options.discontinuityThreshold.isFinite && options.discontinuityThreshold > 0 ? options.discontinuityThreshold : 10
+        let (periods, overflow) = frameTicks.multipliedReportingOverflow(by: 100)
+        forwardJumpLimit = max(VideoReader.ticks(threshold, timeBase: info.timeBase), overflow ? .max : periods)
+        forwardJumpSeconds = max(threshold, info.frameRate.isPositive ? 100 / info.frameRate.doubleValue : 0)
+        // FFmpeg's CLI takes any jump back by more than 0.1 s as a discontinuity in formats that allow them.
+        let allowsDiscontinuities = opened.format.pointee.iformat.pointee.flags & AVFMT_TS_DISCONT != 0
+        backwardJumpLimit = allowsDiscontinuities ? VideoReader.ticks(0.1, timeBase: info.timeBase) : forwardJumpLimit
+        backwardJumpSeconds = allowsDiscontinuities ? 0.1 : forwardJumpSeconds
+        if info.width > 0 && info.height > 0 && info.pixelFormat.rawValue >= 0 {
+            streamFormat = (info.width, info.height, info.pixelFormat)
+        }
         if packet == nil {
             throw MediaError(.io, path: path, "out of memory allocating a packet")
         }
@@ -74,17 +110,36 @@ public final class VideoReader {
     }
 
     /// The next decoded frame in presentation order in its native pixel format, or nil at the end.
+    /// Its pts increases strictly from one call to the next (after timestamp repair).
     public func nextFrame() throws -> Frame? {
         while true {
             guard let frame = try decodeOne() else { return nil }
+            guard place(frame) else { continue }
             if let limit = dropBeforePTS {
                 // The frame ends before the seek target (an end past Int64.max does not).
                 let (end, overflow) = frame.pts.addingReportingOverflow(max(frameTicks, 1))
                 if !overflow && end <= limit { continue }
                 dropBeforePTS = nil
             }
-            return frame
+            let out = try conform(frame)
+            out.index = nextIndex
+            nextIndex += 1
+            stats.framesDecoded += 1
+            return out
         }
+    }
+
+    /// Lines for a run's report on what the reader repaired (empty when nothing was): the
+    /// timestamp repairs (`DecodeStats.timestampRepairSummary`) and the frames scaled to the
+    /// stream's size and pixel format.
+    public var repairWarnings: [String] {
+        var lines: [String] = []
+        if let summary = stats.timestampRepairSummary { lines.append("input \(summary)") }
+        if stats.framesRescaled > 0, let f = streamFormat {
+            let n = stats.framesRescaled
+            lines.append("input size or pixel format changed mid-stream: \(n) frame\(n == 1 ? "" : "s") scaled (bicubic) to the stream's \(f.width)×\(f.height) \(f.pixelFormat)")
+        }
+        return lines
     }
 
     /// The audio packets demuxed since the last call (only with `keepAudio`).
@@ -114,15 +169,22 @@ public final class VideoReader {
         flushed = false
         finished = false
         lastPTS = nil
+        lastPTSWasFilled = false
+        ptsShift = 0
+        audioClocks.removeAll()
         audioQueue.removeAll()
         dropBeforePTS = target
+        sought = true
     }
 
     /// The stream's start time in ticks (0 when unknown).
-    private var startTicks: Int64 {
-        guard let streams = formatContext.pointee.streams, let st = streams[info.streamIndex] else { return 0 }
+    private var startTicks: Int64 { streamStart ?? 0 }
+
+    /// The stream's start time in ticks as the container gives it, nil when unknown.
+    private var streamStart: Int64? {
+        guard let streams = formatContext.pointee.streams, let st = streams[info.streamIndex] else { return nil }
         let s = st.pointee.start_time
-        return s == wf_nopts_value() ? 0 : s
+        return s == wf_nopts_value() ? nil : s
     }
 
     // MARK: decoding
@@ -136,7 +198,7 @@ public final class VideoReader {
             let status = avcodec_receive_frame(codecContext, raw)
             if status >= 0 {
                 let frame = Frame(taking: raw, timeBase: info.timeBase)
-                account(frame)
+                if frame.isCorrupt { stats.framesCorrupt += 1 }
                 return frame
             }
             if status == FFStatus.eof {
@@ -201,9 +263,9 @@ public final class VideoReader {
             }
             if options.keepAudio, info.audioStreams.contains(where: { $0.streamIndex == index }),
                let copy = av_packet_alloc() {
-                if av_packet_ref(copy, pkt) >= 0 {
-                    let tb = formatContext.pointee.streams[index]!.pointee.time_base
-                    audioQueue.append(MediaPacket(taking: copy, sourceStreamIndex: index, timeBase: Rational(tb)))
+                let tb = Rational(formatContext.pointee.streams[index]!.pointee.time_base)
+                if av_packet_ref(copy, pkt) >= 0 && repairAudio(copy, stream: index, timeBase: tb) {
+                    audioQueue.append(MediaPacket(taking: copy, sourceStreamIndex: index, timeBase: tb))
                 } else {
                     var c: UnsafeMutablePointer<AVPacket>? = copy
                     freePacket(&c)
@@ -215,43 +277,163 @@ public final class VideoReader {
         flushed = true
     }
 
-    /// Fills in index, pts (synthesised when missing) and damage counts for a decoded frame.
-    private func account(_ frame: Frame) {
-        var pts = wf_frame_best_pts(frame.pointer)
-        if pts == wf_nopts_value() {
-            // Synthesised one frame after the last; saturates at Int64.max (then the pts no longer
-            // increases and consumers reject or drop the frame) instead of overflowing.
+    /// Gives a decoded frame its pts (repaired: see `ReaderOptions.repairTimestamps`) and a
+    /// duration when it has none, and counts lost frames. False when the frame is dropped.
+    private func place(_ frame: Frame) -> Bool {
+        let period = max(frameTicks, 1)
+        let raw = wf_frame_best_pts(frame.pointer)
+        var pts: Int64
+        var filled = false
+        if raw == wf_nopts_value() {
+            // Missing: one period after the last frame (the stream's start for the first).
             if let last = lastPTS {
-                let (next, overflow) = last.addingReportingOverflow(max(frameTicks, 1))
-                pts = overflow ? Int64.max : next
+                let (next, overflow) = last.addingReportingOverflow(period)
+                // The timeline has reached Int64.max: nothing can follow.
+                if overflow { stats.framesDropped += 1; return false }
+                pts = next
             } else {
-                pts = 0
+                pts = startTicks
             }
+            stats.framesPtsFilled += 1
+            filled = true
+        } else if options.repairTimestamps, let last = lastPTS {
+            let shifted = Int128(raw) + ptsShift
+            let step = shifted - Int128(last)
+            // After extrapolated pts, a step back says the extrapolation was wrong, not the frame.
+            if step > Int128(forwardJumpLimit) || -step > Int128(backwardJumpLimit) || (step <= 0 && lastPTSWasFilled) {
+                // A discontinuity: continue one period after the last frame, and shift the
+                // frames after this one alike.
+                let (next, overflow) = last.addingReportingOverflow(period)
+                if overflow { stats.framesDropped += 1; return false }
+                pts = next
+                ptsShift = Int128(next) - Int128(raw)
+                stats.timestampDiscontinuities += 1
+            } else if step <= 0 {
+                // Repeated or a little backwards: dropped, as FFmpeg's CLI drops it.
+                stats.framesDropped += 1
+                return false
+            } else {
+                // last < shifted ≤ last + limit; beyond Int64.max nothing can follow.
+                guard shifted <= Int128(Int64.max) else { stats.framesDropped += 1; return false }
+                pts = Int64(shifted)
+            }
+            if ptsShift != 0 { stats.framesRetimed += 1 }
+        } else if options.repairTimestamps, !sought, let start = streamStart,
+                  Int128(raw) - Int128(start) > Int128(forwardJumpLimit) || Int128(start) - Int128(raw) > Int128(forwardJumpLimit) {
+            // The stream's first frame, a discontinuity away from where the container says the
+            // stream starts (a corrupt edit list or composition offset): placed at the start,
+            // and the frames after it shifted alike.
+            pts = start
+            ptsShift = Int128(start) - Int128(raw)
+            stats.timestampDiscontinuities += 1
+            stats.framesRetimed += 1
+        } else {
+            // The first frame (after a seek too), or repair is off.
+            pts = raw
         }
         frame.pts = pts
         if wf_frame_duration(frame.pointer) <= 0 && frameTicks > 0 { frame.duration = frameTicks }
         if let last = lastPTS, frameTicks > 0, dropBeforePTS == nil {
-            // In 128 bits: corrupt pts can be anywhere in Int64, so the gap can exceed it.
-            let gap = Int128(pts) - Int128(last), period = Int128(frameTicks)
+            // In 128 bits: without repair, corrupt pts can be anywhere in Int64, so the gap can exceed it.
+            let gap = Int128(pts) - Int128(last), ticks = Int128(frameTicks)
             // More than 1.5 frame durations between neighbours: frames are missing.
-            if gap * 2 > period * 3 {
-                let lost = Int(clamping: (gap + period / 2) / period - 1)
+            if gap * 2 > ticks * 3 {
+                let lost = Int(clamping: (gap + ticks / 2) / ticks - 1)
                 let (total, overflow) = stats.framesLost.addingReportingOverflow(lost)
                 stats.framesLost = overflow ? Int.max : total
             }
         }
-        lastPTS = max(pts, lastPTS ?? pts)
-        if frame.isCorrupt { stats.framesCorrupt += 1 }
-        frame.index = nextIndex
-        nextIndex += 1
-        stats.framesDecoded += 1
+        lastPTS = options.repairTimestamps ? pts : max(pts, lastPTS ?? pts)
+        lastPTSWasFilled = filled
+        return true
+    }
+
+    /// Where an audio stream's timestamps stand: the last packet's dts and end, the shift
+    /// since its last discontinuity, and its jump limits in its own ticks.
+    private struct AudioClock {
+        var last: (dts: Int64, end: Int64)?
+        var shift: Int128 = 0
+        var forward: Int64
+        var backward: Int64
+    }
+
+    /// Repairs a copied audio packet's timestamps as `place` repairs the video's (FFmpeg's CLI
+    /// repairs every stream of a file): shifted to continue after a discontinuity (a joined
+    /// transport stream restarts its audio clock too), dropped (false) when its dts does not
+    /// increase, since a muxer refuses it. Packets without timestamps pass unchanged.
+    private func repairAudio(_ p: UnsafeMutablePointer<AVPacket>, stream: Int, timeBase: Rational) -> Bool {
+        guard options.repairTimestamps else { return true }
+        let nopts = wf_nopts_value()
+        let raw = p.pointee.dts != nopts ? p.pointee.dts : p.pointee.pts
+        guard raw != nopts else { return true }
+        var clock = audioClocks[stream] ?? AudioClock(forward: VideoReader.ticks(forwardJumpSeconds, timeBase: timeBase),
+                                                     backward: VideoReader.ticks(backwardJumpSeconds, timeBase: timeBase))
+        defer { audioClocks[stream] = clock }
+        var dts = Int128(raw) + clock.shift
+        if let last = clock.last {
+            let step = dts - Int128(last.end)
+            if step > Int128(clock.forward) || -step > Int128(clock.backward) {
+                clock.shift = Int128(last.end) - Int128(raw)
+                dts = Int128(last.end)
+                stats.audioDiscontinuities += 1
+            } else if dts <= Int128(last.dts) {
+                stats.audioPacketsDropped += 1
+                return false
+            }
+        }
+        // Shifted timestamps must stay 64-bit timestamps (Int64.min is "none").
+        func shifted(_ t: Int64) -> Int64? {
+            if t == nopts { return t }
+            let v = Int128(t) + clock.shift
+            return v > Int128(Int64.min) && v <= Int128(Int64.max) ? Int64(v) : nil
+        }
+        guard let newDTS = shifted(p.pointee.dts), let newPTS = shifted(p.pointee.pts) else {
+            stats.audioPacketsDropped += 1
+            return false
+        }
+        p.pointee.dts = newDTS
+        p.pointee.pts = newPTS
+        let start = Int64(dts)
+        let (end, overflow) = start.addingReportingOverflow(max(p.pointee.duration, 1))
+        clock.last = (start, overflow ? .max : end)
+        return true
+    }
+
+    /// `seconds` in ticks of `timeBase`, rounded up, at least 1; Int64.max when the time base is
+    /// unusable or the count does not fit.
+    private static func ticks(_ seconds: Double, timeBase tb: Rational) -> Int64 {
+        guard tb.isPositive else { return .max }
+        let t = (seconds * Double(tb.den) / Double(tb.num)).rounded(.up)
+        return t.isFinite && t < 0x1p63 ? max(1, Int64(t)) : .max
+    }
+
+    /// The frame in the stream's size and pixel format: scaled (bicubic) when a resolution or
+    /// layout change mid-stream made it differ (`ReaderOptions.scaleToStreamFormat`).
+    private func conform(_ frame: Frame) throws -> Frame {
+        guard options.scaleToStreamFormat else { return frame }
+        guard let target = streamFormat else {
+            streamFormat = (frame.width, frame.height, frame.pixelFormat)
+            return frame
+        }
+        if frame.width == target.width && frame.height == target.height && frame.pixelFormat == target.pixelFormat { return frame }
+        do {
+            let scaled = try converter.convert(frame, width: target.width, height: target.height,
+                                               pixelFormat: target.pixelFormat, algorithm: .bicubic)
+            stats.framesRescaled += 1
+            return scaled
+        } catch {
+            throw MediaError(.decodeFailed, path: path, "a \(frame.width)×\(frame.height) \(frame.pixelFormat) frame (the stream changed format mid-way) "
+                             + "cannot be scaled to the stream's \(target.width)×\(target.height) \(target.pixelFormat): \(error)")
+        }
     }
 
     /// Marks the end of decoding and notes frames the container declared but never came.
     private func finishStream() {
         finished = true
         if let expected = declaredFrames, dropBeforePTS == nil, expected > 1 {
-            let (seen, overflow) = stats.framesDecoded.addingReportingOverflow(stats.framesLost)
+            let (counted, overflow1) = stats.framesDecoded.addingReportingOverflow(stats.framesLost)
+            let (seen, overflow2) = counted.addingReportingOverflow(stats.framesDropped)
+            let overflow = overflow1 || overflow2
             // A small shortfall is normal (declared counts are often estimates).
             if !overflow && seen < expected && (Double(expected - seen) > max(2, 0.02 * Double(expected))) {
                 stats.framesMissingAtEnd = expected - seen

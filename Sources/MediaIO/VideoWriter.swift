@@ -20,6 +20,9 @@ public final class VideoWriter {
     public let path: String
     /// Frames encoded so far.
     public internal(set) var framesWritten = 0
+    /// Video packets the muxer accepted so far. `finish()` checks that it equals
+    /// `framesWritten` (one packet per frame), so a finished file holds every frame written.
+    public private(set) var packetsWritten = 0
     /// Things the writer changed or skipped to be able to write (e.g. "odd size: yuv444p
     /// used instead of yuv420p", "audio stream 1 (pcm_s16le) skipped: mp4 cannot hold it").
     public private(set) var warnings: [String] = []
@@ -36,6 +39,15 @@ public final class VideoWriter {
     private let tempPath: String
     private var done = false
     private var lastPTS: Int64?
+    /// The last video packet's dts, in the output stream's time base.
+    private var lastDTS: Int64?
+    /// The largest dts step between video packets the container can hold: 2³¹ − 1 ticks in
+    /// MP4/MOV (whose muxer silently rewrites a longer step into a broken one), else any.
+    private var dtsStepLimit = Int64.max
+    /// True for MP4/MOV, whose edit list hides frames shown before time 0 (far before 0, the
+    /// muxer writes every timestamp as 0).
+    private var holdsOnlyNonNegativeTimes = false
+    private var containerName = ""
     private lazy var converter = FrameConverter()
 
     /// Opens the encoder and the temporary output. `format.timeBase`/`frameRate` set the
@@ -85,6 +97,12 @@ public final class VideoWriter {
         try check(avformat_alloc_output_context2(&oc, oformat, nil, tempPath), .cannotWrite, path: path, "cannot create the output container")
         guard let out = oc else { throw MediaError(.cannotWrite, path: path, "cannot create the output container") }
         output = out
+        let movFamily: Set<String> = ["mov", "mp4", "3gp", "3g2", "psp", "ipod", "ismv", "f4v"]
+        containerName = cString(out.pointee.oformat.pointee.name)
+        if movFamily.contains(containerName) {
+            dtsStepLimit = Int64(Int32.max)
+            holdsOnlyNonNegativeTimes = true
+        }
         let ioStatus = avio_open(&out.pointee.pb, tempPath, AVIO_FLAG_WRITE)
         try check(ioStatus, .cannotWrite, path: path, "cannot create a file in \(directory)")
 
@@ -126,6 +144,14 @@ public final class VideoWriter {
         let header = avformat_write_header(out, &options)
         av_dict_free(&options)
         try check(header, .cannotWrite, path: path, "cannot write the container header")
+        // The muxer gives packets without a duration one frame period at the stream's rate; MP4
+        // cannot hold a period beyond 2³¹ − 1 ticks (a frame rate from corrupt timestamps).
+        let streamTimeBase = Rational(stream.pointee.time_base)
+        let period = (try? Rational.rescale(checked: 1, from: format.frameRate.inverted, to: streamTimeBase)) ?? .max
+        if period > dtsStepLimit {
+            throw MediaError(.invalidArgument, path: path, "frame rate \(format.frameRate) fps is too low for \(containerName): "
+                             + "one frame would last \(period) ticks of \(streamTimeBase) s, beyond the \(dtsStepLimit) it can hold")
+        }
         packet = av_packet_alloc()
         if packet == nil { throw MediaError(.io, path: path, "out of memory allocating a packet") }
     }
@@ -235,9 +261,11 @@ public final class VideoWriter {
         }
     }
 
-    /// Encodes one frame; its pts (in `frame.timeBase`) must increase strictly. Throws
-    /// `MediaError` (`.invalidArgument`) when the pts cannot be expressed in the encoder's time
-    /// base (an invalid time base, or a corrupt pts beyond 64 bits there).
+    /// Encodes one frame; its pts (in `frame.timeBase`) must increase strictly, and in MP4/MOV
+    /// must not be negative. Throws `MediaError` (`.invalidArgument`) when it does not, or when
+    /// the pts cannot be expressed in the encoder's time base (an invalid time base, or a
+    /// corrupt pts beyond 64 bits there); throws `.encodeFailed` rather than mux a packet whose
+    /// dts would make a broken file (see `finish()`).
     public func write(_ frame: Frame) throws {
         guard !done, let enc = encoder else { throw MediaError(.invalidArgument, path: path, "write after finish or abort") }
         let pts: Int64
@@ -248,6 +276,10 @@ public final class VideoWriter {
         }
         if let last = lastPTS, pts <= last {
             throw MediaError(.invalidArgument, path: path, "frame pts \(frame.pts) (\(frame.timeBase)) does not increase (previous \(last) in \(encoderFormat.timeBase))")
+        }
+        if pts < 0 && holdsOnlyNonNegativeTimes {
+            throw MediaError(.invalidArgument, path: path, "frame pts \(frame.pts) (\(frame.timeBase)) is before 0, where \(containerName) hides frames "
+                             + "behind its edit list; the file would not decode to the frames written, so it is not written")
         }
         var source = frame
         if frame.width != encoderFormat.width || frame.height != encoderFormat.height || frame.pixelFormat != encoderFormat.pixelFormat {
@@ -301,12 +333,19 @@ public final class VideoWriter {
     }
 
     /// Flushes the encoder, writes the trailer and renames the temporary file to `path`.
+    /// Throws, leaving no file, unless the muxer accepted one packet per frame written
+    /// (`packetsWritten == framesWritten`), each with a dts larger than the one before.
     public func finish() throws {
         guard !done, let enc = encoder, let out = output else { throw MediaError(.invalidArgument, path: path, "finish after finish or abort") }
         do {
             guard framesWritten > 0 else { throw MediaError(.encodeFailed, path: path, "no frames were written") }
             _ = avcodec_send_frame(enc, nil)
             try drain()
+            // Every frame sent must be in the file as a packet, or the file does not decode to
+            // the count reported; checked before the file is put in place.
+            guard packetsWritten == framesWritten else {
+                throw MediaError(.encodeFailed, path: path, "the encoder returned \(packetsWritten) packets for \(framesWritten) frames; the file would not decode to \(framesWritten) frames, so it is not written")
+            }
             try check(av_write_trailer(out), .cannotWrite, path: path, "cannot finish the file")
             try check(avio_closep(&out.pointee.pb), .cannotWrite, path: path, "cannot close the file")
             if rename(tempPath, path) != 0 {
@@ -323,7 +362,10 @@ public final class VideoWriter {
     /// Stops and removes the temporary file; nothing is left under `path`.
     public func abort() { cleanUp() }
 
-    /// Receives every packet the encoder has ready and muxes it.
+    /// Receives every packet the encoder has ready and muxes it. A packet whose dts is missing,
+    /// does not increase, or steps further than the container can hold is an error: muxers
+    /// "fix" such packets silently (the MP4 muxer rewrites the dts and drops the pts), which
+    /// leaves a file that does not decode.
     private func drain() throws {
         guard let enc = encoder, let out = output, let pkt = packet else { return }
         while true {
@@ -331,11 +373,36 @@ public final class VideoWriter {
             if status == FFStatus.again || status == FFStatus.eof { return }
             try check(status, .encodeFailed, path: path, "the encoder failed")
             pkt.pointee.stream_index = videoIndex
-            av_packet_rescale_ts(pkt, enc.pointee.time_base, out.pointee.streams[Int(videoIndex)]!.pointee.time_base)
+            let streamTimeBase = out.pointee.streams[Int(videoIndex)]!.pointee.time_base
+            av_packet_rescale_ts(pkt, enc.pointee.time_base, streamTimeBase)
+            let dts = pkt.pointee.dts
+            if let problem = dtsProblem(dts, duration: pkt.pointee.duration) {
+                av_packet_unref(pkt)
+                throw MediaError(.encodeFailed, path: path, "video packet \(packetsWritten): \(problem) (time base \(Rational(streamTimeBase))); "
+                                 + "the file would not decode, so it is not written")
+            }
             let written = av_interleaved_write_frame(out, pkt)
             av_packet_unref(pkt)
             try check(written, .cannotWrite, path: path, "cannot write a video packet")
+            lastDTS = dts
+            packetsWritten += 1
         }
+    }
+
+    /// Why a video packet with this dts and duration cannot be muxed, or nil when it can.
+    private func dtsProblem(_ dts: Int64, duration: Int64) -> String? {
+        if dts == wf_nopts_value() { return "the encoder gave no dts" }
+        if duration > dtsStepLimit {
+            return "its duration of \(duration) ticks is beyond the \(dtsStepLimit) ticks the container can hold for one frame"
+        }
+        guard let last = lastDTS else { return nil }
+        if dts <= last { return "dts \(dts) does not increase (previous \(last))" }
+        let (step, overflow) = dts.subtractingReportingOverflow(last)
+        if overflow || step > dtsStepLimit {
+            return "dts \(dts) is \(overflow ? "more than 2⁶³" : "\(step)") ticks after the previous \(last), "
+                + "beyond the \(dtsStepLimit) ticks the container can hold between frames"
+        }
+        return nil
     }
 
     /// Frees everything; removes the temporary file unless it was renamed into place.

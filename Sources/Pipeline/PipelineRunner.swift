@@ -70,13 +70,21 @@ public struct PipelineResult: Sendable {
     public var decodeStats: DecodeStats
     /// Audio packets copied.
     public var audioPacketsCopied: Int
-    /// Non-fatal notes (e.g. pixel format changed for the encoder, audio not copyable).
+    /// Non-fatal notes (e.g. timestamps repaired or frames scaled by the reader, pixel format
+    /// changed for the encoder, audio not copyable).
     public var warnings: [String]
 }
 
 /// Streams a file through a chain of filters into an encoder:
 /// `VideoReader → filter → … → filter → VideoWriter`, one frame at a time, so memory stays
 /// bounded by the filters' windows, not the clip's length. Audio packets are copied.
+///
+/// Damaged input is read as FFmpeg's CLI reads it: the reader repairs timestamps and scales
+/// frames of a mid-stream size change to the stream's size (`ReaderOptions`), and says so in
+/// `PipelineResult.warnings`. An input whose first frame is before time 0 is moved (its audio
+/// alike) to start at 0, since MP4 hides what is shown before 0. A run that returns has
+/// written a file holding one packet per frame it reports, with strictly increasing
+/// timestamps (`VideoWriter` checks both).
 public struct PipelineRunner {
     public var inputPath: String
     public var outputPath: String
@@ -124,6 +132,10 @@ public struct PipelineRunner {
         var framesIn = 0
         var audioPackets = 0
         var videoStart: Rational?
+        // Added to every frame's pts (and the audio alike) when the input starts before 0, which
+        // MP4 cannot show (its edit list hides those frames).
+        var timelineShift: Int64 = 0
+        var timelineOffset = Rational(0, 1)
         let prefetcher = FramePrefetcher(reader: reader, capacity: 4, keepAudio: hasAudio)
         prefetcher.start()
         do {
@@ -132,19 +144,31 @@ public struct PipelineRunner {
                 let item = try prefetcher.next()
                 if cancellation?.isCancelled == true { throw PipelineError.cancelled }
                 guard let frame = item.frame else {
-                    if hasAudio { audioPackets += try copyAudio(item.audio, to: writer, cut: cut, videoStart: videoStart) }
+                    if hasAudio { audioPackets += try copyAudio(item.audio, to: writer, cut: cut, videoStart: videoStart, offset: timelineOffset) }
                     break
                 }
                 framesIn += 1
                 if videoStart == nil {
                     do {
                         videoStart = try Rational.seconds(checked: frame.pts, timeBase: frame.timeBase)
+                        if frame.pts < 0 {
+                            timelineShift = -frame.pts
+                            timelineOffset = try Rational.seconds(checked: timelineShift, timeBase: frame.timeBase)
+                        }
                     } catch {
                         throw MediaError(.decodeFailed, path: inputPath, "the first frame's pts \(frame.pts) is corrupt (\(error))")
                     }
                 }
+                if timelineShift != 0 {
+                    // pts only increase from the first (≥ −shift), so the sum is ≥ 0; it can only overflow past Int64.max.
+                    let (shifted, overflow) = frame.pts.addingReportingOverflow(timelineShift)
+                    if overflow {
+                        throw MediaError(.decodeFailed, path: inputPath, "frame \(frame.index): pts \(frame.pts) cannot be moved \(timelineShift) ticks later to start the video at 0")
+                    }
+                    frame.pts = shifted
+                }
                 try chain.push(frame, into: 0)
-                if hasAudio { audioPackets += try copyAudio(item.audio, to: writer, cut: cut, videoStart: videoStart) }
+                if hasAudio { audioPackets += try copyAudio(item.audio, to: writer, cut: cut, videoStart: videoStart, offset: timelineOffset) }
                 progress?(PipelineProgress(framesIn: framesIn, framesOut: writer.framesWritten,
                                            totalFrames: reader.info.frameCount, elapsedSeconds: elapsed()))
                 if filters.contains(where: { $0.isFinished }) { break }
@@ -164,18 +188,27 @@ public struct PipelineRunner {
         return PipelineResult(inputPath: inputPath, outputPath: outputPath, framesIn: framesIn,
                               framesOut: writer.framesWritten, elapsedSeconds: elapsed(), outputFormat: writer.encoderFormat,
                               decodeStats: reader.stats, audioPacketsCopied: audioPackets,
-                              warnings: filters.flatMap(\.warnings) + writer.warnings)
+                              warnings: reader.repairWarnings + filters.flatMap(\.warnings) + writer.warnings)
     }
 
     /// Writes audio packets, dropping those outside `cut` and
     /// shifting the rest by its start. `cut` is relative to the first video frame's time
-    /// `videoStart` (seconds). Returns how many were written. Throws `MediaError` naming the
-    /// input when a packet's pts is too corrupt to be placed on the cut's timeline exactly.
-    private func copyAudio(_ packets: [MediaPacket], to writer: VideoWriter, cut: KeptTimeRange?, videoStart: Rational?) throws -> Int {
+    /// `videoStart` (seconds, as read). Without a cut, packets are moved `offset` seconds later,
+    /// as the video was. Returns how many were written. Throws `MediaError` naming the input
+    /// when a packet's pts is too corrupt to be placed on the cut's timeline exactly.
+    private func copyAudio(_ packets: [MediaPacket], to writer: VideoWriter, cut: KeptTimeRange?, videoStart: Rational?, offset: Rational) throws -> Int {
         let origin = videoStart ?? Rational(0, 1)
         var written = 0
         for packet in packets {
             var shift: Int64 = 0
+            if cut == nil && offset != Rational(0, 1) {
+                do {
+                    shift = try -Rational.rescale(checked: 1, from: offset, to: packet.timeBase)
+                } catch {
+                    throw MediaError(.decodeFailed, path: inputPath,
+                                     "audio stream \(packet.sourceStreamIndex): cannot be moved \(offset) s later with the video (\(error))")
+                }
+            }
             if let cut {
                 guard let pts = packet.pts else { continue }
                 do {

@@ -90,7 +90,10 @@ struct RunCommand: ParsableCommand {
                                   "time_base": r.outputFormat.timeBase.description],
                 "audio_packets": r.audioPacketsCopied, "warnings": r.warnings,
                 "decode": ["packets_rejected": r.decodeStats.packetsRejected, "frames_corrupt": r.decodeStats.framesCorrupt,
-                           "frames_lost": r.decodeStats.framesLost, "truncated": r.decodeStats.truncated],
+                           "frames_lost": r.decodeStats.framesLost, "truncated": r.decodeStats.truncated,
+                           "frames_dropped": r.decodeStats.framesDropped, "frames_retimed": r.decodeStats.framesRetimed,
+                           "timestamp_discontinuities": r.decodeStats.timestampDiscontinuities,
+                           "pts_filled": r.decodeStats.framesPtsFilled, "frames_rescaled": r.decodeStats.framesRescaled],
             ] as [String: Any])
             return
         }
