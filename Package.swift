@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "WarpingNODETests", dependencies: ["WarpingNODE", "Motion", "Raster", "MediaIO", "WarpFlowTestSupport"], path: "Tests/WarpingNODETests"),
         .testTarget(name: "CLITests", dependencies: ["warpflow", "WarpFlowTestSupport"], path: "Tests/CLITests"),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )
 
 // MARK: - Fuzz targets (only when WARPFLOW_FUZZ=1; see Tests/Fuzz/README.md and `make fuzz`)

@@ -2,7 +2,7 @@ import Pipeline
 
 /// The built-in filter plugins, in the order `warpflow filters` lists them. Add a new
 /// built-in here, once.
-public let builtins: [any VideoFilter.Type] = [
+public var builtins: [any VideoFilter.Type] {[
     NullFilter.self,
     ScaleFilter.self,
     TrimFilter.self,
@@ -10,7 +10,7 @@ public let builtins: [any VideoFilter.Type] = [
     FpsFilter.self,
     SceneCutFilter.self,
     FlowFilter.self,
-]
+]}
 
 extension FilterRegistry {
     /// A registry holding every built-in filter; extend it with `register(_:)`.

@@ -16,5 +16,5 @@ let package = Package(
         // The README's library example, compiled so the README stays true to the API.
         .executableTarget(name: "library-tour", dependencies: [.product(name: "WarpFlow", package: "warpflow")]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

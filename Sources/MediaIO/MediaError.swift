@@ -37,7 +37,8 @@ public struct MediaError: Error, CustomStringConvertible, Sendable, Equatable {
     public static func ffmpegReason(_ code: Int32) -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         buffer.withUnsafeMutableBufferPointer { wf_strerror(code, $0.baseAddress, $0.count) }
-        return String(cString: buffer)
+        let length = buffer.firstIndex(of: 0) ?? buffer.count
+        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 
