@@ -6,7 +6,7 @@ SUDO := $(shell if [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null; then echo
 DEMO_IN := Samples/clips/object.mp4
 DEMO_OUT := Samples/out/demo-60fps.mp4
 
-.PHONY: deps build demo test sanitize bench samples clean
+.PHONY: deps build demo test sanitize valgrind bench samples clean
 
 ## deps: install FFmpeg's libraries, pkg-config and the ffmpeg CLI when missing (Debian/Ubuntu).
 deps:
@@ -44,9 +44,21 @@ test: deps
 sanitize: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp:print_suppressions=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan
 
+## valgrind: memcheck over decode → filters → encode and the flow estimator (0 definitely lost).
+valgrind: deps
+	@command -v valgrind >/dev/null || { export DEBIAN_FRONTEND=noninteractive; $(SUDO) apt-get install -y -q valgrind >/dev/null 2>&1 || { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q valgrind >/dev/null; }; }
+	Tests/Valgrind/run.sh
+
 ## bench: benchmarks against ffmpeg and OpenCV, side by side (release builds).
 bench: deps
 	Tests/Benchmarks/run-all.sh
+
+## fuzz: libFuzzer targets (chain, rational, flo, reader; Tests/Fuzz/README.md), FUZZ_SECONDS
+## each (default 300), built with -sanitize=fuzzer,address into .build-fuzz; fails on any crash.
+FUZZ_SECONDS ?= 300
+.PHONY: fuzz
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Tests/Fuzz/run.sh
 
 samples:
 	Samples/make-samples.sh

@@ -97,6 +97,18 @@ final class SwsCache {
         guard sws_isSupportedInput(AVPixelFormat(k.srcFormat)) != 0, sws_isSupportedOutput(AVPixelFormat(k.dstFormat)) != 0 else {
             throw fail
         }
+        // FFmpeg 5.1's threaded sws_init_context leaks the slice contexts it made when one of
+        // them fails to initialise (a geometry swscale refuses, e.g. 1×12288 → 64×48; fuzz
+        // finding reader-1). A single-threaded context checks the geometry first, leak-free;
+        // contexts are cached per geometry, so this costs one extra init per new geometry.
+        if threads > 1 {
+            let probe = try makeContext(k, threads: 1, fail: fail)
+            sws_freeContext(probe)
+        }
+        return try makeContext(k, threads: threads, fail: fail)
+    }
+
+    private func makeContext(_ k: Key, threads: Int, fail: MediaError) throws -> OpaquePointer {
         guard let ctx = sws_alloc_context() else { throw fail }
         let raw = UnsafeMutableRawPointer(ctx)
         var ok = true

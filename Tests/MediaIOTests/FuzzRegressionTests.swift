@@ -42,3 +42,24 @@ final class RationalFuzzRegressionTests: XCTestCase {
         XCTAssertThrowsError(try almost.subtracting(Rational(1, 1)))
     }
 }
+
+/// Inputs the `reader` fuzz target (Tests/Fuzz) failed on, fed through the same path:
+/// `VideoReader` with its default options, every frame.
+final class ReaderFuzzRegressionTests: XCTestCase {
+    /// Tests/Fuzz/regressions/reader
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fuzz/regressions/reader")
+
+    /// Finding reader-1: an MJPEG AVI (64×48) whose second frame decodes as 1×12288. Scaling it
+    /// to the stream's size fails in swscale, which is a thrown `.decodeFailed`. The failed
+    /// threaded `sws_init_context` used to leak its slice contexts (FFmpeg 5.1 frees only those
+    /// that initialised); `SwsCache` now checks the geometry single-threaded first, so
+    /// `make sanitize` runs this test leak-free.
+    func testFrameThatCannotBeScaledToTheStreamSizeIsAThrownError() {
+        let path = Self.folder.appendingPathComponent("mjpeg-size-change-1x12288.avi").path
+        assertMediaError(.decodeFailed, path: path) {
+            let reader = try VideoReader(path: path)
+            while try reader.nextFrame() != nil {}
+        }
+    }
+}

@@ -4,11 +4,12 @@
 import Pipeline
 import WarpFlowFilters
 
-private let registry = FilterRegistry.standard
+// libFuzzer calls the entry point from one thread only, so harness state needs no isolation.
+nonisolated(unsafe) private let registry = FilterRegistry.standard
 
 /// Stream formats a built chain is configured for, as the runner would (each filter's output
 /// format feeds the next filter): an ordinary clip, a tiny one, a 10-bit one with a huge
-/// time base, and one with no known rate or frame count.
+/// time base, one with no known rate or frame count, and one with extreme declared values.
 private let formats: [StreamFormat] = [
     StreamFormat(width: 640, height: 360, pixelFormat: .yuv420p, timeBase: Rational(1, 30000),
                  frameRate: Rational(30000, 1001), frameCount: 90),
@@ -16,6 +17,10 @@ private let formats: [StreamFormat] = [
     StreamFormat(width: 1920, height: 1080, pixelFormat: .yuv420p10, timeBase: Rational(1, 2_000_000_000),
                  frameRate: Rational(2_000_000_000, 1), frameCount: Int(Int32.max)),
     StreamFormat(width: 64, height: 48, pixelFormat: .rgb24, timeBase: Rational(1, 90000), frameRate: Rational(0, 1)),
+    // What a crafted file can declare (FFmpeg's rates and time bases are 32-bit fractions):
+    // a rate and a time base of large coprime terms, and the largest picture and frame count.
+    StreamFormat(width: 16384, height: 16384, pixelFormat: .yuv444p, timeBase: Rational(1, Int64(Int32.max)),
+                 frameRate: Rational(Int64(Int32.max), 2_147_483_629), frameCount: Int.max),
 ]
 
 /// A thrown error must be a `FilterError` whose syntax position lies inside the text.
