@@ -7,7 +7,8 @@ enum BilinearAdjoint {
     /// The cell of a clamped position: lower corner, upper corner and fractional offsets.
     @inline(__always)
     static func cell(_ x: Float, _ y: Float, width w: Int, height h: Int) -> (x0: Int, x1: Int, y0: Int, y1: Int, ax: Float, ay: Float, inX: Bool, inY: Bool) {
-        let cx = min(max(x, 0), Float(w - 1)), cy = min(max(y, 0), Float(h - 1))
+        // `x >= 0 ? … : 0` also sends NaN to the edge, where `max(x, 0)` would pass it to `Int()`.
+        let cx = x >= 0 ? min(x, Float(w - 1)) : 0, cy = y >= 0 ? min(y, Float(h - 1)) : 0
         let x0 = max(0, min(Int(cx), w - 2)), y0 = max(0, min(Int(cy), h - 2))
         let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
         return (x0, x1, y0, y1, cx - Float(x0), cy - Float(y0), x > 0 && x < Float(w - 1), y > 0 && y < Float(h - 1))
