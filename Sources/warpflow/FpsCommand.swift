@@ -71,9 +71,7 @@ struct FpsCommand: ParsableCommand {
     var noAudio = false
 
     func validate() throws {
-        if sameFile(input, output) {
-            throw ValidationError("the output \(output) is the input file; choose another output path")
-        }
+        try refuseOverwritingInput(input, output)
         switch (fps, factor) {
         case (nil, nil): throw ValidationError("give the output rate with --fps (e.g. 60 or 60000/1001) or --factor (e.g. 2)")
         case (.some, .some): throw ValidationError("give --fps or --factor, not both")
@@ -111,11 +109,8 @@ struct FpsCommand: ParsableCommand {
         try runReportingErrors {
             let filters = try FilterRegistry.standard.makeChain(chain)
             guard let filter = filters.first as? FpsFilter else { throw ExitCode(1) }
-            let interrupt = InterruptHandler()
-            let bar = ProgressBar(label: "fps", quiet: out.quiet || out.json)
-            let runner = PipelineRunner(input: input, output: output, filters: filters, settings: encoder.settings, copyAudio: !noAudio)
-            let result = try runner.run(progress: bar.update, cancellation: interrupt.token)
-            bar.finish()
+            let result = try runPipeline(label: "fps", input: input, output: output, filters: filters,
+                                         encoder: encoder, out: out, copyAudio: !noAudio)
             try report(result, filter.statistics)
         }
     }

@@ -63,20 +63,14 @@ struct RunCommand: ParsableCommand {
     var noAudio = false
 
     func validate() throws {
-        if sameFile(input, output) {
-            throw ValidationError("the output \(output) is the input file; choose another output path")
-        }
+        try refuseOverwritingInput(input, output)
     }
 
     func run() throws {
         try runReportingErrors {
             let filters = try FilterRegistry.standard.makeChain(chain)
-            let interrupt = InterruptHandler()
-            let bar = ProgressBar(label: "run", quiet: out.quiet || out.json)
-            let runner = PipelineRunner(input: input, output: output, filters: filters, settings: encoder.settings, copyAudio: !noAudio)
-            let result = try runner.run(progress: bar.update, cancellation: interrupt.token)
-            bar.finish()
-            try report(result)
+            try report(try runPipeline(label: "run", input: input, output: output, filters: filters,
+                                       encoder: encoder, out: out, copyAudio: !noAudio))
         }
     }
 
@@ -107,6 +101,26 @@ struct RunCommand: ParsableCommand {
             print(String(format: "%@: %d frames in, %d out (%@ %@ fps) in %.2f s", r.outputPath, r.framesIn, r.framesOut,
                          "\(r.outputFormat.width)×\(r.outputFormat.height)", r.outputFormat.frameRate.description, r.elapsedSeconds))
         }
+    }
+}
+
+/// Runs `filters` from `input` to `output` as the video-writing subcommands do: Ctrl-C
+/// cancels, a progress bar shows unless `--quiet` or `--json`, and the result is returned for
+/// the command's own report.
+func runPipeline(label: String, input: String, output: String, filters: [any VideoFilter], encoder: EncoderOptions,
+                 out: OutputOptions, copyAudio: Bool) throws -> PipelineResult {
+    let interrupt = InterruptHandler()
+    let bar = ProgressBar(label: label, quiet: out.quiet || out.json)
+    let runner = PipelineRunner(input: input, output: output, filters: filters, settings: encoder.settings, copyAudio: copyAudio)
+    let result = try runner.run(progress: bar.update, cancellation: interrupt.token)
+    bar.finish()
+    return result
+}
+
+/// Throws a `ValidationError` when `output` names the input file (see `sameFile`).
+func refuseOverwritingInput(_ input: String, _ output: String) throws {
+    if sameFile(input, output) {
+        throw ValidationError("the output \(output) is the input file; choose another output path")
     }
 }
 
