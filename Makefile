@@ -60,6 +60,13 @@ FUZZ_SECONDS ?= 300
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Tests/Fuzz/run.sh
 
+## cluster-test: a real single-node Slurm cluster (installed with apt when missing) builds a dataset
+## with Samples/cluster/build-dataset.sbatch as an array job, merges it, and must match an
+## unsharded build byte for byte (Tests/Cluster/run.sh; WARPFLOW_BIN skips the release build).
+.PHONY: cluster-test
+cluster-test: deps
+	SWIFT=$(SWIFT) Tests/Cluster/run.sh
+
 samples:
 	Samples/make-samples.sh
 

@@ -7,7 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     // MARK: - Public API
     products: [
-        .library(name: "WarpFlow", targets: ["MediaIO", "Raster", "Motion", "WarpingNODE", "Pipeline", "WarpFlowFilters"]),
+        .library(name: "WarpFlow", targets: ["MediaIO", "Raster", "Motion", "WarpingNODE", "Pipeline", "WarpFlowFilters", "Dataset"]),
         .library(name: "WarpFlowTestSupport", targets: ["WarpFlowTestSupport"]),
         .executable(name: "warpflow", targets: ["warpflow"]),
     ],
@@ -39,6 +39,9 @@ let package = Package(
         // WarpingNODE: stationary velocity fields, their integration into diffeomorphic warps,
         // the per-pair fit and the frame interpolator that renders any time t in YUV.
         .target(name: "WarpingNODE", dependencies: ["Raster", "Motion", "MediaIO"], path: "Sources/WarpingNODE"),
+        // Dataset: training sets from clips (trajectories, motion spectra, safetensors shards,
+        // manifests, mergeable statistics, sharding over a cluster).
+        .target(name: "Dataset", dependencies: ["MediaIO", "Motion", "Raster"], path: "Sources/Dataset"),
         // Pipeline: the filter protocol, registry, chain parser and streaming runner.
         .target(name: "Pipeline", dependencies: ["MediaIO"], path: "Sources/Pipeline"),
         // The built-in filter plugins, one file each.
@@ -47,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "warpflow",
             dependencies: [
-                "WarpFlowFilters", "Pipeline", "MediaIO", "Motion", "Raster",
+                "WarpFlowFilters", "Pipeline", "MediaIO", "Motion", "Raster", "Dataset",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/warpflow"
@@ -56,7 +59,7 @@ let package = Package(
         // Benchmarks against peers (ffmpeg CLI, OpenCV); run by `make bench`, never by tests.
         .executableTarget(
             name: "warpflow-bench",
-            dependencies: ["WarpFlowFilters", "Pipeline", "MediaIO", "Motion", "Raster"],
+            dependencies: ["WarpFlowFilters", "Pipeline", "MediaIO", "Motion", "Raster", "Dataset"],
             path: "Sources/warpflow-bench"
         ),
 
@@ -67,6 +70,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "WarpFlowFilters", "Motion", "Raster", "WarpFlowTestSupport"], path: "Tests/PipelineTests"),
         .testTarget(name: "MotionTests", dependencies: ["Motion", "Raster"], path: "Tests/MotionTests"),
         .testTarget(name: "WarpingNODETests", dependencies: ["WarpingNODE", "Motion", "Raster", "MediaIO", "WarpFlowTestSupport"], path: "Tests/WarpingNODETests"),
+        .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Motion", "MediaIO", "Raster", "WarpFlowTestSupport"], path: "Tests/DatasetTests"),
         .testTarget(name: "CLITests", dependencies: ["warpflow", "WarpFlowTestSupport"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]
@@ -81,6 +85,7 @@ if Context.environment["WARPFLOW_FUZZ"] == "1" {
         ("rational", ["MediaIO"]),
         ("flo", ["Motion", "Raster"]),
         ("reader", ["MediaIO", "Raster"]),
+        ("safetensors", ["Dataset"]),
     ]
     for target in fuzzTargets {
         package.targets.append(.executableTarget(name: "fuzz-\(target.name)", dependencies: target.dependencies,

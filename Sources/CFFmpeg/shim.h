@@ -187,3 +187,24 @@ static inline int wf_pix_fmt_step(enum AVPixelFormat f, int comp) {
 }
 
 #endif
+
+/* ==== spectrum: libavutil's av_tx FFT (used by MediaIO/FourierTransform.swift) ==== */
+/* av_tx (libavutil/tx.h) exists since lavu 56.x (FFmpeg 4.3), older than every supported
+ * version, so nothing here is gated; what changed between versions is only which lengths have
+ * fast code paths, which FourierTransform handles by using power-of-two lengths. */
+#ifndef WARPFLOW_CFFMPEG_SHIM_TX_H
+#define WARPFLOW_CFFMPEG_SHIM_TX_H
+#include <libavutil/tx.h>
+
+/* A forward complex-to-complex float FFT of `len` points, unscaled (scale 1.0), no flags:
+ * arrays must be av_malloc-aligned and distinct. Returns 0 or a negative AVERROR. */
+static inline int wf_tx_float_fft_init(AVTXContext **ctx, av_tx_fn *fn, int len) {
+    const float scale = 1.0f;
+    return av_tx_init(ctx, fn, AV_TX_FLOAT_FFT, 0, len, &scale, 0);
+}
+
+/* out = FFT(in) with a context from wf_tx_float_fft_init (stride: one AVComplexFloat). */
+static inline void wf_tx_float_fft(AVTXContext *ctx, av_tx_fn fn, AVComplexFloat *out, AVComplexFloat *in) {
+    fn(ctx, out, in, (ptrdiff_t)sizeof(AVComplexFloat));
+}
+#endif

@@ -8,17 +8,18 @@ import WarpFlowFilters
 struct WarpFlowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warpflow",
-        abstract: "Video motion toolkit: frame-rate upscaling, filter chains, optical flow.",
+        abstract: "Video motion toolkit: frame-rate upscaling, filter chains, optical flow, motion training sets.",
         discussion: """
         Examples:
           warpflow probe clip.mp4
           warpflow fps clip.mp4 -o smooth.mp4 --fps 60
           warpflow run clip.mp4 -o out.mp4 -vf blend=fps=60
           warpflow flow clip.mp4 -o flow.mp4 --preset fast
+          warpflow dataset build clips/ -o dataset
           warpflow filters scale
         """,
         version: "0.1.0",
-        subcommands: [ProbeCommand.self, FpsCommand.self, RunCommand.self, FlowCommand.self, FiltersCommand.self]
+        subcommands: [ProbeCommand.self, FpsCommand.self, RunCommand.self, FlowCommand.self, DatasetCommand.self, FiltersCommand.self]
     )
 }
 

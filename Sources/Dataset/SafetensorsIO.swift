@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { open(path, flags, mode) }
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { write(fd, bytes, count) }
+private func systemFsync(_ fd: Int32) -> Int32 { fsync(fd) }
+private func systemRename(_ from: String, _ to: String) -> Int32 { rename(from, to) }
+
+/// File access for safetensors: whole-file reads and atomic writes (temporary file in the same
+/// directory, flushed, then renamed), with errors that name the path and the system's reason.
+enum SafetensorsIO {
+    /// The system calls an atomic write makes; tests replace some to inject failures.
+    struct Calls: Sendable {
+        /// open(path, flags, mode) → descriptor or −1 with errno set.
+        var open: @Sendable (String, Int32, mode_t) -> Int32
+        /// write(fd, bytes, count) → bytes written or −1 with errno set.
+        var write: @Sendable (Int32, UnsafeRawPointer, Int) -> Int
+        /// fsync(fd) → 0 or −1.
+        var fsync: @Sendable (Int32) -> Int32
+        /// rename(from, to) → 0 or −1.
+        var rename: @Sendable (String, String) -> Int32
+
+        /// The real system calls.
+        static let system = Calls(open: systemOpen, write: systemWrite, fsync: systemFsync, rename: systemRename)
+    }
+
+    /// The text of the current `errno`.
+    static func reason(_ code: Int32 = errno) -> String {
+        String(cString: strerror(code))
+    }
+
+    /// The bytes of the file at `path`. Errors name `path`.
+    static func readFile(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw DatasetError(path, "cannot open the file: \(reason())") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw DatasetError(path, "cannot read the file: \(reason())") }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw DatasetError(path, "not a regular file") }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(max(0, Int(info.st_size)))
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw DatasetError(path, "cannot read the file: \(reason())")
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return bytes
+    }
+
+    /// Writes `chunks`, concatenated, to `path` atomically. On any failure the temporary file is
+    /// removed and the error names `path`; a file already at `path` is then left as it was.
+    static func writeAtomically(_ path: String, chunks: [[UInt8]], io: Calls = .system) throws {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        guard !base.isEmpty, base != ".", base != ".." else {
+            throw DatasetError(path, "not a file name")
+        }
+        var fd: Int32 = -1
+        var temp = ""
+        for _ in 0..<8 {
+            // A short prefix of the name keeps the temporary name within NAME_MAX.
+            temp = "\(directory).\(base.prefix(64)).\(getpid()).\(String(UInt32.random(in: .min ... .max), radix: 16)).tmp"
+            fd = io.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 || errno != EEXIST { break }
+        }
+        guard fd >= 0 else {
+            throw DatasetError(path, "cannot create a temporary file in its directory: \(reason())")
+        }
+        var closed = false
+        do {
+            for chunk in chunks {
+                try chunk.withUnsafeBytes { buffer in
+                    var done = 0
+                    while done < buffer.count {
+                        let n = io.write(fd, buffer.baseAddress! + done, buffer.count - done)
+                        if n < 0 && errno == EINTR { continue }
+                        guard n > 0 else { throw DatasetError(path, "cannot write the file: \(n < 0 ? reason() : "no progress")") }
+                        done += n
+                    }
+                }
+            }
+            guard io.fsync(fd) == 0 else { throw DatasetError(path, "cannot flush the file to disk: \(reason())") }
+            closed = true
+            guard close(fd) == 0 else { throw DatasetError(path, "cannot close the file: \(reason())") }
+            guard io.rename(temp, path) == 0 else { throw DatasetError(path, "cannot rename the temporary file to this name: \(reason())") }
+        } catch {
+            if !closed { close(fd) }
+            unlink(temp)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Motion
+
+/// Writes samples as one safetensors shard (layout in Samples/python/FORMAT.md):
+/// `frames` U8 [N, H, W, 3], `spectra` [N, 4K, H, W] and, when stored,
+/// `trajectories` [N, T−1, 2, H, W], in float16 (float32 for a tensor float16 cannot hold)
+/// or float32.
+struct ShardWriter {
+    let configuration: DatasetConfiguration
+
+    func write(_ samples: [DatasetSample], clip: Int, source: String, to path: String) throws {
+        let c = configuration
+        let n = samples.count, w = c.width, h = c.height, k = c.frequencies
+        let dtype: TensorDType = c.precision == .float16 ? .f16 : .f32
+        var writer = SafetensorsWriter(metadata: [
+            "format": "warpflow-dataset", "version": "1", "window": "\(c.window)", "k": "\(k)", "width": "\(w)",
+            "height": "\(h)", "clip": "\(clip)", "source": source, "samples": "\(n)",
+        ])
+        var frames: [UInt8] = []
+        frames.reserveCapacity(n * w * h * 3)
+        for s in samples { frames += s.rgb }
+        try writer.add("frames", shape: [n, h, w, 3], uint8: frames)
+        frames = []
+        var spectra: [Float] = []
+        spectra.reserveCapacity(n * 4 * k * w * h)
+        for s in samples { spectra += s.spectrum.values }
+        try writer.add("spectra", shape: [n, 4 * k, h, w], floats: spectra, as: dtype, promoteOnOverflow: true)
+        spectra = []
+        if c.storeTrajectories {
+            var values: [Float] = []
+            values.reserveCapacity(n * (c.window - 1) * 2 * w * h)
+            for s in samples {
+                for f in s.trajectories ?? [] {
+                    values += f.u.data
+                    values += f.v.data
+                }
+            }
+            try writer.add("trajectories", shape: [n, c.window - 1, 2, h, w], floats: values, as: dtype, promoteOnOverflow: true)
+        }
+        try writer.write(to: path)
+    }
+}
