@@ -86,6 +86,7 @@ if Context.environment["WARPFLOW_FUZZ"] == "1" {
         ("flo", ["Motion", "Raster"]),
         ("reader", ["MediaIO", "Raster"]),
         ("safetensors", ["Dataset"]),
+        ("clipreport", ["Dataset", "Motion"]),
     ]
     for target in fuzzTargets {
         package.targets.append(.executableTarget(name: "fuzz-\(target.name)", dependencies: target.dependencies,

@@ -96,6 +96,11 @@ public struct ClipReport: Sendable, Equatable {
     /// Reads and validates a report file.
     public init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError(path, "cannot be read") }
+        try self.init(data: data, path: path)
+    }
+
+    /// Parses and validates a report's bytes; errors name `path`.
+    public init(data: Data, path: String) throws {
         guard let object = try? JSONSerialization.jsonObject(with: data), let o = object as? [String: Any] else {
             throw DatasetError(path, "is not a JSON object")
         }
@@ -104,12 +109,19 @@ public struct ClipReport: Sendable, Equatable {
             throw DatasetError(path, "is not a version 1 warpflow clip report")
         }
         clip = try r.int("clip"); clipsTotal = try r.int("clips_total"); source = try r.string("source")
+        guard clipsTotal >= 1, (0..<clipsTotal).contains(clip) else {
+            throw DatasetError(path, "clip \(clip) of \(clipsTotal) is out of range")
+        }
         guard let s = Status(rawValue: try r.string("status")) else { throw DatasetError(path, "unknown status") }
         status = s
         reason = o["reason"] as? String
         let wr = JSONReader(try r.object("windows"), file: path)
         windows = [:]
-        for v in WindowVerdict.allCases { windows[v] = try wr.int(v.rawValue) }
+        for v in WindowVerdict.allCases {
+            let n = try wr.int(v.rawValue)
+            guard n >= 0 else { throw DatasetError(path, "window count \(v.rawValue) is negative") }
+            windows[v] = n
+        }
         shards = try r.array("shards").map { guard let s = $0 as? String else { throw DatasetError(path, "shards must be strings") }; return s }
         samples = try r.array("samples").map {
             guard let o = $0 as? [String: Any] else { throw DatasetError(path, "samples must be objects") }
@@ -149,10 +161,14 @@ public struct ClipReport: Sendable, Equatable {
         self.frames = 0; self.configuration = configuration
     }
 
+    /// The report as JSON bytes (keys sorted, so equal reports give equal bytes).
+    public func serialized() throws -> Data {
+        try JSONSerialization.data(withJSONObject: jsonObject(), options: [.sortedKeys, .withoutEscapingSlashes])
+    }
+
     /// Writes the report atomically.
     func write(to path: String) throws {
-        let data = try JSONSerialization.data(withJSONObject: jsonObject(), options: [.sortedKeys, .withoutEscapingSlashes])
-        try AtomicFile.write(data, to: path)
+        try AtomicFile.write(try serialized(), to: path)
     }
 }
 

@@ -253,36 +253,39 @@ struct BinLayout: Sendable, Equatable {
     /// Bins of `values[0..<count]` into `bins` (SIMD estimate, exact correction); `nonFinite`
     /// for NaN and ±infinity.
     func bins(_ values: UnsafePointer<Float>, count: Int, into bins: UnsafeMutablePointer<Int32>) {
-        let b = Float(binsPerOctave), last = Int32(binCount - 1)
-        let c = Log2Polynomial.coefficients
+        let b = SIMD8<Float>(repeating: Float(binsPerOctave)), last = Int32(binCount - 1), top = binsPerOctave - 1
+        let c = Log2Polynomial.coefficients.map { SIMD8<Float>(repeating: $0) }
+        let (c0, c1, c2, c3, c4, c5, c6, c7, c8) = (c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8])
+        // Adding 2^23 to a value in (−1, 2^22) leaves its nearest integer in the low mantissa bits.
+        let magic = SIMD8<Float>(repeating: 8_388_608), magicBits = SIMD8<UInt32>(repeating: 0x4B00_0000)
+        let one = SIMD8<UInt32>(repeating: 0x3F80_0000)
+        let lowField = UInt32(127 + minExponent), span = UInt32(maxExponent - minExponent)
         thresholds.withUnsafeBufferPointer { tb in
             guard let th = tb.baseAddress else { return }
             var i = 0
             while i + 8 <= count {
                 let raw = UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<UInt32>.self) & 0x7FFF_FFFF
-                let field = SIMD8<Int32>(truncatingIfNeeded: raw &>> 23)
-                let m = SIMD8<Int32>(truncatingIfNeeded: raw & 0x7F_FFFF)
-                let f = SIMD8<Float>(m) * (1 / 8_388_608)
-                var p = SIMD8<Float>(repeating: c[c.count - 1])
-                for j in stride(from: c.count - 2, through: 0, by: -1) { p = p * f + c[j] }
-                let scaled = (p * b).clamped(lowerBound: .zero, upperBound: SIMD8(repeating: b - 1))
-                let estimate = SIMD8<Int32>(scaled, rounding: .down)
-                let base = (field &- Int32(127 + minExponent)) &* Int32(binsPerOctave) &+ 1
+                let field = raw &>> 23, m = raw & 0x7F_FFFF
+                // f = m/2^23 exactly: the Float 1.m minus 1.
+                let f = SIMD8<Float>(bitPatternOf: one | m) - 1
+                var p = c8
+                p = p * f + c7; p = p * f + c6; p = p * f + c5; p = p * f + c4
+                p = p * f + c3; p = p * f + c2; p = p * f + c1; p = p * f + c0
+                let estimate = SIMD8<UInt32>(bitPatternOf: p * b + magic) &- magicBits
                 for lane in 0..<8 {
-                    let e = Int(field[lane]) - 127
+                    let fe = field[lane], octave = fe &- lowField
                     let out: Int32
-                    if field[lane] == 255 {
-                        out = Self.nonFinite
-                    } else if field[lane] == 0 || e < minExponent {
-                        out = 0
-                    } else if e >= maxExponent {
-                        out = last
-                    } else {
-                        var s = Int(estimate[lane])
-                        let ml = m[lane]
+                    if octave < span {
+                        // Regular bins: the estimate (within one of the truth) corrected exactly.
+                        var s = max(0, min(top, Int(Int32(bitPattern: estimate[lane]))))
+                        let ml = Int32(bitPattern: m[lane])
                         while ml >= th[s + 1] { s += 1 }
                         while ml < th[s] { s -= 1 }
-                        out = base[lane] &+ Int32(s)
+                        out = Int32(1 + Int(octave) * binsPerOctave + s)
+                    } else if fe == 255 {
+                        out = Self.nonFinite
+                    } else {
+                        out = fe < lowField ? 0 : last
                     }
                     bins[i + lane] = out
                 }
@@ -296,7 +299,8 @@ struct BinLayout: Sendable, Equatable {
     }
 }
 
-/// A polynomial for log2(1 + f), f in [0, 1): the interpolant at 9 Chebyshev nodes, built in
+/// A polynomial for log2(1 + f), f in [0, 1): the interpolant at 9 Chebyshev nodes (degree 8,
+/// the 9 coefficients `BinLayout.bins` unrolls), built in
 /// Double (Newton divided differences, expanded to monomial form) and rounded to Float. Its
 /// error (below 1e-6) only decides how often the histogram kernel's exact correction moves
 /// an estimate by one bin.

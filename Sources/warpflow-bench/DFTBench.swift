@@ -82,6 +82,22 @@ enum DFTBench {
             rows[rows.count - 1].difference = relativeDifference(direct, Array(croppedReference))
         }
 
+        // The statistics side: one window's spectrum into the magnitude histogram, and the
+        // normalisation of it (single-threaded, SIMD).
+        let spectrum = try MotionSpectrum(width: width, height: height, frequencies: k, windowLength: window, values: reference)
+        var histogramTimes: [Double] = [], normalizeTimes: [Double] = []
+        var histogram = try MagnitudeHistogram(frequencies: k)
+        for _ in 0...repeats {
+            var start = DispatchTime.now().uptimeNanoseconds
+            try histogram.add(spectrum)
+            histogramTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            let normalization = try SpectrumNormalization(scales: histogram.scales(percentile: 97))
+            start = DispatchTime.now().uptimeNanoseconds
+            _ = try normalization.normalized(spectrum)
+            normalizeTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        let histogramMs = histogramTimes.sorted()[histogramTimes.count / 2], normalizeMs = normalizeTimes.sorted()[normalizeTimes.count / 2]
+
         var table = "dft: \(width)×\(height), T = \(window), K = \(k), random trajectories; median of \(repeats) (ms per window)\n"
         table += "method".padding(toLength: 36, withPad: " ", startingAt: 0)
             + "  1 thread  2 threads  CPU 1 thread  max|Δ|/max|S| vs batched\n"
@@ -95,6 +111,8 @@ enum DFTBench {
         if directRows > 0 {
             table += "* timed on \(directRows) of \(height) rows and scaled to the frame\n"
         }
+        table += String(format: "magnitude histogram add %.1f ms, normalisation %.1f ms per window (1 thread, %d values)\n",
+                        histogramMs, normalizeMs, reference.count)
         print(table, terminator: "")
         if let path = args.string("json") {
             let json: [String: Any] = [
@@ -102,6 +120,7 @@ enum DFTBench {
                 "methods": rows.map { ["name": $0.name, "ms_1_thread": $0.ms[1] ?? 0, "ms_2_threads": $0.ms[2] ?? 0,
                                        "cpu_ms_1_thread": $0.cpu,
                                        "max_relative_difference": $0.difference ?? NSNull()] as [String: Any] },
+                "histogram_add_ms": histogramMs, "normalize_ms": normalizeMs,
                 "loadavg": FlowBench.loadAverage(),
             ]
             try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
