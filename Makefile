@@ -6,7 +6,7 @@ SUDO := $(shell if [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null; then echo
 DEMO_IN := Samples/clips/object.mp4
 DEMO_OUT := Samples/out/demo-60fps.mp4
 
-.PHONY: deps build demo test sanitize valgrind bench samples clean
+.PHONY: deps build demo test test-python sanitize valgrind bench samples clean
 
 ## deps: install FFmpeg's libraries, pkg-config and the ffmpeg CLI when missing (Debian/Ubuntu).
 deps:
@@ -39,6 +39,13 @@ test: deps
 	rm -f Samples/CustomFilter/.build/*/debug/description.json
 	cd Samples/CustomFilter && $(SWIFT) build --scratch-path .build && \
 	  $(SWIFT) run --scratch-path .build custom-filter ../clips/object.mp4 ../out/custom-invert.mp4
+	$(MAKE) test-python
+
+## test-python: builds a dataset from the sample clips and checks it from Python: the PyTorch
+## loader, the normalisation, spectra = np.fft.fft of the exported trajectories, the viewer
+## (a venv in .venv-python with torch 2.13 CPU when pip can install it, else safetensors.numpy).
+test-python:
+	WARPFLOW_DATASET_ARGS="--size 128x80 --k 8 --preset fast --max-camera-motion 1000" Tests/Python/run.sh
 
 ## sanitize: the tests under AddressSanitizer (leaks inside third-party libraries suppressed).
 sanitize: deps
@@ -53,7 +60,7 @@ valgrind: deps
 bench: deps
 	Tests/Benchmarks/run-all.sh
 
-## fuzz: libFuzzer targets (chain, rational, flo, reader; Tests/Fuzz/README.md), FUZZ_SECONDS
+## fuzz: libFuzzer targets (chain, rational, flo, reader, safetensors, clipreport; Tests/Fuzz/README.md), FUZZ_SECONDS
 ## each (default 300), built with -sanitize=fuzzer,address into .build-fuzz; fails on any crash.
 FUZZ_SECONDS ?= 300
 .PHONY: fuzz

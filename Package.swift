@@ -45,7 +45,7 @@ let package = Package(
         // Pipeline: the filter protocol, registry, chain parser and streaming runner.
         .target(name: "Pipeline", dependencies: ["MediaIO"], path: "Sources/Pipeline"),
         // The built-in filter plugins, one file each.
-        .target(name: "WarpFlowFilters", dependencies: ["Pipeline", "MediaIO", "Raster", "Motion", "WarpingNODE"], path: "Filters"),
+        .target(name: "WarpFlowFilters", dependencies: ["Pipeline", "MediaIO", "Raster", "Motion", "WarpingNODE", "Dataset"], path: "Filters"),
         // The command-line tool.
         .executableTarget(
             name: "warpflow",

@@ -10,6 +10,7 @@ public var builtins: [any VideoFilter.Type] {[
     FpsFilter.self,
     SceneCutFilter.self,
     FlowFilter.self,
+    LoopFilter.self,
 ]}
 
 extension FilterRegistry {

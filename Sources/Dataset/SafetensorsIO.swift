@@ -43,7 +43,7 @@ enum SafetensorsIO {
         guard fstat(fd, &info) == 0 else { throw DatasetError(path, "cannot read the file: \(reason())") }
         guard info.st_mode & S_IFMT == S_IFREG else { throw DatasetError(path, "not a regular file") }
         var bytes = [UInt8]()
-        bytes.reserveCapacity(max(0, Int(info.st_size)))
+        bytes.reserveCapacity(min(max(0, Int(info.st_size)), 1 << 30))  // a sparse or lying size must not trap
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

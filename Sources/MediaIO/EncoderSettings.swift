@@ -20,9 +20,21 @@ public struct EncoderSettings: Sendable, Equatable {
     public var threads: Int = 0
     /// Move the MP4 index to the front (`-movflags +faststart`).
     public var faststart: Bool = true
+    /// Most B-frames in a row (0…16); nil keeps the encoder's default (3 for x264's `medium`).
+    /// 0 turns them off: packets come out in display order with no reordering delay, so the
+    /// first packet's dts and pts are both the first frame's pts (what a gapless loop needs).
+    public var bFrames: Int? = nil
+    /// Write an MP4/MOV edit list (the muxer's `use_editlist`). False leaves it out, so no
+    /// player shifts or trims the start: with `bFrames: 0` and pts 0, 1, 2 … the first frame
+    /// is shown at exactly 0 s and a looping player repeats the file with no gap. Without an
+    /// edit list a stream whose first dts is below 0 (B-frames) is shifted later instead, so
+    /// the first frame then starts after 0 (the writer adds a warning). Other containers
+    /// ignore it.
+    public var editList: Bool = true
 
     public init(codec: Codec = .h264, crf: Double = 18, qp: Int? = nil, preset: String = "medium",
-                pixelFormat: PixelFormat? = nil, threads: Int = 0, faststart: Bool = true) {
+                pixelFormat: PixelFormat? = nil, threads: Int = 0, faststart: Bool = true,
+                bFrames: Int? = nil, editList: Bool = true) {
         self.codec = codec
         self.crf = crf
         self.qp = qp
@@ -30,6 +42,8 @@ public struct EncoderSettings: Sendable, Equatable {
         self.pixelFormat = pixelFormat
         self.threads = threads
         self.faststart = faststart
+        self.bFrames = bFrames
+        self.editList = editList
     }
 }
 

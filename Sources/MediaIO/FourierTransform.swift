@@ -17,7 +17,12 @@ import Raster
 public final class FourierTransform {
     /// How the transform is computed.
     public enum Method: String, Sendable, CaseIterable {
-        case automatic, direct, bluestein
+        /// `direct` for power-of-two lengths, `bluestein` otherwise.
+        case automatic
+        /// av_tx at the transform's own length n.
+        case direct
+        /// Chirp convolution through av_tx at a power-of-two length M.
+        case bluestein
     }
 
     /// n: points of the transform.
@@ -31,14 +36,14 @@ public final class FourierTransform {
     /// The output indices written by `forward`, ascending.
     public let outputIndices: [Int]
 
-    private var context: OpaquePointer?
-    private var function: av_tx_fn?
+    private let context: OpaquePointer
+    private let function: av_tx_fn
     private let a, aHat, c, cHat: UnsafeMutablePointer<AVComplexFloat>
     /// Bluestein only: w_t = e^{−iπt²/n}, t = 0 … n−1, and FFT(b)/M of the chirp b_m = e^{iπm²/n}.
-    private var chirp: [AVComplexFloat] = []
-    private var kernelHat: [AVComplexFloat] = []
+    private let chirp: [AVComplexFloat]
+    private let kernelHat: [AVComplexFloat]
     /// Bluestein only: (output index, convolution index mod M, chirp index |k|) per wanted k.
-    private var picks: [(out: Int, conv: Int, w: Int)] = []
+    private let picks: [(out: Int, conv: Int, w: Int)]
 
     /// A transform of `length` points (1 … 2^22) keeping `bins` low-frequency bins per side
     /// (1 … length; nil: all). Throws `MediaError(.invalidArgument)` for lengths out of range and
@@ -51,58 +56,64 @@ public final class FourierTransform {
         guard wanted >= 1, wanted <= length else {
             throw MediaError(.invalidArgument, path: "", "FFT bins \(wanted) is outside 1 … \(length) (the length)")
         }
-        self.length = length
-        self.bins = wanted
         let all = 2 * wanted - 1 >= length
         let ks = all ? Array(0..<length) : Array(-(wanted - 1)...(wanted - 1))
-        outputIndices = all ? ks : ks.map { ($0 + length) % length }.sorted()
         let isPowerOfTwo = length & (length - 1) == 0
-        self.method = method == .automatic ? (isPowerOfTwo ? .direct : .bluestein) : method
-        if self.method == .direct {
-            transformLength = length
-        } else {
+        let resolved: Method = method == .automatic ? (isPowerOfTwo ? .direct : .bluestein) : method
+        var points = length
+        if resolved == .bluestein {
+            // Differences k − t span (max k − min k) + n − 1 values; M must hold them all.
             let span = (ks.last ?? 0) - (ks.first ?? 0) + length
-            var m = 1
-            while m < span { m *= 2 }
-            transformLength = m
+            points = 1
+            while points < span { points *= 2 }
         }
-        let points = transformLength, bytes = points * MemoryLayout<AVComplexFloat>.stride
+        let bytes = points * MemoryLayout<AVComplexFloat>.stride
         let buffers = (0..<4).map { _ in av_mallocz(bytes)?.bindMemory(to: AVComplexFloat.self, capacity: points) }
         guard let b0 = buffers[0], let b1 = buffers[1], let b2 = buffers[2], let b3 = buffers[3] else {
             for b in buffers { av_free(b) }
             throw MediaError(.invalidArgument, path: "", "cannot allocate FFT buffers of \(points) points")
         }
-        (a, aHat, c, cHat) = (b0, b1, b2, b3)
-        let status = wf_tx_float_fft_init(&context, &function, Int32(transformLength))
-        guard status >= 0, context != nil, function != nil else {
-            throw MediaError(.unsupportedFormat, path: "", "av_tx_init refused an FFT of \(transformLength) points", code: status)
+        var ctx: OpaquePointer?
+        var fn: av_tx_fn?
+        let status = wf_tx_float_fft_init(&ctx, &fn, Int32(points))
+        guard status >= 0, let ctx, let fn else {
+            for b in buffers { av_free(b) }
+            av_tx_uninit(&ctx)
+            throw MediaError(.unsupportedFormat, path: "", "av_tx_init refused an FFT of \(points) points", code: status)
         }
-        if self.method == .bluestein { prepareBluestein(ks: ks) }
+        if resolved == .bluestein {
+            let m = points
+            chirp = (0..<length).map { Self.chirpValue($0, length: length, sign: -1) }
+            // b_j = e^{+iπj²/n} for every difference j = k − t that occurs, stored at j mod M.
+            for j in ((ks.first ?? 0) - (length - 1))...(ks.last ?? 0) {
+                b2[(j % m + m) % m] = Self.chirpValue(j, length: length, sign: 1)
+            }
+            wf_tx_float_fft(ctx, fn, b3, b2)
+            kernelHat = (0..<m).map { AVComplexFloat(re: b3[$0].re / Float(m), im: b3[$0].im / Float(m)) }
+            picks = ks.map { k in (out: (k + length) % length, conv: (k % m + m) % m, w: abs(k)) }
+        } else {
+            (chirp, kernelHat, picks) = ([], [], [])
+        }
+        self.length = length
+        self.bins = wanted
+        self.method = resolved
+        transformLength = points
+        outputIndices = all ? ks : ks.map { ($0 + length) % length }.sorted()
+        (a, aHat, c, cHat) = (b0, b1, b2, b3)
+        (context, function) = (ctx, fn)
     }
 
     deinit {
-        av_tx_uninit(&context)
+        var ctx: OpaquePointer? = context
+        av_tx_uninit(&ctx)
         for b in [a, aHat, c, cHat] { av_free(b) }
     }
 
-    /// e^{sign·iπ·m²/n}, the phase taken from m² mod 2n exactly.
-    private func chirpValue(_ m: Int, sign: Double) -> AVComplexFloat {
-        let r = (m * m) % (2 * length)
-        let angle = sign * Double.pi * Double(r) / Double(length)
+    /// e^{sign·iπ·m²/n}, the phase taken from m² mod 2n exactly (|m| < 2^23, so m² fits).
+    private static func chirpValue(_ m: Int, length n: Int, sign: Double) -> AVComplexFloat {
+        let r = (m * m) % (2 * n)
+        let angle = sign * Double.pi * Double(r) / Double(n)
         return AVComplexFloat(re: Float(cos(angle)), im: Float(sin(angle)))
-    }
-
-    private func prepareBluestein(ks: [Int]) {
-        let m = transformLength
-        chirp = (0..<length).map { chirpValue($0, sign: -1) }
-        // b_j = e^{+iπj²/n} for every difference j = k − t that occurs, stored at j mod M.
-        for j in ((ks.first ?? 0) - (length - 1))...(ks.last ?? 0) {
-            c[(j % m + m) % m] = chirpValue(j, sign: 1)
-        }
-        run(c, cHat)
-        kernelHat = (0..<m).map { AVComplexFloat(re: cHat[$0].re / Float(m), im: cHat[$0].im / Float(m)) }
-        c.update(repeating: AVComplexFloat(re: 0, im: 0), count: m)
-        picks = ks.map { k in (out: (k + length) % length, conv: (k % m + m) % m, w: abs(k)) }
     }
 
     private func run(_ input: UnsafeMutablePointer<AVComplexFloat>, _ output: UnsafeMutablePointer<AVComplexFloat>) {

@@ -141,6 +141,12 @@ public final class VideoWriter {
 
         var options: OpaquePointer? = nil
         if settings.faststart { av_dict_set(&options, "movflags", "+faststart", 0) }
+        if !settings.editList && holdsOnlyNonNegativeTimes {
+            av_dict_set(&options, "use_editlist", "0", 0)
+            if enc.pointee.has_b_frames > 0 {
+                warnings.append("no edit list with B-frames: \(containerName) shifts the video so its first frame starts after 0 s (set bFrames to 0 for a gapless start)")
+            }
+        }
         let header = avformat_write_header(out, &options)
         av_dict_free(&options)
         try check(header, .cannotWrite, path: path, "cannot write the container header")
@@ -192,10 +198,13 @@ public final class VideoWriter {
         return chosen
     }
 
-    /// Preset, rate control (crf/qp, lossless) and quiet logging for libx264/libx265.
+    /// Preset, rate control (crf/qp, lossless), B-frames and quiet logging for libx264/libx265.
     private func setEncoderOptions(_ enc: UnsafeMutablePointer<AVCodecContext>, settings: EncoderSettings) throws {
         let priv = enc.pointee.priv_data
         let lossless = settings.qp == 0 || (settings.qp == nil && settings.crf == 0)
+        if let b = settings.bFrames, !(0...16).contains(b) {
+            throw MediaError(.invalidArgument, path: path, "bFrames \(b) is outside 0…16")
+        }
         if av_opt_set(priv, "preset", settings.preset, 0) < 0 {
             throw MediaError(.invalidArgument, path: path, "unknown encoder preset \"\(settings.preset)\"")
         }
@@ -203,6 +212,7 @@ public final class VideoWriter {
         switch settings.codec {
         case .h264:
             params.append("log=-1")
+            if let b = settings.bFrames { params.append("bframes=\(b)") }
             if lossless {
                 av_opt_set(priv, "qp", "0", 0)
             } else if let qp = settings.qp {
@@ -213,6 +223,7 @@ public final class VideoWriter {
             av_opt_set(priv, "x264-params", params.joined(separator: ":"), 0)
         case .hevc:
             params.append("log-level=none")
+            if let b = settings.bFrames { params.append("bframes=\(b)") }
             // libx265 ignores the codec context's thread count; pass it through its own options.
             if settings.threads > 0 { params.append("pools=\(settings.threads):frame-threads=\(min(settings.threads, 4))") }
             if lossless {

@@ -22,7 +22,7 @@ public enum MotionError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .nonFiniteInput(what):
             return "\(what) contains NaN or infinite samples"
         case let .invalidParameter(name, value, expected):
-            return "flow parameter \(name) = \(value) is invalid; expected \(expected)"
+            return "parameter \(name) = \(value) is invalid; expected \(expected)"
         case let .floFile(path, problem):
             return "\(path): \(problem)"
         }

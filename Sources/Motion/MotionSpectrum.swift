@@ -73,8 +73,9 @@ public struct MotionSpectrum: Sendable, Equatable {
 /// Streaming truncated DFT of one window: add F_t for t = 1 … T−1 in any order (F_0 = 0
 /// contributes nothing), then read `spectrum()`. Each add costs K complex multiply-adds per
 /// pixel and component, SIMD over pixels, rows split over `threads`. Fields are held (by
-/// reference, no copy) until `batchSize` have arrived and then folded into the sums together,
-/// so the 4K sum planes are read and written once per batch rather than once per frame.
+/// reference, no copy) until `batchSize` (16) have arrived and then folded into the sums
+/// together, so the 4K sum planes are read and written once per batch rather than once per
+/// frame; memory: the 4K sum planes plus at most 16 held fields.
 public struct SpectrumAccumulator: Sendable {
     /// Width in pixels.
     public let width: Int
@@ -152,7 +153,7 @@ public struct SpectrumAccumulator: Sendable {
             sums.withUnsafeMutableBufferPointer { buffer in
                 guard let state = buffer.baseAddress else { return }
                 let work = planeSize * frequencies * fields.count
-                Parallel.forChunks(height, threads: Parallel.workers(for: work, threads: threads, grain: 1 << 20)) { rows in
+                Parallel.forChunks(height, threads: Parallel.workers(for: work, threads: threads, grain: 1 << 16)) { rows in
                     let range = (rows.lowerBound * width)..<(rows.upperBound * width)
                     if scalar {
                         DFTKernels.accumulateScalar(state: state, planeSize: planeSize, us: us, vs: vs, twiddles: twiddles, range: range)
@@ -215,7 +216,7 @@ extension MotionSpectrum {
             sums.withUnsafeMutableBufferPointer { buffer in
                 guard let state = buffer.baseAddress else { return }
                 let work = planeSize * frequencies * T
-                Parallel.forChunks(height, threads: Parallel.workers(for: work, threads: max(1, threads), grain: 1 << 20)) { rows in
+                Parallel.forChunks(height, threads: Parallel.workers(for: work, threads: max(1, threads), grain: 1 << 16)) { rows in
                     let range = (rows.lowerBound * width)..<(rows.upperBound * width)
                     if scalar {
                         DFTKernels.accumulateWindowScalar(state: state, planeSize: planeSize, us: us, vs: vs, twiddles: twiddles, range: range)

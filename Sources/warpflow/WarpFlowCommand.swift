@@ -8,7 +8,7 @@ import WarpFlowFilters
 struct WarpFlowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warpflow",
-        abstract: "Video motion toolkit: frame-rate upscaling, filter chains, optical flow, motion training sets.",
+        abstract: "Video motion toolkit: frame-rate upscaling, filter chains, optical flow, motion training sets, seamless loops.",
         discussion: """
         Examples:
           warpflow probe clip.mp4
@@ -16,10 +16,11 @@ struct WarpFlowCommand: ParsableCommand {
           warpflow run clip.mp4 -o out.mp4 -vf blend=fps=60
           warpflow flow clip.mp4 -o flow.mp4 --preset fast
           warpflow dataset build clips/ -o dataset
+          warpflow loop tree.mp4 -o loop.mp4 --duration 4 --gif
           warpflow filters scale
         """,
         version: "0.1.0",
-        subcommands: [ProbeCommand.self, FpsCommand.self, RunCommand.self, FlowCommand.self, DatasetCommand.self, FiltersCommand.self]
+        subcommands: [ProbeCommand.self, FpsCommand.self, RunCommand.self, FlowCommand.self, DatasetCommand.self, LoopCommand.self, FiltersCommand.self]
     )
 }
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A throw-away single-node Slurm cluster in a temporary directory (sourced by run.sh).
 #
 #   cluster_up      make CLUSTER_DIR, write slurm.conf, start munged, slurmctld and slurmd,
@@ -210,11 +211,13 @@ cluster_leftovers() {
 
 cluster_down() {
   [ -n "$CLUSTER_DIR" ] || return 0
-  local t0 i entry name pidfile launcher pid left
+  local t0 i name pidfile launcher pid
   t0=$(now_ms)
-  if cluster_alive slurmctld && [ -n "$(timeout 15 squeue -h -o %A 2>/dev/null)" ]; then
-    clog "cancelling jobs still queued or running"
-    timeout 15 scancel --full --quiet $(squeue -h -o %A) 2>/dev/null || true
+  local ids=()
+  if cluster_alive slurmctld; then mapfile -t ids < <(timeout 15 squeue -h -o %A 2>/dev/null); fi
+  if [ "${#ids[@]}" -gt 0 ]; then
+    clog "cancelling jobs still queued or running: ${ids[*]}"
+    timeout 15 scancel --full --quiet "${ids[@]}" 2>/dev/null || true
     for i in $(seq 1 60); do [ -z "$(timeout 5 squeue -h -o %A 2>/dev/null)" ] && break; sleep 0.5; done
   fi
   # Stop in reverse start order: slurmd, slurmctld, munged.
@@ -227,11 +230,12 @@ cluster_down() {
     wait "$launcher" 2>/dev/null || true
   done
   CLUSTER_STARTED=()
-  left=$(cluster_leftovers)
-  if [ -n "$left" ]; then
+  local left=()
+  mapfile -t left < <(cluster_leftovers)
+  if [ "${#left[@]}" -gt 0 ]; then
     clog "killing processes left holding files in $CLUSTER_DIR:"
-    for pid in $left; do ps -o pid=,comm=,args= -p "$pid" 2>/dev/null || true; done
-    kill -KILL $left 2>/dev/null || true
+    for pid in "${left[@]}"; do ps -o pid=,comm=,args= -p "$pid" 2>/dev/null || true; done
+    kill -KILL "${left[@]}" 2>/dev/null || true
     for i in $(seq 1 50); do [ -z "$(cluster_leftovers)" ] && break; sleep 0.1; done
   fi
   if [ "${CLUSTER_KEEP:-0}" = 1 ]; then

@@ -19,7 +19,9 @@ import sys
 import time
 
 VIDEO = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".ts")
-VALUED = {"-o", "--window", "--stride", "--size", "--k", "--dtype", "--shard", "--shard-count", "--threads"}
+VALUED = {"-o", "--window", "--stride", "--size", "--fit", "--k", "--percentile", "--trajectory", "--preset",
+          "--dtype", "--scene-threshold", "--min-motion", "--max-camera-motion", "--samples-per-shard",
+          "--shard", "--shard-count", "--threads", "--jobs"}
 
 
 def fail(message):
@@ -85,7 +87,8 @@ def build(args):
     if shard and os.environ.get("FAKE_WARPFLOW_FAIL_SHARD") == str(index):
         fail(f"shard {index} told to fail by FAKE_WARPFLOW_FAIL_SHARD")
     os.makedirs(os.path.join(out, "clips"), exist_ok=True)
-    settings = json.dumps({k: v for k, v in sorted(options.items()) if k not in ("-o", "--threads", "--json", "--shard", "--shard-count")})
+    ignored = ("-o", "--threads", "--jobs", "--json", "--shard", "--shard-count")
+    settings = json.dumps({k: v for k, v in sorted(options.items()) if k not in ignored})
     done = []
     for clip, source in enumerate(expand(inputs)):
         if clip % count != index:

@@ -4,7 +4,8 @@
 # it as a dependent job, and the result must equal an unsharded build of the same inputs:
 # manifest.jsonl and stats.json byte-identical, every .safetensors shard byte-identical, clip
 # reports identical except their timings. A local run with SLURM_ARRAY_TASK_ID=2/COUNT=3 over
-# three clips must write clip 2 only (the CLI reads the shard from Slurm's variables).
+# three clips must write clip 2 only (the CLI reads the shard from Slurm's variables), and the
+# sbatch script must refuse an array that does not start at 0.
 #
 # Installs slurm-wlm and munge with apt when missing; starts munged, slurmctld and slurmd in a
 # temporary directory (Tests/Cluster/cluster.sh) and stops exactly those on every exit path.
@@ -25,7 +26,10 @@ here=$root/Tests/Cluster
 . "$here/cluster.sh"
 start=$(now_ms)
 timeout_s=${CLUSTER_JOB_TIMEOUT:-1800}
-build_options=(--window 30 --stride 30)
+# Short windows for speed; camera motion kept so that the panning and rotating clips give
+# samples too; trajectories and two samples per shard file so that more tensors and more shard
+# files are compared (14 samples in 9 files from the 6 sample clips).
+build_options=(--window 30 --stride 30 --size 128x80 --preset fast --max-camera-motion 1000 --trajectories --samples-per-shard 2)
 unset SHARDS OUT    # read by the sbatch scripts; the jobs get theirs from --export
 
 # --- packages -------------------------------------------------------------------------------
@@ -99,6 +103,15 @@ queued() {
   [ -n "$out" ]
 }
 
+# Fails the test once the time $1 (seconds since the epoch) has passed, naming the jobs $2, the
+# allowance $3 (seconds) and why they are still pending (a request the node cannot meet pends
+# forever: PartitionConfig).
+in_time() {
+  [ "$(date +%s)" -ge "$1" ] || return 0
+  clog "jobs $2 not finished after $3 s:"; squeue -a -o '%i %T %r' 2>&1 || true
+  exit 1
+}
+
 # The job-completion records of job $1 (an array's tasks too): one line per finished job, as
 # sacct would list them if there were an accounting database. Waits briefly for the last one.
 records() {
@@ -134,7 +147,7 @@ deadline=$(( $(date +%s) + timeout_s ))
 array_time=""
 while queued "$build_id" || queued "$merge_id"; do
   if [ -z "$array_time" ] && ! queued "$build_id"; then array_time=$(since "$t"); fi
-  [ "$(date +%s)" -lt "$deadline" ] || { clog "jobs $build_id and $merge_id not finished after $timeout_s s"; exit 1; }
+  in_time "$deadline" "$build_id $merge_id" "$timeout_s"
   sleep 1
 done
 [ -n "$array_time" ] || array_time=$(since "$t")
@@ -148,11 +161,14 @@ check_job "$merge_id" 1
 clog "array job $build_id: 3 tasks done in $array_time; merge job $merge_id (afterok) done at $jobs_time"
 
 # The script refuses an array that is not 0-(N-1) without SHARDS, before running warpflow.
-bad_id=$(submit --array=1-2 --output="$jobs/bad-%A_%a.out" Samples/cluster/build-dataset.sbatch "${clips[@]}")
-while queued "$bad_id"; do sleep 1; done
+bad_id=$(submit --array=1-2 --cpus-per-task=1 --output="$jobs/bad-%A_%a.out" \
+  Samples/cluster/build-dataset.sbatch "${clips[@]}")
+deadline=$(( $(date +%s) + 60 ))
+while queued "$bad_id"; do in_time "$deadline" "$bad_id" 60; sleep 1; done
 bad=$(records "$bad_id" | grep -c ' JobState=FAILED .* ExitCode=2:0' || true)
-[ "$bad" = 2 ] && grep -q "the array must be 0-(N-1)" "$jobs/bad-${bad_id}_1.out" ||
-  { clog "--array=1-2: expected 2 tasks refused with exit code 2, got $bad"; exit 1; }
+if [ "$bad" != 2 ] || ! grep -q "the array must be 0-(N-1)" "$jobs/bad-${bad_id}_1.out"; then
+  clog "--array=1-2: expected 2 tasks refused with exit code 2, got $bad"; exit 1
+fi
 clog "--array=1-2 without SHARDS: both tasks refused"
 
 # --- the same inputs unsharded, and the shard selection from Slurm's variables -----------------
@@ -166,7 +182,7 @@ one=$CLUSTER_DIR/shard-2-of-3
 SLURM_ARRAY_TASK_ID=2 SLURM_ARRAY_TASK_COUNT=3 "$WARPFLOW_BIN" dataset build "${clips[@]:0:3}" \
   "${build_options[@]}" -o "$one" > "$jobs/shard-2-of-3.out" 2>&1 ||
   { clog "build with SLURM_ARRAY_TASK_ID=2 SLURM_ARRAY_TASK_COUNT=3 failed:"; cat "$jobs/shard-2-of-3.out"; exit 1; }
-written=$(cd "$one/clips" && ls -- *.json 2>/dev/null | tr '\n' ' ')
+written=$(find "$one/clips" -maxdepth 1 -name '*.json' -printf '%f\n' 2>/dev/null | sort | tr '\n' ' ' || true)
 [ "$written" = "clip-000002.json " ] ||
   { clog "SLURM_ARRAY_TASK_ID=2 of 3 over clips 0-2 wrote '${written}', expected clip-000002.json only"; exit 1; }
 [ ! -e "$one/manifest.jsonl" ] || { clog "a sharded build wrote manifest.jsonl (only merge should)"; exit 1; }

@@ -15,10 +15,10 @@ pixels move by d(t), the others by the field (those hidden by the layer included
 
 Rendering, per frame t, at 2x supersampling then an area downscale (INTER_AREA, 2x2 mean):
 every subpixel q is traced back to the frame-0 position p with p + F_t(p) = q by fixed-point
-iteration p <- q - F_t(p) (the field's Lipschitz constant is < 0.4, so it contracts; 30
-iterations, residual checked < 1e-4 px), then the picture is read there (bicubic; the picture
-extends 12 px beyond the frame on every side so content enters from real picture, reflected
-beyond). Frame 0 is rendered the same way (p = q). So F_t is exactly the forward displacement
+iteration p <- q - F_t(p) (the field's Lipschitz constant is < 0.4, so it contracts; started
+from frame t-1's solution, iterated until |p + F_t(p) - q| < 1e-7 px, at most 30 times;
+checked), then the picture is read there (bicubic; the picture extends 12 px beyond the frame
+on every side so content enters from real picture, reflected beyond). Frame 0 is rendered the same way (p = q). So F_t is exactly the forward displacement
 of frame-0 pixels, up to the subpixel averaging of a smooth field.
 
 Usage: synth.py OUTDIR            writes OUTDIR/NAME.mkv (FFV1, bgr0: lossless RGB) and
@@ -127,13 +127,16 @@ def render(spec):
     qx, qy = (xs + 0.5) / SS - 0.5, (ys + 0.5) / SS - 0.5   # subpixel centres, working coordinates
     to_src = lambda v: ((v + MARGIN + 0.5) * SS - 0.5).astype(np.float32)
     frames, worst = [], 0.0
+    px, py = qx.copy(), qy.copy()
     for t in range(T):
-        px, py = qx.copy(), qy.copy()
+        # Warm start from frame t-1's solution: the field moves little per frame.
         for _ in range(30):
             fx, fy = field(spec, t, px, py)
+            res = float(np.max(np.hypot(px + fx - qx, py + fy - qy)))
+            if res < 1e-7:
+                break
             px, py = qx - fx, qy - fy
-        fx, fy = field(spec, t, px, py)
-        worst = max(worst, float(np.max(np.hypot(px + fx - qx, py + fy - qy))))
+        worst = max(worst, res)
         img = cv2.remap(bg, to_src(px), to_src(py), cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
         if fg:
             dx, dy = layer_shift(fg, t)

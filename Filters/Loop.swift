@@ -1,0 +1,260 @@
+import Dataset
+import Foundation
+import Motion
+import Pipeline
+import Raster
+
+/// `loop`: turns a window of the clip into a video that loops forever without a seam.
+///
+/// - `spectral` (default, Generative Image Dynamics): the window's per-pixel trajectories
+///   (direct flow from its first frame), drift removed, K lowest harmonics kept and replayed so
+///   the motion returns exactly to its start after `duration`; every frame is rendered from the
+///   window's first frame by softmax splatting in the frame's own planes. Frame 0 is the
+///   reference frame itself. A harmonic completes k cycles per loop, so motion runs
+///   window/duration times faster than in the clip (1 when they match, the default).
+/// - `pingpong`: the window forwards then backwards (a "boomerang").
+/// - `crossfade`: the window with its last `crossfade` seconds blended into its start.
+///
+/// Output: exactly round(duration × fps) frames (× `repeat`) at the input's frame rate, pts
+/// 0, 1, 2 … in time base 1/fps. `spectrum_out=` writes the spectrum used (the dataset
+/// format); `spectrum_in=` renders from such a file instead of estimating motion.
+public final class LoopFilter: VideoFilter {
+    public static let name = "loop"
+    public static let summary = "seamless loop of a window: spectral motion resynthesis, pingpong or crossfade"
+    public static let options: [FilterOption] = [
+        FilterOption("mode", .choice(LoopMode.allCases.map(\.rawValue)), default: "spectral", help: "spectral, pingpong or crossfade"),
+        FilterOption("start", .double(0...1e7), default: "0", help: "window start, seconds"),
+        FilterOption("window", .double(0...1e5), default: "0", help: "window length, seconds; 0 = 150 frames or the rest of the clip"),
+        FilterOption("duration", .double(0...1e5), default: "0", help: "loop length, seconds; 0 = the window's length"),
+        FilterOption("k", .int(2...1024), default: "16", help: "harmonics kept (spectral)"),
+        FilterOption("amplitude", .double(0...100), default: "1", help: "motion amplitude factor (spectral)"),
+        FilterOption("alpha", .double(-100...100), default: "1", help: "softmax splatting sharpness, per pixel of mean motion (spectral)"),
+        FilterOption("crossfade", .double(0...1e5), default: "0.5", help: "crossfade length, seconds (crossfade)"),
+        FilterOption("repeat", .int(1...1000), default: "1", help: "write the loop this many times"),
+        FilterOption("size", .int(32...4096), default: "320", help: "motion is estimated with the frame's longer side scaled to at most this, pixels"),
+        FilterOption("preset", .choice(FlowEstimator.Preset.allCases.map(\.rawValue)), default: "medium", help: "optical flow preset"),
+        FilterOption("spectrum_in", .string, default: "", help: "render from this spectrum file (.safetensors) instead of estimating motion"),
+        FilterOption("spectrum_out", .string, default: "", help: "also write the spectrum used to this file (.safetensors, dataset format)"),
+        FilterOption("render", .bool, default: "1", help: "render the loop; 0 = only write spectrum_out (no frames emitted)"),
+        FilterOption("threads", .int(0...256), default: "0", help: "worker threads; 0 = all processors"),
+    ]
+
+    let mode: LoopMode
+    let start: Double, windowSeconds: Double, durationSeconds: Double, crossfadeSeconds: Double
+    let frequencies: Int, amplitude: Float, alpha: Float, repeatCount: Int, workingSide: Int
+    let preset: FlowEstimator.Preset
+    let spectrumIn: String?, spectrumOut: String?
+    let threads: Int
+    let render: Bool
+    /// What the filter did, readable after `finish`.
+    public private(set) var statistics = LoopStatistics()
+
+    private var rate = Rational(30, 1)
+    private var windowFrames = 150, loopFrames = 150
+    private var bytesPerSample = 1
+    private var held: [Frame] = []
+    private var tracker: TrajectoryTracker?
+    private var trajectories: [FlowField] = []
+    private var collected = 0
+    private var done = false
+    private var workingSize = (width: 0, height: 0)
+    private let converter = FrameConverter()
+
+    public init(options: FilterOptionValues) throws {
+        guard let m = LoopMode(rawValue: try options.string("mode")) else {
+            throw FilterError.invalidOption(filter: Self.name, option: "mode", reason: "unknown mode")
+        }
+        mode = m
+        start = try options.double("start")
+        windowSeconds = try options.double("window")
+        durationSeconds = try options.double("duration")
+        crossfadeSeconds = try options.double("crossfade")
+        frequencies = try options.int("k")
+        amplitude = Float(try options.double("amplitude"))
+        alpha = Float(try options.double("alpha"))
+        repeatCount = try options.int("repeat")
+        workingSide = try options.int("size")
+        preset = FlowEstimator.Preset(rawValue: try options.string("preset")) ?? .medium
+        let si = try options.string("spectrum_in"), so = try options.string("spectrum_out")
+        spectrumIn = si.isEmpty ? nil : si
+        spectrumOut = so.isEmpty ? nil : so
+        render = try options.bool("render")
+        if !render && spectrumOut == nil {
+            throw FilterError.invalidOption(filter: Self.name, option: "render", reason: "render=0 needs spectrum_out= (otherwise nothing is produced)")
+        }
+        let t = try options.int("threads")
+        threads = t > 0 ? t : Parallel.defaultThreads
+        if spectrumIn != nil && mode != .spectral {
+            throw FilterError.invalidOption(filter: Self.name, option: "spectrum_in", reason: "only mode=spectral renders from a spectrum")
+        }
+    }
+
+    public var window: Int { windowFrames }
+    public var isFinished: Bool { done }
+
+    public func configure(input: StreamFormat) throws -> StreamFormat {
+        guard let size = BlendKernel.bytesPerSample(for: input.pixelFormat), input.pixelFormat.isOneComponentPerPlane else {
+            throw FilterError.unsupportedInput(filter: Self.name, reason: "pixel format \(input.pixelFormat) is not supported "
+                + "(planar YUV or gray, 8-bit or native 16-bit; convert first with scale=format=yuv420p)")
+        }
+        bytesPerSample = size
+        guard input.frameRate.isPositive, input.frameRate.doubleValue <= 1000 else {
+            throw FilterError.unsupportedInput(filter: Self.name, reason: "the input has no usable frame rate (\(input.frameRate))")
+        }
+        rate = input.frameRate
+        let fps = rate.doubleValue
+        windowFrames = windowSeconds > 0 ? Int((windowSeconds * fps).rounded()) : 150
+        if let available = input.frameCount, windowSeconds == 0 {
+            windowFrames = min(windowFrames, max(0, available - Int((start * fps).rounded())))
+        }
+        let duration = durationSeconds > 0 ? durationSeconds : Double(windowFrames) / fps
+        let frames = (duration * fps).rounded()
+        guard frames.isFinite, frames >= 2, frames <= 1_000_000 else {
+            throw FilterError.invalidOption(filter: Self.name, option: "duration", reason: "\(duration) s at \(rate) fps gives \(frames) frames; a loop needs 2 … 1000000")
+        }
+        loopFrames = Int(frames)
+        switch mode {
+        case .spectral:
+            if spectrumIn == nil {
+                guard windowFrames >= 3 else {
+                    throw FilterError.invalidOption(filter: Self.name, option: "window", reason: "\(windowFrames) frames; the spectral mode needs at least 3")
+                }
+                let limit = LoopMotion.maximumFrequencies(windowLength: windowFrames)
+                guard frequencies <= limit else {
+                    throw FilterError.invalidOption(filter: Self.name, option: "k", reason: "\(frequencies) is larger than a window of \(windowFrames) frames allows (at most \(limit))")
+                }
+            }
+        case .pingpong:
+            windowFrames = loopFrames / 2 + 1 + loopFrames % 2
+        case .crossfade:
+            let fade = max(1, Int((crossfadeSeconds * fps).rounded()))
+            windowFrames = loopFrames + fade
+        }
+        let scale = min(1, Double(workingSide) / Double(max(input.width, input.height)))
+        workingSize = (max(16, Int((Double(input.width) * scale).rounded())), max(16, Int((Double(input.height) * scale).rounded())))
+        statistics = LoopStatistics()
+        statistics.loopFrames = loopFrames
+        statistics.windowFrames = windowFrames
+        return StreamFormat(width: input.width, height: input.height, pixelFormat: input.pixelFormat, timeBase: rate.inverted,
+                            frameRate: rate, frameCount: loopFrames * repeatCount)
+    }
+
+    public func process(_ frame: Frame, emit: FrameSink) throws {
+        guard !done else { return }
+        let time = (try? Rational.seconds(checked: frame.pts, timeBase: frame.timeBase))?.doubleValue ?? 0
+        guard time >= start - 0.5 / rate.doubleValue else { return }
+        collected += 1
+        if mode != .spectral || held.isEmpty { held.append(frame) }
+        if mode == .spectral && spectrumIn == nil {
+            let luma = try workingLuma(frame)
+            if tracker == nil {
+                tracker = try TrajectoryTracker(reference: luma, estimator: FlowEstimator(preset: preset, threads: threads))
+            } else {
+                let clock = ContinuousClock()
+                var field = FlowField(width: 0, height: 0)
+                let d = try clock.measure { field = try tracker!.push(luma) }
+                statistics.flowSeconds += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+                trajectories.append(field)
+            }
+        }
+        let needed = mode == .spectral && spectrumIn != nil ? 1 : windowFrames
+        if collected >= needed { done = true }
+    }
+
+    public func finish(emit: FrameSink) throws {
+        guard let first = held.first else {
+            throw FilterError.processing(filter: Self.name, reason: "no frame at or after the start (\(start) s)")
+        }
+        if mode != .spectral || spectrumIn == nil, collected < windowFrames {
+            throw FilterError.processing(filter: Self.name, reason: "the clip has \(collected) frames after \(start) s; "
+                + "the \(mode.rawValue) loop needs \(windowFrames) (shorten window= or duration=)")
+        }
+        var frames: [Frame] = []
+        let clock = ContinuousClock()
+        let renderTime = try clock.measure {
+            switch mode {
+            case .spectral: frames = try spectralFrames(reference: first)
+            case .pingpong: frames = pingpongFrames()
+            case .crossfade: frames = try crossfadeFrames()
+            }
+        }
+        statistics.renderSeconds = Double(renderTime.components.seconds) + Double(renderTime.components.attoseconds) * 1e-18
+        var pts: Int64 = 0
+        for r in 0..<repeatCount {
+            for (i, f) in frames.enumerated() {
+                let out = r == repeatCount - 1 ? f : f.clone()
+                out.timeBase = rate.inverted
+                out.pts = pts
+                out.duration = 1
+                pts += 1
+                statistics.framesOut += 1
+                try emit(out)
+                if r == repeatCount - 1 { frames[i] = out }
+            }
+        }
+        held = []
+        trajectories = []
+    }
+
+    private func workingLuma(_ frame: Frame) throws -> Plane {
+        let gray = try converter.convert(frame, width: workingSize.width, height: workingSize.height, pixelFormat: .gray, algorithm: .area)
+        return try converter.luma(gray)
+    }
+
+    private func spectralFrames(reference: Frame) throws -> [Frame] {
+        let motion: LoopMotion
+        do {
+            if let path = spectrumIn {
+                motion = try LoopSpectrumFile.read(path: path, amplitude: amplitude)
+            } else {
+                motion = try LoopMotion(trajectories: trajectories, frequencies: frequencies, amplitude: amplitude, threads: threads)
+            }
+            if let path = spectrumOut {
+                try LoopSpectrumFile.write(motion, reference: reference, workingLuma: try workingLuma(reference), fps: rate, to: path)
+            }
+        } catch let error as FilterError {
+            throw error
+        } catch {
+            throw FilterError.processing(filter: Self.name, reason: "\(error)")
+        }
+        statistics.meanMotion = Double(motion.meanMagnitude(samples: 16).data.reduce(0, +)) / Double(max(1, motion.width * motion.height))
+        guard render else { return [] }
+        let renderer = try LoopRenderer(motion: motion, reference: reference, alpha: alpha, threads: threads)
+        return try (0..<loopFrames).map { try renderer.render(phase: Double($0) / Double(loopFrames)) }
+    }
+
+    private func pingpongFrames() -> [Frame] {
+        let forward = Array(held.prefix(windowFrames))
+        let cycle = forward + forward.dropFirst().dropLast().reversed()
+        return (0..<loopFrames).map { cycle[$0 % max(1, cycle.count)].clone() }
+    }
+
+    private func crossfadeFrames() throws -> [Frame] {
+        let fade = windowFrames - loopFrames
+        return try (0..<loopFrames).map { i in
+            guard i < fade else { return held[i].clone() }
+            let out = try held[i].copy()
+            // Frame i blends the clip's continuation (frame loopFrames + i) into frame i.
+            try BlendKernel.blend(held[loopFrames + i], held[i], into: out, weight: Double(i + 1) / Double(fade + 1),
+                                  bytesPerSample: bytesPerSample)
+            return out
+        }
+    }
+}
+
+/// The `mode=` of the `loop` filter.
+public enum LoopMode: String, CaseIterable, Sendable {
+    case spectral, pingpong, crossfade
+}
+
+/// What a `loop` filter run did.
+public struct LoopStatistics: Sendable, Equatable {
+    /// Frames of one loop, and frames read from the clip.
+    public var loopFrames = 0, windowFrames = 0
+    /// Frames emitted (loop × repeat).
+    public var framesOut = 0
+    /// Seconds spent on optical flow and on rendering the loop.
+    public var flowSeconds = 0.0, renderSeconds = 0.0
+    /// Mean displacement of the loop's motion, working pixels (spectral).
+    public var meanMotion = 0.0
+}

@@ -1,0 +1,260 @@
+internal import CFFmpeg
+import Foundation
+
+/// Writes an animated GIF that loops forever, through libavcodec's `gif` encoder (PAL8 frames,
+/// one palette for the whole animation, written once as the global colour table) and
+/// libavformat's `gif` muxer (its `loop` option 0: the NETSCAPE2.0 extension, repeat forever).
+/// Like `VideoWriter` it writes a temporary file beside `path` and renames it in `finish()`;
+/// if the writer fails, is dropped or is `abort()`ed first, nothing is left under `path`.
+///
+/// Timing: GIF delays are whole centiseconds (1/100 s) and the muxer writes each frame's delay
+/// as the next frame's pts minus its own in its fixed time base of 1/100 s (the last frame's
+/// from the `final_delay` option). Frame k gets pts k · `delayCentiseconds`, so every frame
+/// lasts the same: `delayCentiseconds` = 100 / frame rate rounded to the nearest whole (halves
+/// up), at least 2, since browsers play a delay of 0 or 1 as 10. The file plays at
+/// `actualFrameRate` (100 / delay fps: 30 fps → 3 cs → 33⅓ fps, 24 → 4 → 25, 60 → 2 → 50);
+/// FFmpeg's CLI instead rounds each pts to 1/100 s, alternating delays (3, 3, 4, …) to keep
+/// the mean rate, which makes uniform motion judder.
+///
+/// ```swift
+/// let palette = try PaletteQuantizer.palette(frames: frames)
+/// let gif = try GIFWriter(path: "loop.gif", width: 320, height: 240, frameRate: Rational(25, 1), palette: palette)
+/// for f in frames { try gif.write(rgb: f) }   // 320 × 240 × 3 bytes each
+/// try gif.finish()
+/// ```
+public final class GIFWriter {
+    /// The final output path.
+    public let path: String
+    /// Picture size in pixels.
+    public let width: Int, height: Int
+    /// The colours every frame is mapped to.
+    public let palette: Palette
+    /// Dithering applied when mapping frames to `palette`.
+    public let dither: Dither
+    /// How long each frame is shown, in centiseconds (see the type's documentation).
+    public let delayCentiseconds: Int
+    /// The rate the file plays at: 100 / `delayCentiseconds` frames per second.
+    public var actualFrameRate: Rational { Rational(100, Int64(delayCentiseconds)) }
+    /// Frames given to the encoder so far.
+    public private(set) var framesWritten = 0
+    /// Packets the muxer accepted so far; `finish()` checks one per frame.
+    public private(set) var packetsWritten = 0
+
+    private let mapper: PaletteMapper
+    private let offsets: [Int32]
+    private let tempPath: String
+    private var output: UnsafeMutablePointer<AVFormatContext>?
+    private var encoder: UnsafeMutablePointer<AVCodecContext>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var frame: UnsafeMutablePointer<AVFrame>?
+    private var done = false
+
+    /// Opens the encoder and the temporary output. `width` and `height` are 1…16384 pixels;
+    /// `frameRate` (frames per second) is positive, at most 100/65535 cs per frame slow.
+    public init(path: String, width: Int, height: Int, frameRate: Rational, palette: Palette, dither: Dither = .none) throws {
+        wf_set_log_quiet(1)
+        self.path = path
+        self.width = width
+        self.height = height
+        self.palette = palette
+        self.dither = dither
+        let url = URL(fileURLWithPath: path)
+        tempPath = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp").path
+        try GIFWriter.checkSize(width, height, path: path)
+        delayCentiseconds = try GIFWriter.delay(for: frameRate, path: path)
+        do {
+            offsets = try dither.offsets()
+        } catch let error as MediaError {
+            throw MediaError(error.kind, path: path, error.message)
+        }
+        mapper = PaletteMapper(palette: palette)
+        do {
+            try open(directory: url.deletingLastPathComponent().path)
+        } catch {
+            cleanUp()
+            throw error
+        }
+    }
+
+    deinit { cleanUp() }
+
+    /// Writes `frames` (each width × height × 3 bytes of interleaved RGB, row-major) to `path`
+    /// with one palette built by `PaletteQuantizer` from all of their pixels. Returns the rate
+    /// the file plays at. Throws, leaving no file, for no frames or a frame of the wrong size.
+    @discardableResult
+    public static func write(frames: [[UInt8]], width: Int, height: Int, frameRate: Rational, to path: String,
+                             dither: Dither = .none) throws -> Rational {
+        try checkSize(width, height, path: path)
+        guard !frames.isEmpty else { throw MediaError(.invalidArgument, path: path, "no frames to write") }
+        for (i, f) in frames.enumerated() { try checkFrame(f, index: i, width: width, height: height, path: path) }
+        let palette: Palette
+        do {
+            palette = try PaletteQuantizer.palette(frames: frames)
+        } catch let error as MediaError {
+            throw MediaError(error.kind, path: path, error.message)
+        }
+        let writer = try GIFWriter(path: path, width: width, height: height, frameRate: frameRate, palette: palette, dither: dither)
+        do {
+            for f in frames { try writer.write(rgb: f) }
+            try writer.finish()
+        } catch {
+            writer.abort()
+            throw error
+        }
+        return writer.actualFrameRate
+    }
+
+    /// Maps one picture (width × height × 3 bytes of interleaved RGB, row-major) to the palette
+    /// and encodes it as the next frame.
+    public func write(rgb: [UInt8]) throws {
+        guard !done, let enc = encoder, let f = frame else { throw MediaError(.invalidArgument, path: path, "write after finish or abort") }
+        try GIFWriter.checkFrame(rgb, index: framesWritten, width: width, height: height, path: path)
+        // The encoder may still hold the previous picture (it compares frames): copy on write.
+        try check(av_frame_make_writable(f), .io, path: path, "cannot make the frame writable")
+        guard let indices = f.pointee.data.0, let entries = f.pointee.data.1 else {
+            throw MediaError(.io, path: path, "the PAL8 frame has no buffers")
+        }
+        for (i, entry) in palette.pal8Entries.enumerated() {
+            UnsafeMutableRawPointer(entries).storeBytes(of: entry, toByteOffset: 4 * i, as: UInt32.self)
+        }
+        rgb.withUnsafeBufferPointer { src in
+            mapper.mapRows(src.baseAddress!, srcStride: 3 * width, indices, dstStride: Int(f.pointee.linesize.0),
+                           width: width, height: height, offsets: offsets)
+        }
+        let (pts, overflow) = Int64(framesWritten).multipliedReportingOverflow(by: Int64(delayCentiseconds))
+        guard !overflow else { throw MediaError(.invalidArgument, path: path, "frame \(framesWritten): its time is beyond 64 bits") }
+        f.pointee.pts = pts
+        wf_frame_set_duration(f, Int64(delayCentiseconds))
+        try check(avcodec_send_frame(enc, f), .encodeFailed, path: path, "the GIF encoder rejected frame \(framesWritten)")
+        framesWritten += 1
+        try drain()
+    }
+
+    /// Flushes the encoder, writes the trailer and renames the temporary file to `path`.
+    /// Throws, leaving no file, when no frame was written or a frame has no packet.
+    public func finish() throws {
+        guard !done, let enc = encoder, let out = output else { throw MediaError(.invalidArgument, path: path, "finish after finish or abort") }
+        do {
+            guard framesWritten > 0 else { throw MediaError(.encodeFailed, path: path, "no frames were written") }
+            _ = avcodec_send_frame(enc, nil)
+            try drain()
+            guard packetsWritten == framesWritten else {
+                throw MediaError(.encodeFailed, path: path, "the encoder returned \(packetsWritten) packets for \(framesWritten) frames, so the file is not written")
+            }
+            try check(av_write_trailer(out), .cannotWrite, path: path, "cannot finish the file")
+            try check(avio_closep(&out.pointee.pb), .cannotWrite, path: path, "cannot close the file")
+            if rename(tempPath, path) != 0 {
+                throw MediaError(.cannotWrite, path: path, "cannot rename the finished file into place (errno \(errno))")
+            }
+            done = true
+            cleanUp()
+        } catch {
+            cleanUp()
+            throw error
+        }
+    }
+
+    /// Stops and removes the temporary file; nothing is left under `path`.
+    public func abort() { cleanUp() }
+
+    // MARK: internals
+
+    /// 100 / rate centiseconds, rounded half up, at least 2; throws beyond GIF's 65535.
+    static func delay(for rate: Rational, path: String) throws -> Int {
+        guard rate.isPositive else { throw MediaError(.invalidArgument, path: path, "frame rate \(rate) is not positive") }
+        let n = Int128(rate.num).magnitude, d = Int128(rate.den).magnitude
+        let delay = (200 * d + n) / (2 * n)
+        guard delay <= 65535 else {
+            throw MediaError(.invalidArgument, path: path, "frame rate \(rate) fps is too low for GIF: a frame would last \(delay) cs, beyond 65535")
+        }
+        return max(2, Int(delay))
+    }
+
+    static func checkSize(_ width: Int, _ height: Int, path: String) throws {
+        guard (1...16384).contains(width), (1...16384).contains(height) else {
+            throw MediaError(.invalidArgument, path: path, "cannot write a \(width)×\(height) GIF (each side 1…16384 pixels)")
+        }
+    }
+
+    static func checkFrame(_ rgb: [UInt8], index: Int, width: Int, height: Int, path: String) throws {
+        guard rgb.count == width * height * 3 else {
+            throw MediaError(.invalidArgument, path: path, "frame \(index) has \(rgb.count) bytes, not \(width)×\(height)×3 = \(width * height * 3) (RGB)")
+        }
+    }
+
+    private func open(directory: String) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+            throw MediaError(.cannotWrite, path: path, "the output folder \(directory) does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw MediaError(.cannotWrite, path: path, "the output folder \(directory) is not writable")
+        }
+        guard let codec = wf_find_encoder(AV_CODEC_ID_GIF) else {
+            throw MediaError(.unsupportedCodec, path: path, "this FFmpeg build has no GIF encoder", code: wf_averror_encoder_not_found())
+        }
+        var oc: UnsafeMutablePointer<AVFormatContext>? = nil
+        try check(avformat_alloc_output_context2(&oc, nil, "gif", tempPath), .cannotWrite, path: path, "cannot create the GIF container")
+        guard let out = oc else { throw MediaError(.cannotWrite, path: path, "cannot create the GIF container") }
+        output = out
+        try check(avio_open(&out.pointee.pb, tempPath, AVIO_FLAG_WRITE), .cannotWrite, path: path, "cannot create a file in \(directory)")
+
+        let timeBase = AVRational(num: 1, den: 100)
+        guard let enc = avcodec_alloc_context3(codec) else { throw MediaError(.io, path: path, "out of memory allocating an encoder") }
+        encoder = enc
+        enc.pointee.width = Int32(width)
+        enc.pointee.height = Int32(height)
+        enc.pointee.pix_fmt = AV_PIX_FMT_PAL8
+        enc.pointee.time_base = timeBase
+        enc.pointee.framerate = AVRational(num: 100, den: Int32(delayCentiseconds))
+        try check(avcodec_open2(enc, codec, nil), .encodeFailed, path: path, "cannot open the GIF encoder for \(width)×\(height)")
+
+        guard let stream = avformat_new_stream(out, nil) else { throw MediaError(.io, path: path, "cannot add a video stream") }
+        try check(avcodec_parameters_from_context(stream.pointee.codecpar, enc), .encodeFailed, path: path, "cannot describe the video stream")
+        stream.pointee.time_base = timeBase
+        var options: OpaquePointer? = nil
+        av_dict_set(&options, "loop", "0", 0)
+        av_dict_set(&options, "final_delay", String(delayCentiseconds), 0)
+        let header = avformat_write_header(out, &options)
+        av_dict_free(&options)
+        try check(header, .cannotWrite, path: path, "cannot write the GIF header")
+
+        packet = av_packet_alloc()
+        guard packet != nil, let f = av_frame_alloc() else { throw MediaError(.io, path: path, "out of memory allocating a packet or frame") }
+        frame = f
+        f.pointee.width = Int32(width)
+        f.pointee.height = Int32(height)
+        f.pointee.format = AV_PIX_FMT_PAL8.rawValue
+        try check(av_frame_get_buffer(f, 0), .io, path: path, "cannot allocate a \(width)×\(height) PAL8 frame")
+    }
+
+    /// Muxes every packet the encoder has ready, its timestamps in the stream's time base.
+    private func drain() throws {
+        guard let enc = encoder, let out = output, let pkt = packet else { return }
+        while true {
+            let status = avcodec_receive_packet(enc, pkt)
+            if status == FFStatus.again || status == FFStatus.eof { return }
+            try check(status, .encodeFailed, path: path, "the GIF encoder failed")
+            pkt.pointee.stream_index = 0
+            av_packet_rescale_ts(pkt, enc.pointee.time_base, out.pointee.streams[0]!.pointee.time_base)
+            let written = av_write_frame(out, pkt)
+            av_packet_unref(pkt)
+            try check(written, .cannotWrite, path: path, "cannot write a GIF frame")
+            packetsWritten += 1
+        }
+    }
+
+    /// Frees everything; removes the temporary file unless it was renamed into place.
+    private func cleanUp() {
+        freeFrame(&frame)
+        freePacket(&packet)
+        avcodec_free_context(&encoder)
+        if let out = output {
+            if out.pointee.pb != nil { avio_closep(&out.pointee.pb) }
+            avformat_free_context(out)
+            output = nil
+        }
+        if !done { unlink(tempPath) }
+        done = true
+    }
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import Foundation
+import MediaIO
+import Motion
+import Pipeline
+import WarpFlowFilters
+
+/// `warpflow loop`: a seamless looping MP4 (and GIF) from a window of a clip.
+struct LoopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loop",
+        abstract: "A video that loops forever without a seam, from a window of a clip (spectral motion resynthesis).",
+        discussion: """
+        warpflow loop tree.mp4 -o tree-loop.mp4 --start 1 --window 4 --duration 4 [--gif]
+        warpflow loop tree.mp4 -o tree-loop.mp4 --mode pingpong|crossfade
+        warpflow loop tree.mp4 -o tree.safetensors --spectrum-only; warpflow loop tree.mp4 -o again.mp4 --from-spectrum tree.safetensors --amplitude 2
+
+        spectral: the window's per-pixel motion (optical flow from its first frame), drift removed, its K lowest harmonics replayed so the motion returns exactly to its start; every frame is rendered from the window's first frame by softmax splatting. pingpong plays the window forwards then backwards; crossfade blends the window's end into its start.
+
+        The MP4 loops gaplessly: constant frame rate, first frame at pts 0, no B-frames or edit list, exactly duration × fps frames (rounded to a whole frame), no audio.
+        """
+    )
+
+    @Argument(help: "The clip.")
+    var input: String
+    @Option(name: .shortAndLong, help: "Output MP4 (with --spectrum-only: the spectrum file, .safetensors).")
+    var output: String
+    @Option(help: "How the loop is made: spectral, pingpong or crossfade.")
+    var mode = "spectral"
+    @Option(help: "Window start, seconds.")
+    var start = 0.0
+    @Option(help: "Window length, seconds (default: 150 frames or the rest of the clip).")
+    var window: Double?
+    @Option(help: "Loop length, seconds (default: the window's length).")
+    var duration: Double?
+    @Option(name: .customLong("k"), help: "Harmonics kept (spectral).")
+    var frequencies = 16
+    @Option(help: "Motion amplitude factor (spectral).")
+    var amplitude = 1.0
+    @Option(help: "Softmax splatting sharpness (spectral).")
+    var alpha = 1.0
+    @Option(help: "Crossfade length, seconds (crossfade).")
+    var crossfade = 0.5
+    @Option(help: "Write the loop this many times (for players that cannot loop).")
+    var `repeat` = 1
+    @Flag(help: "Also write an animated GIF beside the MP4 (same name, .gif).")
+    var gif = false
+    @Flag(name: .customLong("spectrum-only"), help: "Write only the spectrum (dataset format) to --output.")
+    var spectrumOnly = false
+    @Option(name: .customLong("from-spectrum"), help: "Render from this spectrum file instead of estimating motion.")
+    var fromSpectrum: String?
+    @Option(name: .customLong("flow-preset"), help: "Optical flow preset: ultrafast, fast, medium, high.")
+    var flowPreset = "medium"
+    @Option(help: "Motion is estimated with the longer side scaled to at most this many pixels.")
+    var size = 320
+    @Option(help: "Worker threads (default: all processors).")
+    var threads: Int?
+    @OptionGroup var encoder: EncoderOptions
+    @OptionGroup var out: OutputOptions
+
+    func validate() throws {
+        try refuseOverwritingInput(input, output)
+        guard LoopMode(rawValue: mode) != nil else { throw ValidationError("--mode must be spectral, pingpong or crossfade") }
+        for (name, value) in [("--start", start), ("--crossfade", crossfade), ("--amplitude", amplitude), ("--alpha", alpha)] {
+            guard value.isFinite else { throw ValidationError("\(name) must be a finite number") }
+        }
+        guard start >= 0 else { throw ValidationError("--start must be ≥ 0 seconds") }
+        if let window, !(window.isFinite && window > 0) { throw ValidationError("--window must be a positive number of seconds") }
+        if let duration, !(duration.isFinite && duration > 0) { throw ValidationError("--duration must be a positive number of seconds, not \(duration)") }
+        guard (2...1024).contains(frequencies) else { throw ValidationError("--k must be within 2…1024") }
+        guard (0...100).contains(amplitude) else { throw ValidationError("--amplitude must be within 0…100") }
+        guard (1...1000).contains(`repeat`) else { throw ValidationError("--repeat must be within 1…1000") }
+        guard FlowEstimator.Preset(rawValue: flowPreset) != nil else { throw ValidationError("--flow-preset must be ultrafast, fast, medium or high") }
+        if spectrumOnly && fromSpectrum != nil { throw ValidationError("--spectrum-only and --from-spectrum exclude each other") }
+        if (spectrumOnly || fromSpectrum != nil) && mode != "spectral" { throw ValidationError("spectra belong to --mode spectral") }
+        if spectrumOnly && gif { throw ValidationError("--gif needs a video; drop --spectrum-only") }
+    }
+
+    func filterOptions() -> [String: String] {
+        var o = ["mode": mode, "start": "\(start)", "k": "\(frequencies)", "amplitude": "\(amplitude)", "alpha": "\(alpha)",
+                 "crossfade": "\(crossfade)", "repeat": "\(`repeat`)", "preset": flowPreset, "size": "\(size)"]
+        if let window { o["window"] = "\(window)" }
+        if let duration { o["duration"] = "\(duration)" }
+        if let threads { o["threads"] = "\(threads)" }
+        if let fromSpectrum { o["spectrum_in"] = fromSpectrum }
+        if spectrumOnly { o["spectrum_out"] = output; o["render"] = "0" }
+        return o
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            let filter = try FilterRegistry.standard.makeFilter("loop", options: filterOptions())
+            guard let loop = filter as? LoopFilter else { throw ValidationError("the loop filter is not registered") }
+            if spectrumOnly {
+                try LoopSpectrumExport.run(loop, input: input)
+                if out.json {
+                    try printJSON(["input": input, "spectrum": output, "window_frames": loop.statistics.windowFrames,
+                                   "flow_seconds": loop.statistics.flowSeconds])
+                } else if !out.quiet {
+                    print("\(output): spectrum of \(loop.statistics.windowFrames) frames of \(input) (k = \(frequencies))")
+                }
+                return
+            }
+            var settings = encoder.settings
+            settings.bFrames = 0
+            settings.editList = false
+            let result = try runPipeline(label: "loop", input: input, output: output, filters: [loop], encoder: encoder, out: out,
+                                         copyAudio: false, settings: settings)
+            var gifPath: String?
+            if gif {
+                let path = (output as NSString).deletingPathExtension + ".gif"
+                try LoopGIF.write(from: output, to: path, frames: loop.statistics.loopFrames)
+                gifPath = path
+            }
+            let s = loop.statistics
+            if out.json {
+                try printJSON(["input": input, "output": output, "mode": mode, "frames": s.framesOut, "loop_frames": s.loopFrames,
+                               "window_frames": s.windowFrames, "frame_rate": result.outputFormat.frameRate.description,
+                               "duration": Double(s.loopFrames) / result.outputFormat.frameRate.doubleValue,
+                               "flow_seconds": s.flowSeconds, "render_seconds": s.renderSeconds, "seconds": result.elapsedSeconds,
+                               "mean_motion": s.meanMotion, "gif": gifPath ?? NSNull()] as [String: Any])
+            } else if !out.quiet {
+                print(String(format: "%@: %d-frame %@ loop (%@ fps)%@ in %.2f s", output, s.loopFrames, mode,
+                             result.outputFormat.frameRate.description, `repeat` > 1 ? " ×\(`repeat`)" : "", result.elapsedSeconds)
+                      + (gifPath.map { ", GIF \($0)" } ?? ""))
+            }
+        }
+    }
+}
+
+/// Drives the loop filter over a clip without writing video: for `--spectrum-only`.
+enum LoopSpectrumExport {
+    static func run(_ filter: LoopFilter, input: String) throws {
+        let reader = try VideoReader(path: input)
+        _ = try filter.configure(input: reader.info.format)
+        while !filter.isFinished, let frame = try reader.nextFrame() {
+            try filter.process(frame) { _ in }
+        }
+        try filter.finish { _ in }
+    }
+}
+
+/// The GIF beside a loop's MP4: the MP4 decoded back, one palette for all frames.
+enum LoopGIF {
+    static func write(from video: String, to path: String, frames count: Int) throws {
+        let reader = try VideoReader(path: video)
+        let converter = FrameConverter()
+        guard let rgb24 = PixelFormat(name: "rgb24") else { return }
+        var frames: [[UInt8]] = []
+        var width = 0, height = 0
+        while frames.count < count, let frame = try reader.nextFrame() {
+            let packed = try converter.convert(frame, width: frame.width, height: frame.height, pixelFormat: rgb24)
+            width = frame.width
+            height = frame.height
+            var bytes = [UInt8](repeating: 0, count: width * height * 3)
+            packed.withPlane(0) { data, stride, _, _ in
+                for y in 0..<height { for x in 0..<(width * 3) { bytes[y * width * 3 + x] = data[y * stride + x] } }
+            }
+            frames.append(bytes)
+        }
+        try GIFWriter.write(frames: frames, width: width, height: height, frameRate: reader.info.frameRate, to: path)
+    }
+}

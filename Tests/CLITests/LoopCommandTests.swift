@@ -1,0 +1,104 @@
+import Foundation
+import MediaIO
+import Raster
+import WarpFlowTestSupport
+import XCTest
+
+/// `warpflow loop` on clips whose motion is known.
+final class LoopCommandTests: XCTestCase {
+    func warpflow(_ args: [String]) -> (status: Int32, stdout: String, stderr: String) {
+        TestMedia.run(CLITests.binary, args)
+    }
+
+    /// A still picture translated by (12·sin(2πt), 0) px: one period per second, 30 fps, 2 s.
+    func oscillatingClip() throws -> String {
+        let still = try TestMedia.makeClip(name: "loop-still.png", args: ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-frames:v", "1"])
+        return try TestMedia.makeClip(name: "loop-oscillating.mp4", args: [
+            "-loop", "1", "-framerate", "30", "-i", still, "-t", "2",
+            "-vf", "crop=w=256:h=192:x='32+12*sin(2*PI*n/30)':y=24", "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p"])
+    }
+
+    func lumaFrames(_ path: String) throws -> [Plane] {
+        let reader = try VideoReader(path: path)
+        let converter = FrameConverter()
+        var out: [Plane] = []
+        while let f = try reader.nextFrame() { out.append(try converter.luma(f)) }
+        return out
+    }
+
+    static func meanAbsDifference(_ a: Plane, _ b: Plane) -> Double {
+        zip(a.data, b.data).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) } / Double(a.count)
+    }
+
+    /// Seam ratio: mean |frame L−1 − frame 0| over the median step between consecutive frames.
+    static func seamRatio(_ frames: [Plane]) -> Double {
+        let steps = zip(frames, frames.dropFirst()).map { meanAbsDifference($0, $1) }.sorted()
+        return meanAbsDifference(frames[frames.count - 1], frames[0]) / max(steps[steps.count / 2], 1e-9)
+    }
+
+    func testSpectralLoopOfAnOscillationIsSeamlessAndStartsOnTheReferenceFrame() throws {
+        let clip = try oscillatingClip()
+        let out = TestMedia.path("loop-spectral-\(UUID().uuidString.prefix(6)).mp4")
+        let r = warpflow(["loop", clip, "-o", out, "--window", "1", "--duration", "1", "--k", "8", "--size", "128",
+                          "--crf", "0", "--gif", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["loop_frames"] as? Int, 30)
+        let frames = try lumaFrames(out)
+        XCTAssertEqual(frames.count, 30, "duration × fps frames exactly")
+        let source = try lumaFrames(clip)
+        XCTAssertEqual(frames[0].data, source[0].data, "frame 0 is the reference frame itself (lossless output)")
+        let ratio = Self.seamRatio(frames)
+        XCTAssertTrue((0.5...1.6).contains(ratio), "seam ratio \(ratio)")
+        // The loop moves: its middle frame is not the reference.
+        XCTAssertGreaterThan(Self.meanAbsDifference(frames[7], frames[0]), 0.01)
+        // Gapless MP4: first frame at time 0, constant rate.
+        let pts = try TestMedia.ffprobeVideoPTS(out)
+        XCTAssertEqual(pts.pts.first, 0)
+        XCTAssertEqual(Set(zip(pts.pts, pts.pts.dropFirst()).map { $1 - $0 }).count, 1, "constant frame duration")
+        let gif = (out as NSString).deletingPathExtension + ".gif"
+        XCTAssertEqual(try lumaFrames(gif).count, 30)
+    }
+
+    func testBaselineModesAndRepeatGiveExactFrameCounts() throws {
+        let clip = try oscillatingClip()
+        for (mode, extra) in [("pingpong", [String]()), ("crossfade", ["--crossfade", "0.3"])] {
+            let out = TestMedia.path("loop-\(mode)-\(UUID().uuidString.prefix(6)).mp4")
+            let r = warpflow(["loop", clip, "-o", out, "--mode", mode, "--duration", "1.5", "--repeat", "2", "-q"] + extra)
+            XCTAssertEqual(r.status, 0, "\(mode): \(r.stderr)")
+            XCTAssertEqual(try lumaFrames(out).count, 90, mode)
+        }
+    }
+
+    func testSpectrumRoundTrip() throws {
+        let clip = try oscillatingClip()
+        let spectrum = TestMedia.path("loop-\(UUID().uuidString.prefix(6)).safetensors")
+        let a = warpflow(["loop", clip, "-o", spectrum, "--spectrum-only", "--window", "1", "--k", "6", "--size", "128", "-q"])
+        XCTAssertEqual(a.status, 0, a.stderr)
+        let out1 = TestMedia.path("loop-from-\(UUID().uuidString.prefix(6)).mp4")
+        let b = warpflow(["loop", clip, "-o", out1, "--from-spectrum", spectrum, "--duration", "1", "--crf", "0", "-q"])
+        XCTAssertEqual(b.status, 0, b.stderr)
+        let out2 = TestMedia.path("loop-direct-\(UUID().uuidString.prefix(6)).mp4")
+        let c = warpflow(["loop", clip, "-o", out2, "--window", "1", "--k", "6", "--size", "128", "--duration", "1", "--crf", "0", "-q"])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        let f1 = try lumaFrames(out1), f2 = try lumaFrames(out2)
+        XCTAssertEqual(f1.count, f2.count)
+        XCTAssertEqual(f1.map(\.data), f2.map(\.data), "a loop rendered from its saved spectrum equals the direct one")
+    }
+
+    func testBadLoopRequestsGiveClearErrors() throws {
+        let clip = try oscillatingClip()
+        let out = TestMedia.path("loop-bad-\(UUID().uuidString.prefix(6)).mp4")
+        let cases: [([String], String)] = [
+            (["--duration", "0"], "--duration"), (["--duration", "nan"], "--duration"), (["--k", "40", "--window", "1"], "k"),
+            (["--start", "1.9", "--window", "1", "--k", "8"], "needs 30"), (["--mode", "zigzag"], "--mode"), (["--from-spectrum", "/nonexistent.safetensors"], "/nonexistent.safetensors"),
+        ]
+        for (extra, expected) in cases {
+            let r = warpflow(["loop", clip, "-o", out, "--size", "64"] + extra)
+            XCTAssertNotEqual(r.status, 0, "\(extra)")
+            XCTAssertTrue(r.stderr.contains(expected), "\(extra): \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("Fatal error"), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output for \(extra)")
+        }
+    }
+}
