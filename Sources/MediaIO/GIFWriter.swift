@@ -41,6 +41,7 @@ public final class GIFWriter {
     public private(set) var packetsWritten = 0
 
     private let mapper: PaletteMapper
+    private let entries: [UInt32]
     private let offsets: [Int32]
     private let tempPath: String
     private var output: UnsafeMutablePointer<AVFormatContext>?
@@ -68,6 +69,7 @@ public final class GIFWriter {
             throw MediaError(error.kind, path: path, error.message)
         }
         mapper = PaletteMapper(palette: palette)
+        entries = palette.pal8Entries
         do {
             try open(directory: url.deletingLastPathComponent().path)
         } catch {
@@ -111,11 +113,11 @@ public final class GIFWriter {
         try GIFWriter.checkFrame(rgb, index: framesWritten, width: width, height: height, path: path)
         // The encoder may still hold the previous picture (it compares frames): copy on write.
         try check(av_frame_make_writable(f), .io, path: path, "cannot make the frame writable")
-        guard let indices = f.pointee.data.0, let entries = f.pointee.data.1 else {
+        guard let indices = f.pointee.data.0, let colors = f.pointee.data.1 else {
             throw MediaError(.io, path: path, "the PAL8 frame has no buffers")
         }
-        for (i, entry) in palette.pal8Entries.enumerated() {
-            UnsafeMutableRawPointer(entries).storeBytes(of: entry, toByteOffset: 4 * i, as: UInt32.self)
+        for (i, entry) in entries.enumerated() {
+            UnsafeMutableRawPointer(colors).storeBytes(of: entry, toByteOffset: 4 * i, as: UInt32.self)
         }
         rgb.withUnsafeBufferPointer { src in
             mapper.mapRows(src.baseAddress!, srcStride: 3 * width, indices, dstStride: Int(f.pointee.linesize.0),

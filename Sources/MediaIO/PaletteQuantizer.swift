@@ -130,13 +130,13 @@ public enum PaletteQuantizer {
             guard occupied.count <= limit else { return nil }
             let unpack = { (c: UInt32) in RGBColor(UInt8(c >> 16), UInt8(c >> 8 & 0xFF), UInt8(c & 0xFF)) }
             if !mixed { return occupied.map { unpack(first[$0] - 1) } }
-            var distinct = Set<UInt32>()
+            var distinct = Set<UInt32>(), last = UInt32.max
             for f in frames {
-                var i = 0
-                while i + 2 < f.count {
-                    distinct.insert(UInt32(f[i]) << 16 | UInt32(f[i + 1]) << 8 | UInt32(f[i + 2]))
-                    if distinct.count > limit { return nil }
-                    i += 3
+                for i in stride(from: 0, to: f.count - 2, by: 3) {
+                    let c = UInt32(f[i]) << 16 | UInt32(f[i + 1]) << 8 | UInt32(f[i + 2])
+                    if c == last { continue }
+                    last = c
+                    if distinct.insert(c).inserted && distinct.count > limit { return nil }
                 }
             }
             return distinct.map(unpack)
@@ -441,11 +441,11 @@ public struct PaletteMapper: Sendable {
     /// Palette indices (width × height, row-major) of interleaved RGB bytes (width × height × 3).
     public func map(rgb: [UInt8], width: Int, height: Int, dither: Dither = .none) throws -> [UInt8] {
         let offsets = try dither.offsets()
-        guard width > 0, height > 0, width.multipliedReportingOverflow(by: height).partialValue / height == width,
-              rgb.count / 3 == width * height, rgb.count % 3 == 0 else {
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        guard width > 0, height > 0, !overflow, rgb.count % 3 == 0, rgb.count / 3 == pixels else {
             throw MediaError(.invalidArgument, path: "", "\(rgb.count) bytes are not a \(width)×\(height) RGB picture")
         }
-        var out = [UInt8](repeating: 0, count: width * height)
+        var out = [UInt8](repeating: 0, count: pixels)
         rgb.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 mapRows(src.baseAddress!, srcStride: 3 * width, dst.baseAddress!, dstStride: width, width: width, height: height, offsets: offsets)
@@ -459,9 +459,7 @@ public struct PaletteMapper: Sendable {
                  width: Int, height: Int, offsets: [Int32]) {
         Parallel.forChunks(height, threads: Parallel.workers(for: width * height, threads: processorCount, grain: 1 << 16)) { rows in
             for y in rows {
-                let o = offsets[(y & 7) * 8..<(y & 7) * 8 + 8]
-                let row = SIMD8<Int32>(o[o.startIndex], o[o.startIndex + 1], o[o.startIndex + 2], o[o.startIndex + 3],
-                                       o[o.startIndex + 4], o[o.startIndex + 5], o[o.startIndex + 6], o[o.startIndex + 7])
+                let row = SIMD8<Int32>(offsets[(y & 7) * 8..<(y & 7) * 8 + 8])
                 mapRow(src + y * srcStride, dst + y * dstStride, width: width, offsets: row)
             }
         }

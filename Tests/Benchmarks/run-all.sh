@@ -2,7 +2,7 @@
 # Every benchmark, each measuring warpflow and its peer side by side in one run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-for b in media flow fps; do
+for b in media flow fps dataset; do
   if [ -x "$here/$b/run.sh" ]; then
     echo "== $b =="
     "$here/$b/run.sh"

@@ -9,7 +9,8 @@ Speed: the clips (prepare_clips) in decreasing order of windows, the same list a
 every side; rounds of Python variants then warpflow presets (A B A B), each run into a fresh
 output directory (deleted after, its per-clip reports kept in the JSON). The 1-minute load
 average at each run's start is recorded. Accuracy: synth.py's clips (made once per
-SYNTH_VERSION), each method once with trajectories in float32, scored by score_accuracy.py.
+SYNTH_VERSION and checked), each method once with trajectories in float32, scored by
+score_accuracy.py.
 Logs of every run: DIR/logs/.
 """
 import argparse
@@ -184,6 +185,9 @@ def accuracy(a, results):
         shutil.rmtree(sdir, ignore_errors=True)
         print("rendering the synthetic clips (synth.py, once)", file=sys.stderr)
         subprocess.run([sys.executable, os.path.join(HERE, "synth.py"), sdir], check=True)
+        if subprocess.run([sys.executable, os.path.join(HERE, "synth.py"), sdir, "--check"]).returncode != 0:
+            shutil.rmtree(sdir, ignore_errors=True)
+            sys.exit("the synthetic clips failed their check (synth.py --check)")
     with open(meta) as fh:
         results["synth"] = json.load(fh)
     clips = [{"name": s["name"], "path": os.path.join(sdir, s["name"] + ".mkv")} for s in synth.SPECS]

@@ -8,8 +8,9 @@ t = 1 ... T-1 (cv2.DISOpticalFlow PRESET_MEDIUM, or cv2.calcOpticalFlowFarneback
 usual 0.5, 3, 15, 3, 5, 1.2, 0), F_0 = 0 prepended, S = np.fft.fft(F, axis=time)[:K], channels
 4k+0 Re x, 4k+1 Im x, 4k+2 Re y, 4k+3 Im y (FORMAT.md). One safetensors file per clip, as
 warpflow writes: `frames` uint8 [N, H, W, 3] (RGB of each window's first frame), `spectra`
-float16 (--dtype) [N, 4K, H, W], and with --trajectories `trajectories` float32 [N, T-1, 2, H, W]. No
-window filters (warpflow's are switched off in the benchmark so both sides do the same windows).
+float16 (--dtype) [N, 4K, H, W], and with --trajectories `trajectories` float32
+[N, T-1, 2, H, W]. No window filters (warpflow's are switched off in the benchmark so both
+sides do the same windows).
 
 --procs 1: one process, OpenCV's default thread count (cv2.getNumThreads(), reported).
 --procs N: a multiprocessing.Pool of N processes over clips (in the order given), each with

@@ -18,12 +18,15 @@ every subpixel q is traced back to the frame-0 position p with p + F_t(p) = q by
 iteration p <- q - F_t(p) (the field's Lipschitz constant is < 0.4, so it contracts; started
 from frame t-1's solution, iterated until |p + F_t(p) - q| < 1e-7 px, at most 30 times;
 checked), then the picture is read there (bicubic; the picture extends 12 px beyond the frame
-on every side so content enters from real picture, reflected beyond). Frame 0 is rendered the same way (p = q). So F_t is exactly the forward displacement
-of frame-0 pixels, up to the subpixel averaging of a smooth field.
+on every side so content enters from real picture, reflected beyond). Frame 0 is rendered
+the same way (p = q). So F_t is exactly the forward displacement of frame-0 pixels, up to the
+subpixel averaging of a smooth field.
 
 Usage: synth.py OUTDIR            writes OUTDIR/NAME.mkv (FFV1, bgr0: lossless RGB) and
                                   OUTDIR/NAME.frame0.npy (the rendered RGB frame 0, uint8),
                                   OUTDIR/synth.json (specs, versions)
+       synth.py OUTDIR --check    decodes the clips and checks that the truth pulls every frame
+                                  back onto frame 0 (exit status 1 if not)
        truth(spec) from Python    the exact trajectories [T, H, W, 2] float64, F_0 = 0
 """
 import json
@@ -157,7 +160,55 @@ def encode(frames, path):
     subprocess.run(cmd, input=frames.tobytes(), check=True)
 
 
+def check(out):
+    """Frame t pulled back by the truth must match frame 0 (visible pixels, 8 px from the edge,
+    3 px from the layer's edge): mean |I_t(p + F_t(p)) - I_0(p)| in grey levels, far below the
+    same with the truth shifted by 1 px and with zero motion. Returns False on a failure."""
+    import cv2
+    ok = True
+    y, x = np.mgrid[0:H, 0:W].astype(np.float64)
+    for spec in SPECS:
+        cap = cv2.VideoCapture(os.path.join(out, spec["name"] + ".mkv"))
+        frames = []
+        while True:
+            got, f = cap.read()
+            if not got:
+                break
+            frames.append(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY).astype(np.float32))
+        if len(frames) != T:
+            print(f"{spec['name']}: {len(frames)} frames decoded, expected {T}", file=sys.stderr)
+            ok = False
+            continue
+        f_true = truth(spec)
+        keep = np.zeros((H, W), bool)
+        keep[8:H - 8, 8:W - 8] = True
+        fg = spec["fg"]
+        if fg:
+            m0 = layer_mask(fg, x, y, 1.0)
+            keep &= ~((m0 > 0) & (m0 < 1)) & (np.abs(layer_mask(fg, x, y, 6.0) - 0.5) >= 0.5)
+        res = {"truth": [], "shifted": [], "zero": []}
+        for t in range(1, T, 7):
+            vis = keep.copy()
+            if fg:      # background pixels covered by the layer at t are not visible
+                dx, dy = layer_shift(fg, t)
+                inside = layer_mask(fg, x, y, 1.0) > 0.5
+                vis &= inside | (layer_mask(fg, x + f_true[t, ..., 0] - dx, y + f_true[t, ..., 1] - dy, 6.0) == 0)
+            for name, (fx, fy) in {"truth": (f_true[t, ..., 0], f_true[t, ..., 1]),
+                                   "shifted": (f_true[t, ..., 0] + 1, f_true[t, ..., 1]), "zero": (0 * x, 0 * y)}.items():
+                back = cv2.remap(frames[t], (x + fx).astype(np.float32), (y + fy).astype(np.float32), cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REFLECT)
+                res[name].append(float(np.mean(np.abs(back - frames[0])[vis])))
+        m = {k: float(np.mean(v)) for k, v in res.items()}
+        good = m["truth"] < 3.0 and m["truth"] < 0.5 * min(m["shifted"], m["zero"])
+        ok &= good
+        print(f"{spec['name']}: mean |I_t(p + F_t) - I_0| {m['truth']:.2f} grey levels (truth shifted 1 px: "
+              f"{m['shifted']:.2f}, zero motion: {m['zero']:.2f}){'' if good else '  FAILED'}", file=sys.stderr)
+    return ok
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[2] == "--check":
+        sys.exit(0 if check(sys.argv[1]) else 1)
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     out = sys.argv[1]

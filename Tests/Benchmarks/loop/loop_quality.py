@@ -7,7 +7,9 @@ Usage: loop_quality.py --bin WARPFLOW --data DIR [--clips a,b] [--modes spectral
 
 Per clip: the source window is the clip's first W = round(window·fps) decoded frames from
 --start (fewer when the clip is shorter: W = frames available − the crossfade's frames, so
-that the crossfade mode, which reads W + fade frames, fits too). Each mode runs as
+that the crossfade mode, which reads W + fade frames, fits too). opencv-doc's clips are first
+copied losslessly at a constant rate (constant_rate_copy); both the CLI and the scores read the
+copy. Spectral runs on windows under 31 frames get --k (W−1)//2+1 (the default 16 is refused). Each mode runs as
   warpflow loop CLIP -o OUT.mp4 --mode M --start S --window W/fps --duration W/fps --json [ARGS]
 (timed, wall clock of the whole command) and its output, L frames, is decoded back. Scores,
 all on luma Y = 0.299 R + 0.587 G + 0.114 B (0-255) of ffmpeg's rgb24 decode, the same for
@@ -21,7 +23,7 @@ source and loops:
 Targets: spectral seam ratio within [0.7, 1.5] and motion ratio within [0.6, 1.4] on every
 clip, printed PASS or MISS with the clips that miss. Per-run JSON: DIR/results/CLIP__MODE.json.
 """
-import argparse, glob, gzip, json, os, shutil, statistics, subprocess, sys, time
+import argparse, glob, gzip, json, math, os, shutil, statistics, subprocess, sys, time
 from fractions import Fraction
 
 import numpy as np
@@ -31,6 +33,9 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 OPENCV_DOC = "/usr/share/doc/opencv-doc"
 OPENCV_CLIPS = {"tree": "examples/data/tree.avi", "megamind": "examples/data/Megamind.avi",
                 "vtest": "examples/data/vtest.avi", "box": "opencv4/html/box.mp4.gz", "cup": "opencv4/html/cup.mp4.gz"}
+# Window start per clip, seconds (default 0): Megamind's frame 0 is black and a cut follows
+# frame 97, so its window starts at 0.5 s (frame 12) and stays inside one shot.
+STARTS = {"megamind": 0.5}
 MODES = ["spectral", "pingpong", "crossfade"]
 SEAM_RANGE, MOTION_RANGE = (0.7, 1.5), (0.6, 1.4)
 
@@ -86,13 +91,10 @@ def probe(path):
     return Fraction(s["r_frame_rate"]), int(s["width"]), int(s["height"])
 
 
-def luma_frames(path, limit=None, start=0.0):
+def luma_frames(path, limit=None):
     """Decoded frames as float32 luma arrays [n, h, w] (every frame once, none dropped or repeated)."""
     _, w, h = probe(path)
-    args = ["ffmpeg", "-v", "error", "-nostdin"]
-    if start > 0:
-        args += ["-ss", repr(start)]
-    args += ["-i", path, "-map", "0:v:0", "-an", "-fps_mode", "passthrough"]
+    args = ["ffmpeg", "-v", "error", "-nostdin", "-i", path, "-map", "0:v:0", "-an", "-fps_mode", "passthrough"]
     if limit:
         args += ["-frames:v", str(limit)]
     raw = subprocess.run(args + ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"], check=True, capture_output=True).stdout
@@ -144,26 +146,34 @@ def bench_clip(name, path, args, dis, extra):
     rate, w, h = probe(path)
     fade = max(1, round(args.crossfade * rate))
     want = round(Fraction(args.window).limit_denominator(1000) * rate)
+    start = STARTS.get(name, 0.0) if args.start is None else args.start
+    # The loop filter's window starts at the first frame whose time is ≥ start − half a period.
+    first = max(0, math.ceil(start * rate - Fraction(1, 2)))
     if not path.startswith(os.path.join(ROOT, "Samples")):
-        path = constant_rate_copy(path, args.data, round(Fraction(args.start).limit_denominator(1000) * rate) + want + fade)
-    src = luma_frames(path, want + fade, args.start)
+        path = constant_rate_copy(path, args.data, first + want + fade)
+    src = luma_frames(path, first + want + fade)[first:]
     if len(src) < 4:
-        print(f"warning: {name}: only {len(src)} frames; skipped", file=sys.stderr)
+        print(f"warning: {name}: only {len(src)} frames after {start} s; skipped", file=sys.stderr)
         return []
     frames = min(want, len(src) - fade)
     seconds = float(Fraction(frames) / rate)
     window = src[:frames]
     ref = scores(window, dis)
     base = {"clip": name, "source": os.path.relpath(path, ROOT) if path.startswith(ROOT) else path, "fps": str(rate),
-            "size": f"{w}x{h}", "window_frames": frames, "window_seconds": seconds, "start": args.start,
+            "size": f"{w}x{h}", "window_frames": frames, "window_seconds": seconds, "start": start, "start_frame": first,
             "naive_seam_ratio": ref["seam_ratio"], "naive_seam_flow_ratio": ref["seam_flow_ratio"],
             "source_motion": ref["motion"], "source_median_step": ref["median_step"]}
     results = []
     for mode in args.modes:
         out = os.path.join(args.data, "work", f"{name}__{mode}.mp4")
-        argv, rc, wall, info, last = run_loop(args.bin, path, out, mode, args.start, seconds, extra,
+        mode_extra = list(extra)
+        limit = (frames - 1) // 2 + 1  # the CLI's largest K for a window of W frames (harmonics below W/2)
+        if mode == "spectral" and "--k" not in extra and limit < 16:
+            mode_extra += ["--k", str(limit)]  # the default 16 needs W ≥ 31 frames
+        argv, rc, wall, info, last = run_loop(args.bin, path, out, mode, start, seconds, mode_extra,
                                               os.path.join(args.data, "logs", f"{name}__{mode}.log"))
-        r = dict(base, mode=mode, command=" ".join(argv), wall_seconds=wall, status="ok" if rc == 0 else "failed")
+        r = dict(base, mode=mode, command=" ".join(argv), wall_seconds=wall, status="ok" if rc == 0 else "failed",
+                 k_lowered=len(mode_extra) > len(extra))
         if rc != 0:
             r["error"] = last
         else:
@@ -235,6 +245,10 @@ def report(results, modes, args):
     notes = [f"{r['clip']} {r['mode']}: {r['loop_frames']} frames decoded, CLI said {r['expected_frames']}"
              for r in results if r["status"] == "ok" and r.get("loop_frames") != r.get("expected_frames")]
     notes += [f"{r['clip']} {r['mode']}: failed: {r.get('error')}" for r in results if r["status"] != "ok"]
+    notes += [f"{r['clip']} spectral: window of {r['window_frames']} frames, run with `{' '.join(r['command'].split()[-2:])}` "
+              "(the default 16 needs ≥ 31 frames)" for r in results if r.get("k_lowered")]
+    notes += [f"{c}: window starts at {r['start']} s (frame {r['start_frame']})" for c, r in
+              ((c, next(by[(c, m)] for m in modes if (c, m) in by)) for c in clips) if r["start_frame"]]
     if notes:
         lines += ["", "Notes:"] + [f"- {n}" for n in notes]
     ok = True
@@ -262,7 +276,7 @@ def main():
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--window", type=float, default=3.0, help="window and loop length, seconds (default 3)")
     ap.add_argument("--crossfade", type=float, default=0.5, help="the CLI's --crossfade default, seconds")
-    ap.add_argument("--start", type=float, default=0.0, help="window start, seconds")
+    ap.add_argument("--start", type=float, help="window start, seconds (default: 0, Megamind 0.5)")
     ap.add_argument("--args", default="", help="extra arguments for every `warpflow loop` run")
     ap.add_argument("--keep", action="store_true", help="keep the loops under DIR/work")
     ap.add_argument("--out", help="also write the printed text here")
