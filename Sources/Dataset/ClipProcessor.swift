@@ -57,6 +57,7 @@ final class ClipProcessor {
         var scenes = try SceneDetector(threshold: c.sceneThreshold)
         var active: [WindowState] = []
         var pending: [DatasetSample] = []
+        var cutWindowEnds: [Int] = []
         var frameIndex = 0
         while true {
             if isCancelled() { throw DatasetError("build", "cancelled") }
@@ -81,9 +82,15 @@ final class ClipProcessor {
             if let m = scenes.push(frame.luma), m.isCut || m.sizeChanged {
                 for i in active.indices { active[i].cut = true }
             }
-            // Windows cut by a scene change stop working at once.
-            for w in active where w.cut { report.windows[.sceneCut, default: 0] += 1 }
+            // Windows cut by a scene change stop working at once; they are counted when they
+            // would have completed, so a window the clip ends inside is never counted.
+            cutWindowEnds += active.filter(\.cut).map { $0.startFrame + c.window - 1 }
             active.removeAll { $0.cut }
+            let ended = cutWindowEnds.filter { $0 <= frameIndex }.count
+            if ended > 0 {
+                report.windows[.sceneCut, default: 0] += ended
+                cutWindowEnds.removeAll { $0 <= frameIndex }
+            }
             for i in active.indices {
                 do {
                     try active[i].push(frame, seconds: &seconds, clock: clock)
@@ -137,11 +144,17 @@ final class ClipProcessor {
         for (i, s) in samples.enumerated() {
             report.samples.append(SampleRecord(shard: name, index: i, clip: report.clip, source: report.source, start: s.startTime,
                                                startFrame: s.startFrame, frames: c.window, fps: fps, width: c.width,
-                                               height: c.height, meanMotion: s.meanMotion, maxMotion: s.maxMotion,
-                                               globalMotion: s.globalMotion))
+                                               height: c.height, meanMotion: Self.rounded(s.meanMotion),
+                                               maxMotion: Self.rounded(s.maxMotion), globalMotion: Self.rounded(s.globalMotion)))
         }
         pending.removeAll()
     }
+}
+
+extension ClipProcessor {
+    /// `x` to 1e-6 (pixels): short decimals survive every JSON writer and reader unchanged, so
+    /// the manifest merge writes equals the reports it was read from, whatever reads them.
+    static func rounded(_ x: Double) -> Double { x.isFinite ? (x * 1e6).rounded() / 1e6 : 0 }
 }
 
 /// Internal signal: the clip cannot be used, for `reason`.

@@ -81,24 +81,36 @@ public struct MotionStatistics: Sendable, Equatable {
     /// picture, i.e. the camera's.
     public var globalMagnitude: Double
 
-    /// The statistics of `field`. Non-finite displacements are ignored.
-    public init(_ field: FlowField) {
-        var sum = 0.0, maxM = 0.0, n = 0
+    /// The statistics of `field`. Non-finite displacements are ignored. The median is taken
+    /// over every `medianStep`-th pixel (a camera-motion estimate needs no more).
+    public init(_ field: FlowField, medianStep: Int = 4) {
+        var sum = 0.0, maxM: Float = 0, n = 0
+        let step = max(1, medianStep)
         var us: [Float] = [], vs: [Float] = []
-        us.reserveCapacity(field.u.count)
-        vs.reserveCapacity(field.v.count)
-        for i in 0..<field.u.count {
-            let u = field.u.data[i], v = field.v.data[i]
-            guard u.isFinite, v.isFinite else { continue }
-            let m = Double((u * u + v * v).squareRoot())
-            sum += m
-            maxM = max(maxM, m)
-            n += 1
-            us.append(u)
-            vs.append(v)
+        us.reserveCapacity(field.u.count / step + 1)
+        vs.reserveCapacity(field.v.count / step + 1)
+        field.u.data.withUnsafeBufferPointer { up in
+            field.v.data.withUnsafeBufferPointer { vp in
+                var rowSum: Float = 0
+                for i in 0..<up.count {
+                    let u = up[i], v = vp[i]
+                    guard u.isFinite, v.isFinite else { continue }
+                    let m = (u * u + v * v).squareRoot()
+                    rowSum += m
+                    maxM = max(maxM, m)
+                    n += 1
+                    // Float partial sums, flushed to Double every 1024 pixels.
+                    if n & 1023 == 0 { sum += Double(rowSum); rowSum = 0 }
+                    if i % step == 0 {
+                        us.append(u)
+                        vs.append(v)
+                    }
+                }
+                sum += Double(rowSum)
+            }
         }
         meanMagnitude = n == 0 ? 0 : sum / Double(n)
-        maxMagnitude = maxM
+        maxMagnitude = Double(maxM)
         let mu = Self.median(&us), mv = Self.median(&vs)
         globalMagnitude = Double((mu * mu + mv * mv).squareRoot())
     }

@@ -8,3 +8,4 @@ for b in media flow fps dataset; do
     "$here/$b/run.sh"
   fi
 done
+if [ -x "$here/loop/run.sh" ]; then echo "== loop =="; "$here/loop/run.sh"; fi

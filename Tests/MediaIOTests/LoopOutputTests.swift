@@ -162,3 +162,12 @@ final class LoopOutputTests: XCTestCase {
         XCTAssertEqual(TestMedia.listDirectory(dir), [])
     }
 }
+
+extension LoopOutputTests {
+    func testZZHEVCWarning() throws {
+        let frames = try Self.frames(12)
+        let (path, writer) = try write(frames, EncoderSettings(codec: .hevc, crf: 28, preset: "ultrafast", editList: false))
+        print("ZZ warnings: \(writer.warnings)")
+        print("ZZ", try XCTUnwrap(TestMedia.ffprobeStreams(path, type: "video").first)["start_time"] ?? "")
+    }
+}

@@ -93,8 +93,8 @@ def accuracy_table(results, lines):
 
 def targets(results, order, best, lines):
     acc = results.get("accuracy", {})
-    lines += ["| warpflow | vs | speed ratio | ≥ 5× | EPE warpflow / Python (px) | accuracy equal or better | target met |",
-              "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines += ["| warpflow | vs | speed ratio | CPU-time ratio | ≥ 5× | EPE warpflow / Python (px) | accuracy equal or better "
+              "| target met |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for w in ("warpflow-fast", "warpflow-medium"):
         for p in (v for v in order if best[v]["side"] == "python"):
             if w not in best:
@@ -106,7 +106,8 @@ def targets(results, order, best, lines):
             good = None if ew is None or ep is None else ew <= ep * EPE_TOLERANCE
             epe = "—" if good is None else f"{ew:.3f} / {ep:.3f}"
             met = "yes" if fast and good else "no"
-            lines.append(f"| {LABELS[w]} | {LABELS[p]} | {ratio:.2f}× | {'yes' if fast else 'no'} | {epe} | "
+            cpu = best[p]["cpu"] / best[w]["cpu"] if best[w]["cpu"] > 0 else float("nan")
+            lines.append(f"| {LABELS[w]} | {LABELS[p]} | {ratio:.2f}× | {cpu:.2f}× | {'yes' if fast else 'no'} | {epe} | "
                          f"{'—' if good is None else ('yes' if good else 'no')} | **{met}** |")
 
 
@@ -145,7 +146,10 @@ def main():
     for r in results.get("runs", []):
         cmds.setdefault(r["variant"], r["command"])
     if cmds:
-        lines += ["Commands (CLIPS = the clips above, in the table's order; OUT a fresh directory per run):", "", "```"]
+        bin_rel = m["bin"].replace(_root() + "/", "")
+        lines += [f"Run: `WARPFLOW_BIN={bin_rel} Tests/Benchmarks/dataset/run.sh` (or `make bench`, which builds "
+                  f"warpflow first); it ran {m.get('bench_seconds', 0) / 60:.1f} min. Commands of one round "
+                  "(CLIPS = the clips above, in the table's order; OUT a fresh directory per run):", "", "```"]
         for v in order:
             lines.append(_with_clips(cmds[v], results["clips"]))
         lines.append("```")
@@ -156,9 +160,13 @@ def main():
             fh.write(text)
 
 
+def _root():
+    return os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+
+
 def _with_clips(cmd, clips):
     """The command with the clip list written $CLIPS and its output directory OUT."""
-    root = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+    root = _root()
     paths = [x["path"].replace(root + "/", "") for x in clips]
     joined = " ".join(paths)
     cmd = cmd.replace(joined, "$CLIPS")

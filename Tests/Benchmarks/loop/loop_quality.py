@@ -41,7 +41,8 @@ SEAM_RANGE, MOTION_RANGE = (0.7, 1.5), (0.6, 1.4)
 
 
 def clip_sources(data):
-    """name -> path: opencv-doc's footage (tree first), then the repository's sample clips."""
+    """name -> path: opencv-doc's footage (tree first), the synthetic swaying grass of the
+    README's pictures (Samples/loops/make-loop-pictures.sh --clip, 4 s), the sample clips."""
     found = {}
     os.makedirs(os.path.join(data, "src"), exist_ok=True)
     for name, rel in OPENCV_CLIPS.items():
@@ -57,6 +58,11 @@ def clip_sources(data):
                 os.replace(dst + ".tmp", dst)
             path = dst
         found[name] = path
+    grass = os.path.join(data, "src", "grass.mp4")
+    if not os.path.exists(grass):
+        subprocess.run([os.path.join(ROOT, "Samples/loops/make-loop-pictures.sh"), "--clip", grass + ".tmp", "4"], check=True)
+        os.replace(grass + ".tmp", grass)
+    found["grass"] = grass
     for p in sorted(glob.glob(os.path.join(ROOT, "Samples/clips/*.mp4"))):
         found[os.path.splitext(os.path.basename(p))[0]] = p
     return found
@@ -149,7 +155,7 @@ def bench_clip(name, path, args, dis, extra):
     start = STARTS.get(name, 0.0) if args.start is None else args.start
     # The loop filter's window starts at the first frame whose time is ≥ start − half a period.
     first = max(0, math.ceil(start * rate - Fraction(1, 2)))
-    if not path.startswith(os.path.join(ROOT, "Samples")):
+    if name in OPENCV_CLIPS:
         path = constant_rate_copy(path, args.data, first + want + fade)
     src = luma_frames(path, first + want + fade)[first:]
     if len(src) < 4:
