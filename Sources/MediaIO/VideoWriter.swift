@@ -48,6 +48,9 @@ public final class VideoWriter {
     /// muxer writes every timestamp as 0).
     private var holdsOnlyNonNegativeTimes = false
     private var containerName = ""
+    /// True for MP4/MOV without an edit list, whose muxer shifts a video whose first dts is
+    /// below 0 (B-frames) later, so its first frame starts after 0 (a warning says so).
+    private var shiftsNegativeDTS = false
     private lazy var converter = FrameConverter()
 
     /// Opens the encoder and the temporary output. `format.timeBase`/`frameRate` set the
@@ -143,9 +146,7 @@ public final class VideoWriter {
         if settings.faststart { av_dict_set(&options, "movflags", "+faststart", 0) }
         if !settings.editList && holdsOnlyNonNegativeTimes {
             av_dict_set(&options, "use_editlist", "0", 0)
-            if enc.pointee.has_b_frames > 0 {
-                warnings.append("no edit list with B-frames: \(containerName) shifts the video so its first frame starts after 0 s (set bFrames to 0 for a gapless start)")
-            }
+            shiftsNegativeDTS = true
         }
         let header = avformat_write_header(out, &options)
         av_dict_free(&options)
@@ -391,6 +392,10 @@ public final class VideoWriter {
                 av_packet_unref(pkt)
                 throw MediaError(.encodeFailed, path: path, "video packet \(packetsWritten): \(problem) (time base \(Rational(streamTimeBase))); "
                                  + "the file would not decode, so it is not written")
+            }
+            if shiftsNegativeDTS && packetsWritten == 0 && dts < 0 {
+                warnings.append("no edit list with B-frames: the first dts is \(dts) ticks of \(Rational(streamTimeBase)) s, so \(containerName) "
+                                + "starts the video \(dts.magnitude) ticks late (set bFrames to 0 for a start at 0)")
             }
             let written = av_interleaved_write_frame(out, pkt)
             av_packet_unref(pkt)
