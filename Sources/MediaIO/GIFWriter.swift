@@ -2,7 +2,8 @@ internal import CFFmpeg
 import Foundation
 
 /// Writes an animated GIF that loops forever, through libavcodec's `gif` encoder (PAL8 frames,
-/// one palette for the whole animation, written once as the global colour table) and
+/// one palette for the whole animation: the global colour table, which FFmpeg 5.1's encoder
+/// also copies into the first frame; later frames carry none) and
 /// libavformat's `gif` muxer (its `loop` option 0: the NETSCAPE2.0 extension, repeat forever).
 /// Like `VideoWriter` it writes a temporary file beside `path` and renames it in `finish()`;
 /// if the writer fails, is dropped or is `abort()`ed first, nothing is left under `path`.
@@ -51,7 +52,7 @@ public final class GIFWriter {
     private var done = false
 
     /// Opens the encoder and the temporary output. `width` and `height` are 1…16384 pixels;
-    /// `frameRate` (frames per second) is positive, at most 100/65535 cs per frame slow.
+    /// `frameRate` (frames per second) is at least 100/65535 (GIF's longest delay, 65535 cs).
     public init(path: String, width: Int, height: Int, frameRate: Rational, palette: Palette, dither: Dither = .none) throws {
         wf_set_log_quiet(1)
         self.path = path
