@@ -66,7 +66,7 @@ let package = Package(
         // MARK: - Test support and tests
         // FilterVerifier and helpers that make clips with the ffmpeg CLI at test time.
         .target(name: "WarpFlowTestSupport", dependencies: ["Pipeline", "MediaIO"], path: "Sources/WarpFlowTestSupport"),
-        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "WarpFlowTestSupport", .product(name: "PropertyBased", package: "swift-property-based")], path: "Tests/MediaIOTests"),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "Raster", "WarpFlowTestSupport", .product(name: "PropertyBased", package: "swift-property-based")], path: "Tests/MediaIOTests"),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "WarpFlowFilters", "Motion", "Raster", "WarpFlowTestSupport"], path: "Tests/PipelineTests"),
         .testTarget(name: "MotionTests", dependencies: ["Motion", "Raster"], path: "Tests/MotionTests"),
         .testTarget(name: "WarpingNODETests", dependencies: ["WarpingNODE", "Motion", "Raster", "MediaIO", "WarpFlowTestSupport"], path: "Tests/WarpingNODETests"),

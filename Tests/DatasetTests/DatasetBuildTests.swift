@@ -110,7 +110,7 @@ final class DatasetBuildTests: XCTestCase {
                                            + ["-c:v", "libx264", "-pix_fmt", "yuv420p"])
         let audioOnly = try TestMedia.makeClip(name: "audio-only-dataset.m4a", args: TestMedia.sineSource(seconds: 1) + ["-c:a", "aac"])
         let empty = TestMedia.path("empty-\(UUID().uuidString.prefix(6)).mp4")
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         let clips = [corrupt, Self.sample("object.mp4"), short, audioOnly, empty]
         let dir = try TestMedia.makeScratchDirectory("bad")
         let result = try DatasetBuilder(configuration: Self.smallConfiguration(), directory: dir).build(clips: clips)
@@ -148,7 +148,7 @@ final class DatasetBuildTests: XCTestCase {
     func testInputsExpandDirectoriesSortedAndRejectMissingPaths() throws {
         let dir = try TestMedia.makeScratchDirectory("inputs")
         try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
-        for name in ["b.mp4", "a.MOV", "notes.txt", "sub/c.mkv"] { FileManager.default.createFile(atPath: dir + "/" + name, contents: Data()) }
+        for name in ["b.mp4", "a.MOV", "notes.txt", "sub/c.mkv"] { _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data()) }
         let expanded = try ClipInputs.expand([dir, "/etc/hostname"])
         XCTAssertEqual(expanded, [dir + "/a.MOV", dir + "/b.mp4", dir + "/sub/c.mkv", "/etc/hostname"])
         XCTAssertThrowsError(try ClipInputs.expand([dir + "/missing"])) { XCTAssertTrue("\($0)".contains("no such file")) }

@@ -7,16 +7,7 @@ import XCTest
 /// against DFTs computed here in Double from the definition.
 final class FourierTransformTests: XCTestCase {
     /// A deterministic generator (SplitMix64).
-    struct RNG: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias RNG = SplitMix64
 
     /// X_k = Σ_t x_t e^{−2πikt/n} in Double.
     static func dft(_ re: [Float], _ im: [Float], k: Int) -> (Double, Double) {

@@ -1,3 +1,4 @@
+import Raster
 import Foundation
 @testable import MediaIO
 import WarpFlowTestSupport
@@ -7,18 +8,7 @@ import XCTest
 /// against their references, and GIFs decoded again by the ffmpeg CLI.
 final class GIFWriterTests: XCTestCase {
     /// A deterministic generator (SplitMix64), so failures reproduce.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next() >> 24) }
-        mutating func color() -> RGBColor { RGBColor(byte(), byte(), byte()) }
-    }
+    typealias Random = SplitMix64
 
     /// Frame k of a moving colour pattern: a red-to-black ramp across, green down, blue
     /// pulsing with k, and a saturated orange square that moves 3 px per frame.
@@ -357,4 +347,9 @@ final class GIFWriterTests: XCTestCase {
                      quantise * 1000, table * 1000, map * 1000, total * 1000,
                      (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0))
     }
+}
+
+extension SplitMix64 {
+    mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next() >> 24) }
+    mutating func color() -> RGBColor { RGBColor(byte(), byte(), byte()) }
 }
