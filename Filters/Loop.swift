@@ -26,7 +26,7 @@ public final class LoopFilter: VideoFilter {
         FilterOption("start", .double(0...1e7), default: "0", help: "window start, seconds"),
         FilterOption("window", .double(0...1e5), default: "0", help: "window length, seconds; 0 = 150 frames or the rest of the clip"),
         FilterOption("duration", .double(0...1e5), default: "0", help: "loop length, seconds; 0 = the window's length"),
-        FilterOption("k", .int(2...1024), default: "16", help: "harmonics kept (spectral)"),
+        FilterOption("k", .int(0...1024), default: "0", help: "harmonics kept (spectral); 0 = 16, or fewer when the window is short"),
         FilterOption("amplitude", .double(0...100), default: "1", help: "motion amplitude factor (spectral)"),
         FilterOption("alpha", .double(-100...100), default: "1", help: "softmax splatting sharpness, per pixel of mean motion (spectral)"),
         FilterOption("crossfade", .double(0...1e5), default: "0.5", help: "crossfade length, seconds (crossfade)"),
@@ -41,7 +41,8 @@ public final class LoopFilter: VideoFilter {
 
     let mode: LoopMode
     let start: Double, windowSeconds: Double, durationSeconds: Double, crossfadeSeconds: Double
-    let frequencies: Int, amplitude: Float, alpha: Float, repeatCount: Int, workingSide: Int
+    public private(set) var frequencies: Int
+    let amplitude: Float, alpha: Float, repeatCount: Int, workingSide: Int
     let preset: FlowEstimator.Preset
     let spectrumIn: String?, spectrumOut: String?
     let threads: Int
@@ -116,16 +117,21 @@ public final class LoopFilter: VideoFilter {
         switch mode {
         case .spectral:
             if spectrumIn == nil {
-                guard windowFrames >= 3 else {
-                    throw FilterError.invalidOption(filter: Self.name, option: "window", reason: "\(windowFrames) frames; the spectral mode needs at least 3")
+                guard windowFrames >= 4 else {
+                    throw FilterError.invalidOption(filter: Self.name, option: "window", reason: "\(windowFrames) frames; the spectral mode needs at least 4")
                 }
                 let limit = LoopMotion.maximumFrequencies(windowLength: windowFrames)
+                if frequencies == 0 { frequencies = min(16, limit) }
+                guard frequencies >= 2 else {
+                    throw FilterError.invalidOption(filter: Self.name, option: "k", reason: "\(frequencies) is below 2 (k = 0 carries no motion)")
+                }
                 guard frequencies <= limit else {
                     throw FilterError.invalidOption(filter: Self.name, option: "k", reason: "\(frequencies) is larger than a window of \(windowFrames) frames allows (at most \(limit))")
                 }
             }
         case .pingpong:
-            windowFrames = loopFrames / 2 + 1 + loopFrames % 2
+            // Even L: f0 … f(n−1) … f1 (2n − 2 frames); odd L: the turning frame held once more.
+            windowFrames = loopFrames % 2 == 0 ? loopFrames / 2 + 1 : (loopFrames + 1) / 2
         case .crossfade:
             let fade = max(1, Int((crossfadeSeconds * fps).rounded()))
             windowFrames = loopFrames + fade
@@ -225,7 +231,8 @@ public final class LoopFilter: VideoFilter {
 
     private func pingpongFrames() -> [Frame] {
         let forward = Array(held.prefix(windowFrames))
-        let cycle = forward + forward.dropFirst().dropLast().reversed()
+        let turn = loopFrames % 2 == 1 ? [forward[forward.count - 1]] : []
+        let cycle = forward + turn + forward.dropFirst().dropLast().reversed()
         return (0..<loopFrames).map { cycle[$0 % max(1, cycle.count)].clone() }
     }
 

@@ -50,6 +50,7 @@ public final class GIFWriter {
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var done = false
+    private var headerWritten = false
 
     /// Opens the encoder and the temporary output. `width` and `height` are 1…16384 pixels;
     /// `frameRate` (frames per second) is at least 100/65535 (GIF's longest delay, 65535 cs).
@@ -144,7 +145,9 @@ public final class GIFWriter {
             guard packetsWritten == framesWritten else {
                 throw MediaError(.encodeFailed, path: path, "the encoder returned \(packetsWritten) packets for \(framesWritten) frames, so the file is not written")
             }
-            try check(av_write_trailer(out), .cannotWrite, path: path, "cannot finish the file")
+            let trailer = av_write_trailer(out)
+            headerWritten = false  // a trailer is written once, even when it fails
+            try check(trailer, .cannotWrite, path: path, "cannot finish the file")
             try check(avio_closep(&out.pointee.pb), .cannotWrite, path: path, "cannot close the file")
             if rename(tempPath, path) != 0 {
                 throw MediaError(.cannotWrite, path: path, "cannot rename the finished file into place (errno \(errno))")
@@ -221,6 +224,7 @@ public final class GIFWriter {
         let header = avformat_write_header(out, &options)
         av_dict_free(&options)
         try check(header, .cannotWrite, path: path, "cannot write the GIF header")
+        headerWritten = true
 
         packet = av_packet_alloc()
         guard packet != nil, let f = av_frame_alloc() else { throw MediaError(.io, path: path, "out of memory allocating a packet or frame") }
@@ -253,6 +257,10 @@ public final class GIFWriter {
         freePacket(&packet)
         avcodec_free_context(&encoder)
         if let out = output {
+            // FFmpeg 5.1's gif muxer holds the last packet until its trailer and frees it only
+            // there: an aborted file still gets a trailer (into the temporary file removed below).
+            if headerWritten && !done { _ = av_write_trailer(out) }
+            headerWritten = false
             if out.pointee.pb != nil { avio_closep(&out.pointee.pb) }
             avformat_free_context(out)
             output = nil

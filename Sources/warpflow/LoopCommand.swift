@@ -33,8 +33,8 @@ struct LoopCommand: ParsableCommand {
     var window: Double?
     @Option(help: "Loop length, seconds (default: the window's length).")
     var duration: Double?
-    @Option(name: .customLong("k"), help: "Harmonics kept (spectral).")
-    var frequencies = 16
+    @Option(name: .customLong("k"), help: "Harmonics kept (spectral; default 16, fewer when the window is short).")
+    var frequencies: Int?
     @Option(help: "Motion amplitude factor (spectral).")
     var amplitude = 1.0
     @Option(help: "Softmax splatting sharpness (spectral).")
@@ -67,7 +67,7 @@ struct LoopCommand: ParsableCommand {
         guard start >= 0 else { throw ValidationError("--start must be ≥ 0 seconds") }
         if let window, !(window.isFinite && window > 0) { throw ValidationError("--window must be a positive number of seconds") }
         if let duration, !(duration.isFinite && duration > 0) { throw ValidationError("--duration must be a positive number of seconds, not \(duration)") }
-        guard (2...1024).contains(frequencies) else { throw ValidationError("--k must be within 2…1024") }
+        if let frequencies, !(2...1024).contains(frequencies) { throw ValidationError("--k must be within 2…1024") }
         guard (0...100).contains(amplitude) else { throw ValidationError("--amplitude must be within 0…100") }
         guard (1...1000).contains(`repeat`) else { throw ValidationError("--repeat must be within 1…1000") }
         guard FlowEstimator.Preset(rawValue: flowPreset) != nil else { throw ValidationError("--flow-preset must be ultrafast, fast, medium or high") }
@@ -77,7 +77,7 @@ struct LoopCommand: ParsableCommand {
     }
 
     func filterOptions() -> [String: String] {
-        var o = ["mode": mode, "start": "\(start)", "k": "\(frequencies)", "amplitude": "\(amplitude)", "alpha": "\(alpha)",
+        var o = ["mode": mode, "start": "\(start)", "k": "\(frequencies ?? 0)", "amplitude": "\(amplitude)", "alpha": "\(alpha)",
                  "crossfade": "\(crossfade)", "repeat": "\(`repeat`)", "preset": flowPreset, "size": "\(size)"]
         if let window { o["window"] = "\(window)" }
         if let duration { o["duration"] = "\(duration)" }
@@ -91,20 +91,24 @@ struct LoopCommand: ParsableCommand {
         try runReportingErrors {
             let filter = try FilterRegistry.standard.makeFilter("loop", options: filterOptions())
             guard let loop = filter as? LoopFilter else { throw ValidationError("the loop filter is not registered") }
+            // Packed RGB and other layouts the renderer cannot work in are converted first.
+            let format = try VideoReader.probe(path: input).pixelFormat
+            let convert: [any VideoFilter] = BlendKernel.bytesPerSample(for: format) != nil && format.isOneComponentPerPlane
+                ? [] : [try FilterRegistry.standard.makeFilter("scale", options: ["format": format.isRGB ? "yuv444p" : "yuv420p"])]
             if spectrumOnly {
-                try LoopSpectrumExport.run(loop, input: input)
+                try LoopSpectrumExport.run(loop, input: input, convert: convert)
                 if out.json {
                     try printJSON(["input": input, "spectrum": output, "window_frames": loop.statistics.windowFrames,
                                    "flow_seconds": loop.statistics.flowSeconds])
                 } else if !out.quiet {
-                    print("\(output): spectrum of \(loop.statistics.windowFrames) frames of \(input) (k = \(frequencies))")
+                    print("\(output): spectrum of \(loop.statistics.windowFrames) frames of \(input) (k = \(loop.frequencies))")
                 }
                 return
             }
             var settings = encoder.settings
             settings.bFrames = 0
             settings.editList = false
-            let result = try runPipeline(label: "loop", input: input, output: output, filters: [loop], encoder: encoder, out: out,
+            let result = try runPipeline(label: "loop", input: input, output: output, filters: convert + [loop], encoder: encoder, out: out,
                                          copyAudio: false, settings: settings)
             var gifPath: String?
             if gif {
@@ -130,11 +134,19 @@ struct LoopCommand: ParsableCommand {
 
 /// Drives the loop filter over a clip without writing video: for `--spectrum-only`.
 enum LoopSpectrumExport {
-    static func run(_ filter: LoopFilter, input: String) throws {
+    static func run(_ filter: LoopFilter, input: String, convert: [any VideoFilter]) throws {
         let reader = try VideoReader(path: input)
-        _ = try filter.configure(input: reader.info.format)
+        var format = reader.info.format
+        for c in convert { format = try c.configure(input: format) }
+        _ = try filter.configure(input: format)
         while !filter.isFinished, let frame = try reader.nextFrame() {
-            try filter.process(frame) { _ in }
+            var frames = [frame]
+            for c in convert {
+                var next: [Frame] = []
+                for f in frames { try c.process(f) { next.append($0) } }
+                frames = next
+            }
+            for f in frames { try filter.process(f) { _ in } }
         }
         try filter.finish { _ in }
     }

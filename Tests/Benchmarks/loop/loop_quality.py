@@ -2,14 +2,17 @@
 """Loop-quality benchmark of `warpflow loop`: every mode on every clip, scored, one run.
 
 Usage: loop_quality.py --bin WARPFLOW --data DIR [--clips a,b] [--modes spectral,pingpong,crossfade]
-                       [--window 3] [--crossfade 0.5] [--start 0] [--args "--k 8"] [--keep]
+                       [--window 3] [--crossfade 0.5] [--start S] [--args "--k 8"] [--keep]
                        [--out table.md] [--json results.json] [--strict]
 
-Per clip: the source window is the clip's first W = round(window·fps) decoded frames from
---start (fewer when the clip is shorter: W = frames available − the crossfade's frames, so
-that the crossfade mode, which reads W + fade frames, fits too). opencv-doc's clips are first
-copied losslessly at a constant rate (constant_rate_copy); both the CLI and the scores read the
-copy. Spectral runs on windows under 31 frames get --k (W−1)//2+1 (the default 16 is refused). Each mode runs as
+Clips: opencv-doc's footage (tree, megamind, vtest, box, cup), the synthetic swaying "grass"
+of the README's pictures, Samples/clips/*.mp4. Per clip: the source window is W =
+round(window·fps) decoded frames from the start (--start, default 0 and 0.5 s for Megamind,
+whose frame 0 is black; fewer frames when the clip is shorter: W = frames available − the
+crossfade's frames, so that the crossfade mode, which reads W + fade frames, fits too).
+opencv-doc's clips are first copied losslessly at a constant rate (constant_rate_copy); the CLI
+and the scores both read the copy. Spectral runs on windows under 31 frames get
+--k (W−1)//2+1 (the default 16 is refused). Each mode runs as
   warpflow loop CLIP -o OUT.mp4 --mode M --start S --window W/fps --duration W/fps --json [ARGS]
 (timed, wall clock of the whole command) and its output, L frames, is decoded back. Scores,
 all on luma Y = 0.299 R + 0.587 G + 0.114 B (0-255) of ffmpeg's rgb24 decode, the same for
