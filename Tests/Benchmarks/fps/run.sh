@@ -14,34 +14,7 @@
 #   FPS_BENCH_MEMORY   0 skips the 1080p peak-memory run (memory.sh; default 1)
 # Runs take a lock (.build-bench-data/fps-bench.lock, flock) so that two never time at once.
 set -euo pipefail
-if [ -n "${WARPFLOW_BIN:-}" ] && [ "${WARPFLOW_BIN#/}" = "$WARPFLOW_BIN" ]; then WARPFLOW_BIN="$PWD/$WARPFLOW_BIN"; fi
-root=$(cd "$(dirname "$0")/../../.." && pwd)
-here="$root/Tests/Benchmarks/fps"
-data="$root/.build-bench-data/fps"
-cd "$root"
-mkdir -p "$data"
-if command -v flock >/dev/null; then
-  exec 9>"$root/.build-bench-data/fps-bench.lock"
-  flock -n 9 || { echo "another fps benchmark is running; waiting for it" >&2; flock 9; }
-fi
-# Real footage: Debian's opencv-doc package (Megamind, vtest, tree, box, cup).
-if [ ! -e /usr/share/doc/opencv-doc/examples/data/Megamind.avi ] && command -v apt-get >/dev/null; then
-  sudo=; if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then sudo=sudo; fi
-  echo "installing opencv-doc (sample footage)" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get install -y -q opencv-doc >/dev/null 2>&1 \
-    || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q opencv-doc >/dev/null; } \
-    || echo "warning: could not install opencv-doc; its clips are skipped" >&2
-fi
-py=$("$root/Tests/Benchmarks/bench-env.sh")
-if [ -n "${WARPFLOW_BIN:-}" ]; then
-  bin=$WARPFLOW_BIN
-else
-  swift build -c release --product warpflow >"$data/build.log" 2>&1 \
-    || { tail -n 30 "$data/build.log" >&2; echo "warpflow did not build; set WARPFLOW_BIN to measure another binary" >&2; exit 1; }
-  bin="$(swift build -c release --show-bin-path)/warpflow"
-fi
-[ -x "$bin" ] || { echo "no warpflow binary at $bin" >&2; exit 1; }
+. "$(dirname "$0")/../bench-setup.sh" fps
 speed=(); [ "${FPS_BENCH_SPEED:-1}" = 0 ] && speed=(--no-speed)
 keep=(); [ "${FPS_BENCH_KEEP:-0}" = 1 ] && keep=(--keep)
 "$py" "$here/fps_bench.py" --bin "$bin" --data "$data" --clips "${FPS_BENCH_CLIPS:-}" \
