@@ -95,7 +95,7 @@ public struct ClipReport: Sendable, Equatable {
 
     /// Reads and validates a report file.
     public init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError(path, "cannot be read") }
+        let data = Data(try DatasetFileIO.readFile(path))
         try self.init(data: data, path: path)
     }
 
@@ -168,7 +168,7 @@ public struct ClipReport: Sendable, Equatable {
 
     /// Writes the report atomically.
     func write(to path: String) throws {
-        try AtomicFile.write(try serialized(), to: path)
+        try DatasetFileIO.writeAtomically(path, chunks: [[UInt8](try serialized())])
     }
 }
 
@@ -214,25 +214,4 @@ struct JSONReader {
 func zeroPadded(_ n: Int, _ width: Int) -> String {
     let s = String(n)
     return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-}
-
-/// Writes files under their final name only once complete: a temporary file in the same
-/// directory, then rename; the temporary is removed on failure.
-enum AtomicFile {
-    static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        do {
-            try data.write(to: temp)
-            if rename(temp.path, path) != 0 {
-                throw DatasetError(path, "cannot be written: \(String(cString: strerror(errno)))")
-            }
-        } catch let error as DatasetError {
-            try? FileManager.default.removeItem(at: temp)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw DatasetError(path, "cannot be written: \(error.localizedDescription)")
-        }
-    }
 }

@@ -117,9 +117,9 @@ public struct DatasetMerger: Sendable {
         }
         stats.histogram = histogram
         stats.scales = histogram.scales(percentile: percentile)
-        try AtomicFile.write(lines, to: directory + "/manifest.jsonl")
+        try DatasetFileIO.writeAtomically(directory + "/manifest.jsonl", chunks: [[UInt8](lines)])
         let json = try JSONSerialization.data(withJSONObject: stats.jsonObject(), options: [.sortedKeys, .withoutEscapingSlashes])
-        try AtomicFile.write(json, to: directory + "/stats.json")
+        try DatasetFileIO.writeAtomically(directory + "/stats.json", chunks: [[UInt8](json)])
         return stats
     }
 }

@@ -17,7 +17,7 @@ public struct SafetensorsFile: Sendable {
 
     /// Reads and validates the file at `path`. Errors name `path`.
     public init(path: String) throws {
-        try self.init(bytes: try SafetensorsIO.readFile(path), name: path)
+        try self.init(bytes: try DatasetFileIO.readFile(path), name: path)
     }
 
     /// Validates `bytes`, a whole safetensors file; `name` is the subject of errors.

@@ -103,14 +103,14 @@ public struct SafetensorsWriter: Sendable {
     }
 
     /// `write(to:)` with the system calls given (tests inject failures).
-    func write(to path: String, io: SafetensorsIO.Calls) throws {
+    func write(to path: String, io: DatasetFileIO.Calls) throws {
         let head: [UInt8]
         do {
             head = try headerWithLength()
         } catch let error as DatasetError {
             throw DatasetError(path, error.description)
         }
-        try SafetensorsIO.writeAtomically(path, chunks: [head] + entries.map(\.bytes), io: io)
+        try DatasetFileIO.writeAtomically(path, chunks: [head] + entries.map(\.bytes), io: io)
     }
 
     /// The 8-byte length and the padded header.

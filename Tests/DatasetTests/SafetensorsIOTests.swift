@@ -4,7 +4,7 @@ import XCTest
 
 /// Safetensors files on disk: the atomic write under failures, files exchanged with the
 /// reference Python package, and the fuzz target's seeds and regressions replayed.
-final class SafetensorsIOTests: XCTestCase {
+final class DatasetFileIOTests: XCTestCase {
     var dir: URL!
 
     override func setUpWithError() throws {
@@ -73,7 +73,7 @@ final class SafetensorsIOTests: XCTestCase {
             return w
         }()
         // The disk fills up after the first 10 bytes.
-        var full = SafetensorsIO.Calls.system
+        var full = DatasetFileIO.Calls.system
         full.write = { fd, bytes, count in
             lseek(fd, 0, SEEK_CUR) >= 10 ? { errno = ENOSPC; return -1 }() : write(fd, bytes, min(count, 10))
         }
@@ -81,7 +81,7 @@ final class SafetensorsIOTests: XCTestCase {
             XCTAssertEqual((error as? DatasetError)?.subject, path)
             XCTAssertTrue("\(error)".contains("No space left"), "\(error)")
         }
-        var failingFsync = SafetensorsIO.Calls.system
+        var failingFsync = DatasetFileIO.Calls.system
         failingFsync.fsync = { _ in errno = EIO; return -1 }
         XCTAssertThrowsError(try big.write(to: path, io: failingFsync)) { XCTAssertTrue("\($0)".contains("flush"), "\($0)") }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), old)

@@ -11,9 +11,10 @@ private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -
 private func systemFsync(_ fd: Int32) -> Int32 { fsync(fd) }
 private func systemRename(_ from: String, _ to: String) -> Int32 { rename(from, to) }
 
-/// File access for safetensors: whole-file reads and atomic writes (temporary file in the same
+/// File access for the dataset's files (safetensors shards, clip reports, manifest, stats):
+/// whole-file reads and atomic writes (temporary file in the same
 /// directory, flushed, then renamed), with errors that name the path and the system's reason.
-enum SafetensorsIO {
+enum DatasetFileIO {
     /// The system calls an atomic write makes; tests replace some to inject failures.
     struct Calls: Sendable {
         /// open(path, flags, mode) → descriptor or −1 with errno set.
