@@ -55,6 +55,8 @@ public final class LoopFilter: VideoFilter {
     private var bytesPerSample = 1
     private var held: [Frame] = []
     private var tracker: TrajectoryTracker?
+    /// The reference frame's working-size luma (tracked windows only).
+    private var referenceLuma: Plane?
     private var trajectories: [FlowField] = []
     private var collected = 0
     private var done = false
@@ -154,6 +156,7 @@ public final class LoopFilter: VideoFilter {
         if mode == .spectral && spectrumIn == nil {
             let luma = try workingLuma(frame)
             if tracker == nil {
+                referenceLuma = luma
                 tracker = try TrajectoryTracker(reference: luma, estimator: FlowEstimator(preset: preset, threads: threads))
             } else {
                 let clock = ContinuousClock()
@@ -200,6 +203,7 @@ public final class LoopFilter: VideoFilter {
         }
         held = []
         trajectories = []
+        referenceLuma = nil
     }
 
     private func workingLuma(_ frame: Frame) throws -> Plane {
@@ -216,16 +220,19 @@ public final class LoopFilter: VideoFilter {
                 motion = try LoopMotion(trajectories: trajectories, frequencies: frequencies, amplitude: amplitude, threads: threads)
             }
             if let path = spectrumOut {
-                try LoopSpectrumFile.write(motion, reference: reference, workingLuma: try workingLuma(reference), fps: rate, to: path)
+                try LoopSpectrumFile.write(motion, reference: reference, workingLuma: try referenceLuma ?? workingLuma(reference),
+                                           fps: rate, to: path)
             }
         } catch let error as FilterError {
             throw error
         } catch {
             throw FilterError.processing(filter: Self.name, reason: "\(error)")
         }
-        statistics.meanMotion = Double(motion.meanMagnitude(samples: 16).data.reduce(0, +)) / Double(max(1, motion.width * motion.height))
+        // Each pixel's mean motion over the loop: splatting's importance, and the reported mean.
+        let importance = motion.meanMagnitude()
+        statistics.meanMotion = Double(importance.data.reduce(0, +)) / Double(max(1, importance.count))
         guard render else { return [] }
-        let renderer = try LoopRenderer(motion: motion, reference: reference, alpha: alpha, threads: threads)
+        let renderer = try LoopRenderer(motion: motion, importance: importance, reference: reference, alpha: alpha, threads: threads)
         return try (0..<loopFrames).map { try renderer.render(phase: Double($0) / Double(loopFrames)) }
     }
 

@@ -20,12 +20,14 @@ struct LoopRenderer {
     private let maxValue: Float
     private let bytes: Int
 
-    init(motion: LoopMotion, reference: Frame, alpha: Float, threads: Int) throws {
+    /// `importance`: each pixel's mean motion over the loop (`motion.meanMagnitude()`), at the
+    /// motion's working size.
+    init(motion: LoopMotion, importance: Plane, reference: Frame, alpha: Float, threads: Int) throws {
         self.motion = motion
         self.reference = reference
         self.alpha = alpha
         self.threads = threads
-        importance = motion.meanMagnitude()
+        self.importance = importance
         let format = reference.pixelFormat
         bytes = format.bytesPerSample
         maxValue = Float((1 << min(format.bitDepth, 16)) - 1)
