@@ -15,7 +15,6 @@ Logs of every run: DIR/logs/.
 """
 import argparse
 import glob
-import gzip
 import json
 import os
 import resource
@@ -27,13 +26,13 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
 import synth  # noqa: E402
+import opencv_clips  # noqa: E402
 
 WINDOW, SIZE, K = 150, "256x160", 16
-OPENCV_DOC = "/usr/share/doc/opencv-doc"
-DOC_CLIPS = [("megamind", "examples/data/Megamind.avi", 0), ("vtest", "examples/data/vtest.avi", 0),
-             ("tree", "examples/data/tree.avi", 2), ("box", "opencv4/html/box.mp4.gz", 0),
-             ("cup", "opencv4/html/cup.mp4.gz", 0)]          # (name, path, extra loops)
+# opencv-doc clips in order, with how many extra times each is played (tree is short).
+DOC_CLIPS = [("megamind", 0), ("vtest", 0), ("tree", 2), ("box", 0), ("cup", 0)]
 # The window filters off, so both sides process every window.
 NO_FILTERS = ["--min-motion", "0", "--max-camera-motion", "1e9", "--scene-threshold", "100"]
 # name -> (side, arguments). warpflow: a budget of 2 threads (its default on a 2-core machine;
@@ -83,18 +82,10 @@ def prepare_clips(data):
         name = os.path.splitext(os.path.basename(src))[0]
         # 90 frames is too short for a 150-frame window: played twice (180 frames).
         clips.append((name, loop(src, os.path.join(cdir, name + "-x2.mp4"), 1), "Samples/clips, looped x2"))
-    for name, rel, extra in DOC_CLIPS:
-        src = os.path.join(OPENCV_DOC, rel)
-        if not os.path.exists(src):
-            print(f"warning: {src} missing (package opencv-doc); clip {name} skipped", file=sys.stderr)
+    for name, extra in DOC_CLIPS:
+        src = opencv_clips.local_path(name, cdir)
+        if not src:
             continue
-        if src.endswith(".gz"):
-            dst = os.path.join(cdir, os.path.basename(src)[:-3])
-            if not os.path.exists(dst):
-                with gzip.open(src, "rb") as i, open(dst + ".tmp", "wb") as o:
-                    shutil.copyfileobj(i, o)
-                os.replace(dst + ".tmp", dst)
-            src = dst
         note = "opencv-doc"
         if extra:
             src = loop(src, os.path.join(cdir, f"{name}-x{extra + 1}" + os.path.splitext(src)[1]), extra)

@@ -13,16 +13,15 @@ whole command) and score_fps.py scores the result. Then a speed run: Megamind at
 Results: DIR/results/CLIP__fF__METHOD.json, DIR/speed/METHOD.json, DIR/meta.json (read by
 compare_fps.py). Methods are the tables WARPFLOW (name -> arguments of `warpflow fps`) and PEERS.
 """
-import argparse, glob, gzip, json, os, re, shutil, subprocess, sys, time
+import argparse, glob, json, os, re, shutil, subprocess, sys, time
 from fractions import Fraction
 
 import score_fps
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-OPENCV_DOC = "/usr/share/doc/opencv-doc"
-OPENCV_CLIPS = {"megamind": "examples/data/Megamind.avi", "vtest": "examples/data/vtest.avi",
-                "tree": "examples/data/tree.avi", "box": "opencv4/html/box.mp4.gz", "cup": "opencv4/html/cup.mp4.gz"}
+sys.path.insert(0, os.path.dirname(HERE))
+import opencv_clips  # noqa: E402
 X264 = ["-c:v", "libx264", "-qp", "0", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
 
 # warpflow's methods: name -> arguments after `warpflow fps IN -o OUT --fps R` (add rows here).
@@ -70,20 +69,10 @@ def source_rate(path):
 def clip_sources(data):
     """name -> source path: the repository's sample clips, then opencv-doc's footage."""
     found = {os.path.splitext(os.path.basename(p))[0]: p for p in sorted(glob.glob(os.path.join(ROOT, "Samples/clips/*.mp4")))}
-    os.makedirs(os.path.join(data, "src"), exist_ok=True)
-    for name, rel in OPENCV_CLIPS.items():
-        path = os.path.join(OPENCV_DOC, rel)
-        if not os.path.exists(path):
-            print(f"warning: {path} missing (package opencv-doc); clip {name} skipped", file=sys.stderr)
-            continue
-        if path.endswith(".gz"):
-            dst = os.path.join(data, "src", os.path.basename(path)[:-3])
-            if not os.path.exists(dst):
-                with gzip.open(path) as f, open(dst + ".tmp", "wb") as g:
-                    shutil.copyfileobj(f, g)
-                os.replace(dst + ".tmp", dst)
-            path = dst
-        found[name] = path
+    for name in opencv_clips.CLIPS:
+        path = opencv_clips.local_path(name, os.path.join(data, "src"))
+        if path:
+            found[name] = path
     return found
 
 

@@ -26,16 +26,17 @@ source and loops:
 Targets: spectral seam ratio within [0.7, 1.5] and motion ratio within [0.6, 1.4] on every
 clip, printed PASS or MISS with the clips that miss. Per-run JSON: DIR/results/CLIP__MODE.json.
 """
-import argparse, glob, gzip, json, math, os, shutil, statistics, subprocess, sys, time
+import argparse, glob, json, math, os, shutil, statistics, subprocess, sys, time
 from fractions import Fraction
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-OPENCV_DOC = "/usr/share/doc/opencv-doc"
-OPENCV_CLIPS = {"tree": "examples/data/tree.avi", "megamind": "examples/data/Megamind.avi",
-                "vtest": "examples/data/vtest.avi", "box": "opencv4/html/box.mp4.gz", "cup": "opencv4/html/cup.mp4.gz"}
+sys.path.insert(0, os.path.dirname(HERE))
+import opencv_clips  # noqa: E402
+
+OPENCV_ORDER = ["tree", "megamind", "vtest", "box", "cup"]  # tree first: the case spectral loops are for
 # Window start per clip, seconds (default 0): Megamind's frame 0 is black and a cut follows
 # frame 97, so its window starts at 0.5 s (frame 12) and stays inside one shot.
 STARTS = {"megamind": 0.5}
@@ -48,19 +49,10 @@ def clip_sources(data):
     README's pictures (Samples/loops/make-loop-pictures.sh --clip, 4 s), the sample clips."""
     found = {}
     os.makedirs(os.path.join(data, "src"), exist_ok=True)
-    for name, rel in OPENCV_CLIPS.items():
-        path = os.path.join(OPENCV_DOC, rel)
-        if not os.path.exists(path):
-            print(f"warning: {path} missing (package opencv-doc); clip {name} skipped", file=sys.stderr)
-            continue
-        if path.endswith(".gz"):
-            dst = os.path.join(data, "src", os.path.basename(path)[:-3])
-            if not os.path.exists(dst):
-                with gzip.open(path) as f, open(dst + ".tmp", "wb") as g:
-                    shutil.copyfileobj(f, g)
-                os.replace(dst + ".tmp", dst)
-            path = dst
-        found[name] = path
+    for name in OPENCV_ORDER:
+        path = opencv_clips.local_path(name, os.path.join(data, "src"))
+        if path:
+            found[name] = path
     grass = os.path.join(data, "src", "grass.mp4")
     if not os.path.exists(grass):
         subprocess.run([os.path.join(ROOT, "Samples/loops/make-loop-pictures.sh"), "--clip", grass + ".tmp", "4"], check=True)
@@ -158,7 +150,7 @@ def bench_clip(name, path, args, dis, extra):
     start = STARTS.get(name, 0.0) if args.start is None else args.start
     # The loop filter's window starts at the first frame whose time is ≥ start − half a period.
     first = max(0, math.ceil(start * rate - Fraction(1, 2)))
-    if name in OPENCV_CLIPS:
+    if name in opencv_clips.CLIPS:
         path = constant_rate_copy(path, args.data, first + want + fade)
     src = luma_frames(path, first + want + fade)[first:]
     if len(src) < 4:
