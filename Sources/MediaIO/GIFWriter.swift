@@ -62,7 +62,7 @@ public final class GIFWriter {
         self.palette = palette
         self.dither = dither
         let url = URL(fileURLWithPath: path)
-        tempPath = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp").path
+        tempPath = TemporaryOutput.path(for: path)
         try GIFWriter.checkSize(width, height, path: path)
         delayCentiseconds = try GIFWriter.delay(for: frameRate, path: path)
         do {
@@ -145,13 +145,8 @@ public final class GIFWriter {
             guard packetsWritten == framesWritten else {
                 throw MediaError(.encodeFailed, path: path, "the encoder returned \(packetsWritten) packets for \(framesWritten) frames, so the file is not written")
             }
-            let trailer = av_write_trailer(out)
-            headerWritten = false  // a trailer is written once, even when it fails
-            try check(trailer, .cannotWrite, path: path, "cannot finish the file")
-            try check(avio_closep(&out.pointee.pb), .cannotWrite, path: path, "cannot close the file")
-            if rename(tempPath, path) != 0 {
-                throw MediaError(.cannotWrite, path: path, "cannot rename the finished file into place (errno \(errno))")
-            }
+            headerWritten = false  // commit writes the trailer, once, even when it fails
+            try TemporaryOutput.commit(out, temporary: tempPath, to: path)
             done = true
             cleanUp()
         } catch {
@@ -256,16 +251,11 @@ public final class GIFWriter {
         freeFrame(&frame)
         freePacket(&packet)
         avcodec_free_context(&encoder)
-        if let out = output {
-            // FFmpeg 5.1's gif muxer holds the last packet until its trailer and frees it only
-            // there: an aborted file still gets a trailer (into the temporary file removed below).
-            if headerWritten && !done { _ = av_write_trailer(out) }
-            headerWritten = false
-            if out.pointee.pb != nil { avio_closep(&out.pointee.pb) }
-            avformat_free_context(out)
-            output = nil
-        }
-        if !done { unlink(tempPath) }
+        // FFmpeg 5.1's gif muxer holds the last packet until its trailer and frees it only
+        // there: an aborted file still gets a trailer (into the temporary file removed below).
+        if headerWritten && !done, let out = output { _ = av_write_trailer(out) }
+        headerWritten = false
+        TemporaryOutput.discard(&output, temporary: tempPath, committed: done)
         done = true
     }
 }

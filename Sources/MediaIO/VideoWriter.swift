@@ -60,9 +60,8 @@ public final class VideoWriter {
         wf_set_log_quiet(1)
         self.path = path
         encoderFormat = format
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        tempPath = (dir as NSString).appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        tempPath = TemporaryOutput.path(for: path)
         do {
             try open(format: format, settings: settings, directory: dir, source: audioFrom)
         } catch {
@@ -358,11 +357,7 @@ public final class VideoWriter {
             guard packetsWritten == framesWritten else {
                 throw MediaError(.encodeFailed, path: path, "the encoder returned \(packetsWritten) packets for \(framesWritten) frames; the file would not decode to \(framesWritten) frames, so it is not written")
             }
-            try check(av_write_trailer(out), .cannotWrite, path: path, "cannot finish the file")
-            try check(avio_closep(&out.pointee.pb), .cannotWrite, path: path, "cannot close the file")
-            if rename(tempPath, path) != 0 {
-                throw MediaError(.cannotWrite, path: path, "cannot rename the finished file into place (errno \(errno))")
-            }
+            try TemporaryOutput.commit(out, temporary: tempPath, to: path)
             done = true
             cleanUp()
         } catch {
@@ -425,12 +420,7 @@ public final class VideoWriter {
     private func cleanUp() {
         freePacket(&packet)
         avcodec_free_context(&encoder)
-        if let out = output {
-            if out.pointee.pb != nil { avio_closep(&out.pointee.pb) }
-            avformat_free_context(out)
-            output = nil
-        }
-        if !done { unlink(tempPath) }
+        TemporaryOutput.discard(&output, temporary: tempPath, committed: done)
         done = true
     }
 }
