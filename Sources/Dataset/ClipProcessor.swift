@@ -144,17 +144,11 @@ final class ClipProcessor {
         for (i, s) in samples.enumerated() {
             report.samples.append(SampleRecord(shard: name, index: i, clip: report.clip, source: report.source, start: s.startTime,
                                                startFrame: s.startFrame, frames: c.window, fps: fps, width: c.width,
-                                               height: c.height, meanMotion: Self.rounded(s.meanMotion),
-                                               maxMotion: Self.rounded(s.maxMotion), globalMotion: Self.rounded(s.globalMotion)))
+                                               height: c.height, meanMotion: jsonRounded(s.meanMotion),
+                                               maxMotion: jsonRounded(s.maxMotion), globalMotion: jsonRounded(s.globalMotion)))
         }
         pending.removeAll()
     }
-}
-
-extension ClipProcessor {
-    /// `x` to 1e-6 (pixels): short decimals survive every JSON writer and reader unchanged, so
-    /// the manifest merge writes equals the reports it was read from, whatever reads them.
-    static func rounded(_ x: Double) -> Double { x.isFinite ? (x * 1e6).rounded() / 1e6 : 0 }
 }
 
 /// Internal signal: the clip cannot be used, for `reason`.

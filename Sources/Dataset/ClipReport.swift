@@ -90,7 +90,8 @@ public struct ClipReport: Sendable, Equatable {
         return ["format": "warpflow-dataset-clip", "version": 1, "clip": clip, "clips_total": clipsTotal, "source": source,
                 "status": status.rawValue, "reason": reason ?? NSNull(), "windows": w, "shards": shards,
                 "samples": samples.map(\.json), "histogram": hist, "frames": frames, "configuration": configuration,
-                "seconds": ["decode": seconds.decode, "flow": seconds.flow, "dft": seconds.dft, "write": seconds.write]]
+                "seconds": ["decode": jsonRounded(seconds.decode), "flow": jsonRounded(seconds.flow),
+                            "dft": jsonRounded(seconds.dft), "write": jsonRounded(seconds.write)]]
     }
 
     /// Reads and validates a report file.
@@ -209,6 +210,12 @@ struct JSONReader {
         return a
     }
 }
+
+/// `x` to 1e-6 (0 when not finite): every Double a report holds (pixels, seconds) is written
+/// this way, because short decimals survive Foundation's JSON writer and reader, and any other
+/// reader, unchanged, while a full-precision Double need not come back to the last bit. So a
+/// report reads back equal, and merge writes a manifest equal to the reports it read.
+func jsonRounded(_ x: Double) -> Double { x.isFinite ? (x * 1e6).rounded() / 1e6 : 0 }
 
 /// Zero-padded decimal (`zeroPadded(42, 6)` = "000042").
 func zeroPadded(_ n: Int, _ width: Int) -> String {
