@@ -214,8 +214,13 @@ struct JSONReader {
 /// `x` to 1e-6 (0 when not finite): every Double a report holds (pixels, seconds) is written
 /// this way, because short decimals survive Foundation's JSON writer and reader, and any other
 /// reader, unchanged, while a full-precision Double need not come back to the last bit. So a
-/// report reads back equal, and merge writes a manifest equal to the reports it read.
-func jsonRounded(_ x: Double) -> Double { x.isFinite ? (x * 1e6).rounded() / 1e6 : 0 }
+/// report reads back equal, and merge writes a manifest equal to the reports it read. A
+/// magnitude of 1e9 or more (only a hand-edited report has one) is kept as it is: scaling it
+/// by 1e6 could overflow to infinity, which JSON cannot hold.
+func jsonRounded(_ x: Double) -> Double {
+    guard x.isFinite else { return 0 }
+    return abs(x) < 1e9 ? (x * 1e6).rounded() / 1e6 : x
+}
 
 /// Zero-padded decimal (`zeroPadded(42, 6)` = "000042").
 func zeroPadded(_ n: Int, _ width: Int) -> String {
