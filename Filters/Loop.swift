@@ -7,11 +7,14 @@ import Raster
 /// `loop`: turns a window of the clip into a video that loops forever without a seam.
 ///
 /// - `spectral` (default, Generative Image Dynamics): the window's per-pixel trajectories
-///   (direct flow from its first frame), drift removed, K lowest harmonics kept and replayed so
-///   the motion returns exactly to its start after `duration`; every frame is rendered from the
-///   window's first frame by softmax splatting in the frame's own planes. Frame 0 is the
-///   reference frame itself. A harmonic completes k cycles per loop, so motion runs
-///   window/duration times faster than in the clip (1 when they match, the default).
+///   (consecutive flows composed, or direct flow from its first frame), drift taken out, K
+///   lowest harmonics kept and replayed so the motion returns exactly to its start after
+///   `duration`, the drift played back as a swing out and back (`drift=swing`, the default) or
+///   left out (`drift=remove`); every frame is rendered from the window's first frame by
+///   softmax splatting in the frame's own planes. Frame 0 is the reference frame itself. The
+///   window's W frames and the frame after them (when the clip has it) make one period of W
+///   steps; a harmonic completes k cycles per loop, so motion runs window/duration times
+///   faster than in the clip (1 when they match, the default).
 /// - `pingpong`: the window forwards then backwards (a "boomerang").
 /// - `crossfade`: the window with its last `crossfade` seconds blended into its start.
 ///
@@ -28,6 +31,10 @@ public final class LoopFilter: VideoFilter {
         FilterOption("duration", .double(0...1e5), default: "0", help: "loop length, seconds; 0 = the window's length"),
         FilterOption("k", .int(0...1024), default: "0", help: "harmonics kept (spectral); 0 = 16, or fewer when the window is short"),
         FilterOption("amplitude", .double(0...100), default: "1", help: "motion amplitude factor (spectral)"),
+        FilterOption("drift", .choice(LoopDrift.allCases.map(\.rawValue)), default: "swing",
+                     help: "motion that does not return: swing (played out and back) or remove (spectral)"),
+        FilterOption("tracking", .choice(TrajectoryMode.allCases.map(\.rawValue)), default: "chained",
+                     help: "trajectories: chained (consecutive flows composed) or direct (frame 0 to t) (spectral)"),
         FilterOption("alpha", .double(-100...100), default: "1", help: "softmax splatting sharpness, per pixel of mean motion (spectral)"),
         FilterOption("crossfade", .double(0...1e5), default: "0.5", help: "crossfade length, seconds (crossfade)"),
         FilterOption("repeat", .int(1...1000), default: "1", help: "write the loop this many times"),
@@ -44,6 +51,8 @@ public final class LoopFilter: VideoFilter {
     public private(set) var frequencies: Int
     let amplitude: Float, alpha: Float, repeatCount: Int, workingSide: Int
     let preset: FlowEstimator.Preset
+    let drift: LoopDrift
+    let tracking: TrajectoryMode
     let spectrumIn: String?, spectrumOut: String?
     let threads: Int
     let render: Bool
@@ -78,6 +87,8 @@ public final class LoopFilter: VideoFilter {
         repeatCount = try options.int("repeat")
         workingSide = try options.int("size")
         preset = FlowEstimator.Preset(rawValue: try options.string("preset")) ?? .medium
+        drift = LoopDrift(rawValue: try options.string("drift")) ?? .swing
+        tracking = TrajectoryMode(rawValue: try options.string("tracking")) ?? .chained
         let si = try options.string("spectrum_in"), so = try options.string("spectrum_out")
         spectrumIn = si.isEmpty ? nil : si
         spectrumOut = so.isEmpty ? nil : so
@@ -122,7 +133,7 @@ public final class LoopFilter: VideoFilter {
                 guard windowFrames >= 4 else {
                     throw FilterError.invalidOption(filter: Self.name, option: "window", reason: "\(windowFrames) frames; the spectral mode needs at least 4")
                 }
-                let limit = LoopMotion.maximumFrequencies(windowLength: windowFrames)
+                let limit = LoopMotion.maximumFrequencies(windowLength: windowFrames - 1)
                 if frequencies == 0 { frequencies = min(16, limit) }
                 guard frequencies >= 2 else {
                     throw FilterError.invalidOption(filter: Self.name, option: "k", reason: "\(frequencies) is below 2 (k = 0 carries no motion)")
@@ -157,7 +168,7 @@ public final class LoopFilter: VideoFilter {
             let luma = try workingLuma(frame)
             if tracker == nil {
                 referenceLuma = luma
-                tracker = try TrajectoryTracker(reference: luma, estimator: FlowEstimator(preset: preset, threads: threads))
+                tracker = try TrajectoryTracker(reference: luma, mode: tracking, estimator: FlowEstimator(preset: preset, threads: threads))
             } else {
                 let clock = ContinuousClock()
                 var field = FlowField(width: 0, height: 0)
@@ -166,7 +177,9 @@ public final class LoopFilter: VideoFilter {
                 trajectories.append(field)
             }
         }
-        let needed = mode == .spectral && spectrumIn != nil ? 1 : windowFrames
+        // A tracked window of W frames also reads frame W when the clip has it: the frame one
+        // loop after the reference closes the period (W steps, motion at the clip's speed).
+        let needed = mode != .spectral ? windowFrames : spectrumIn != nil ? 1 : windowFrames + 1
         if collected >= needed { done = true }
     }
 
@@ -217,7 +230,8 @@ public final class LoopFilter: VideoFilter {
             if let path = spectrumIn {
                 motion = try LoopSpectrumFile.read(path: path, amplitude: amplitude)
             } else {
-                motion = try LoopMotion(trajectories: trajectories, frequencies: frequencies, amplitude: amplitude, threads: threads)
+                motion = try LoopMotion(trajectories: trajectories, frequencies: frequencies, amplitude: amplitude, drift: drift,
+                                        threads: threads)
             }
             if let path = spectrumOut {
                 try LoopSpectrumFile.write(motion, reference: reference, workingLuma: try referenceLuma ?? workingLuma(reference),

@@ -31,10 +31,20 @@ public struct EncoderSettings: Sendable, Equatable {
     /// the first frame then starts after 0 (the writer adds a warning). Other containers
     /// ignore it.
     public var editList: Bool = true
+    /// Code keyframes at the same quality as the frames between them (x264/x265 `ipratio=1`,
+    /// no macroblock tree / CU tree). By default an encoder spends more bits on a keyframe and
+    /// on what later frames reference, so the step from the last frame of a file to its first
+    /// is also a step in coding quality; a video that is played in a loop wants none.
+    public var uniformQuality: Bool = false
+    /// Most frames from one keyframe to the next (1 = every frame a keyframe, 1…100000); nil
+    /// keeps the encoder's default (250 for x264). Short intervals cost size; 1 makes every
+    /// frame's coding noise independent, so no step between two frames (a loop's wrap
+    /// included) shows a keyframe's jump in quality.
+    public var keyframeInterval: Int? = nil
 
     public init(codec: Codec = .h264, crf: Double = 18, qp: Int? = nil, preset: String = "medium",
                 pixelFormat: PixelFormat? = nil, threads: Int = 0, faststart: Bool = true,
-                bFrames: Int? = nil, editList: Bool = true) {
+                bFrames: Int? = nil, editList: Bool = true, uniformQuality: Bool = false, keyframeInterval: Int? = nil) {
         self.codec = codec
         self.crf = crf
         self.qp = qp
@@ -44,6 +54,8 @@ public struct EncoderSettings: Sendable, Equatable {
         self.faststart = faststart
         self.bFrames = bFrames
         self.editList = editList
+        self.uniformQuality = uniformQuality
+        self.keyframeInterval = keyframeInterval
     }
 }
 

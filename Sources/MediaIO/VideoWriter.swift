@@ -205,6 +205,10 @@ public final class VideoWriter {
         if let b = settings.bFrames, !(0...16).contains(b) {
             throw MediaError(.invalidArgument, path: path, "bFrames \(b) is outside 0…16")
         }
+        if let k = settings.keyframeInterval, !(1...100_000).contains(k) {
+            throw MediaError(.invalidArgument, path: path, "keyframe interval \(k) is outside 1…100000")
+        }
+        let keyint = settings.keyframeInterval.map { ["keyint=\($0)", "min-keyint=1"] } ?? []
         if av_opt_set(priv, "preset", settings.preset, 0) < 0 {
             throw MediaError(.invalidArgument, path: path, "unknown encoder preset \"\(settings.preset)\"")
         }
@@ -213,6 +217,8 @@ public final class VideoWriter {
         case .h264:
             params.append("log=-1")
             if let b = settings.bFrames { params.append("bframes=\(b)") }
+            if settings.uniformQuality { params.append(contentsOf: ["ipratio=1", "mbtree=0"]) }
+            params.append(contentsOf: keyint)
             if lossless {
                 av_opt_set(priv, "qp", "0", 0)
             } else if let qp = settings.qp {
@@ -224,6 +230,8 @@ public final class VideoWriter {
         case .hevc:
             params.append("log-level=none")
             if let b = settings.bFrames { params.append("bframes=\(b)") }
+            if settings.uniformQuality { params.append(contentsOf: ["ipratio=1", "cutree=0"]) }
+            params.append(contentsOf: keyint)
             // libx265 ignores the codec context's thread count; pass it through its own options.
             if settings.threads > 0 { params.append("pools=\(settings.threads):frame-threads=\(min(settings.threads, 4))") }
             if lossless {

@@ -2,19 +2,22 @@ import Foundation
 import Raster
 
 /// A periodic motion field made from a window's trajectories (Generative Image Dynamics'
-/// looping): the drift that keeps the motion from returning to its start is removed, the K
-/// lowest harmonics of the window are kept, and harmonic k is replayed k times per loop, so
-/// the displacement at loop phase 1 equals the one at phase 0 exactly and the loop has no seam.
+/// looping): the drift that keeps the motion from returning to its start is taken out (and
+/// optionally played back as a swing, `LoopDrift`), the K lowest harmonics of the window are
+/// kept, and harmonic k is replayed k times per loop, so the displacement at loop phase 1
+/// equals the one at phase 0 exactly and the loop has no seam.
 /// Displacements are in pixels of the spectrum's working resolution; phase 0 is the reference
 /// frame itself (zero displacement).
 public struct LoopMotion: Sendable, Equatable {
-    /// The detrended spectrum the loop plays (S_k of G_t = F_t − t·F_{T−1}/(T−1)).
+    /// The spectrum the loop plays: S_k of the detrended trajectories over one period
+    /// (`windowLength` = the window's T − 1 steps), the drift's swing included when chosen.
     public let spectrum: MotionSpectrum
     /// Factor applied to every displacement (1 = the clip's own amplitude).
     public var amplitude: Float
 
-    /// The largest K a window of T frames allows: every kept harmonic k ≥ 1 must lie below the
-    /// Nyquist frequency T/2, so 2(K − 1) < T.
+    /// The largest K a period of `t` samples allows (a window of T frames has a period of
+    /// T − 1): every kept harmonic k ≥ 1 must lie below the Nyquist frequency t/2, so
+    /// 2(K − 1) < t.
     public static func maximumFrequencies(windowLength t: Int) -> Int { max(1, (t - 1) / 2 + 1) }
 
     /// A loop playing `spectrum` (for instance one read back from a file). Throws when K is
@@ -33,24 +36,30 @@ public struct LoopMotion: Sendable, Equatable {
         self.amplitude = amplitude
     }
 
-    /// The loop of trajectories F_1 … F_{T−1} (F_0 = 0): drift removed, K harmonics, the window
-    /// taken as one period of T steps with G_t = F_t − t·F_{T−1}/(T−1), so G_{T−1} = G_0 = 0.
-    /// (Measured trade-off: this shows the start pose on both sides of the seam, a slightly
-    /// short step there; extrapolating the drift one frame further removes that pause but then
-    /// the seam step is the jump from the resampled frame T−1 to the exact reference frame 0,
-    /// which measured worse: seam ratio 1.84 against ≤ 1.6 on the oscillation test.)
-    public init(trajectories: [FlowField], frequencies: Int, amplitude: Float = 1, threads: Int = 1) throws {
+    /// The loop of trajectories F_1 … F_{T−1} of a window of T frames (F_0 = 0).
+    ///
+    /// The drift d = F_{T−1} is taken out, G_t = F_t − t·d/(T−1), so G_{T−1} = G_0 = 0 and the
+    /// window is one period of T−1 steps (G_0 … G_{T−2}; counting G_{T−1} too would show the
+    /// start pose twice at the seam, a pause). Its K lowest harmonics are kept. With
+    /// `drift: .swing` the drift is then put back as a periodic swing along d: a triangle wave
+    /// through the reference pose, d/4 ahead at phase 1/4 and d/4 behind at 3/4, so the loop
+    /// travels as far as the window did (|d|) at the window's mean speed, and passes the seam
+    /// mid-stroke. The triangle's odd harmonics below K are added to S_k:
+    /// ΔIm S_k = −(T−1)·d·s_k/(π²k²), s_k = ±1 alternating (k = 1, 5, 9 … positive).
+    public init(trajectories: [FlowField], frequencies: Int, amplitude: Float = 1, drift: LoopDrift = .swing,
+                threads: Int = 1) throws {
         guard let last = trajectories.last, trajectories.count >= 2 else {
             throw MotionError.invalidParameter(name: "trajectories", value: "\(trajectories.count) fields",
                                                expected: "at least two displacement fields (a window of 3 frames)")
         }
-        let limit = Self.maximumFrequencies(windowLength: trajectories.count + 1)
+        let limit = Self.maximumFrequencies(windowLength: trajectories.count)
         guard frequencies <= limit else {
             throw MotionError.invalidParameter(name: "k", value: "\(frequencies)",
-                                               expected: "at most \(limit) for a window of \(trajectories.count + 1) frames (harmonics below T/2)")
+                                               expected: "at most \(limit) for a window of \(trajectories.count + 1) frames (harmonics below (T−1)/2)")
         }
         let steps = Float(trajectories.count)
-        let detrended = try trajectories.enumerated().map { index, field -> FlowField in
+        // G_1 … G_{T−2}; G_{T−1} = G_0 = 0 closes the period.
+        let detrended = try trajectories.dropLast().enumerated().map { index, field -> FlowField in
             let s = Float(index + 1) / steps
             var u = field.u, v = field.v
             for i in 0..<u.count {
@@ -59,8 +68,18 @@ public struct LoopMotion: Sendable, Equatable {
             }
             return try FlowField(u: u, v: v)
         }
-        try self.init(spectrum: MotionSpectrum.truncatedDFT(trajectories: detrended, frequencies: frequencies, threads: threads),
-                      amplitude: amplitude)
+        var spectrum = try MotionSpectrum.truncatedDFT(trajectories: detrended, frequencies: frequencies, threads: threads)
+        if drift == .swing {
+            let n = spectrum.planeSize, period = Float(spectrum.windowLength)
+            for k in stride(from: 1, to: frequencies, by: 2) {
+                let c = period / (Float.pi * Float.pi * Float(k * k)) * (k % 4 == 1 ? 1 : -1)
+                for i in 0..<n {
+                    spectrum.values[(4 * k + 1) * n + i] -= c * last.u.data[i]
+                    spectrum.values[(4 * k + 3) * n + i] -= c * last.v.data[i]
+                }
+            }
+        }
+        try self.init(spectrum: spectrum, amplitude: amplitude)
     }
 
     public var width: Int { spectrum.width }
@@ -102,4 +121,15 @@ public struct LoopMotion: Sendable, Equatable {
         }
         return sum.scaled(by: 1 / Float(count))
     }
+}
+
+/// What a loop does with the drift of a window: the part of each pixel's motion that does not
+/// come back to where it started (a pan, a walk, an object crossing the frame).
+public enum LoopDrift: String, Sendable, CaseIterable {
+    /// Played as a swing along the drift (out half-way and back through the reference pose, as
+    /// far as the window travelled, at its mean speed): a clip that only drifts still moves.
+    case swing
+    /// Removed (Generative Image Dynamics): only the periodic part of the motion plays, so a
+    /// clip that only drifts comes out nearly still.
+    case remove
 }

@@ -37,6 +37,10 @@ struct LoopCommand: ParsableCommand {
     var frequencies: Int?
     @Option(help: "Motion amplitude factor (spectral).")
     var amplitude = 1.0
+    @Option(help: "Motion that does not come back (a pan, a walk): swing (played out and back) or remove (spectral).")
+    var drift = "swing"
+    @Option(help: "Trajectories: chained (consecutive flows composed) or direct (frame 0 to each frame) (spectral).")
+    var tracking = "chained"
     @Option(help: "Softmax splatting sharpness (spectral).")
     var alpha = 1.0
     @Option(help: "Crossfade length, seconds (crossfade).")
@@ -70,6 +74,8 @@ struct LoopCommand: ParsableCommand {
         if let frequencies, !(2...1024).contains(frequencies) { throw ValidationError("--k must be within 2…1024") }
         guard (0...100).contains(amplitude) else { throw ValidationError("--amplitude must be within 0…100") }
         guard (1...1000).contains(`repeat`) else { throw ValidationError("--repeat must be within 1…1000") }
+        guard LoopDrift(rawValue: drift) != nil else { throw ValidationError("--drift must be swing or remove") }
+        guard TrajectoryMode(rawValue: tracking) != nil else { throw ValidationError("--tracking must be chained or direct") }
         guard FlowEstimator.Preset(rawValue: flowPreset) != nil else { throw ValidationError("--flow-preset must be ultrafast, fast, medium or high") }
         if spectrumOnly && fromSpectrum != nil { throw ValidationError("--spectrum-only and --from-spectrum exclude each other") }
         if (spectrumOnly || fromSpectrum != nil) && mode != "spectral" { throw ValidationError("spectra belong to --mode spectral") }
@@ -78,7 +84,8 @@ struct LoopCommand: ParsableCommand {
 
     func filterOptions() -> [String: String] {
         var o = ["mode": mode, "start": "\(start)", "k": "\(frequencies ?? 0)", "amplitude": "\(amplitude)", "alpha": "\(alpha)",
-                 "crossfade": "\(crossfade)", "repeat": "\(`repeat`)", "preset": flowPreset, "size": "\(size)"]
+                 "crossfade": "\(crossfade)", "repeat": "\(`repeat`)", "preset": flowPreset, "size": "\(size)",
+                 "drift": drift, "tracking": tracking]
         if let window { o["window"] = "\(window)" }
         if let duration { o["duration"] = "\(duration)" }
         if let threads { o["threads"] = "\(threads)" }
@@ -108,6 +115,8 @@ struct LoopCommand: ParsableCommand {
             var settings = encoder.settings
             settings.bFrames = 0
             settings.editList = false
+            settings.uniformQuality = true
+            settings.keyframeInterval = encoder.keyint ?? 1
             let result = try runPipeline(label: "loop", input: input, output: output, filters: convert + [loop], encoder: encoder, out: out,
                                          copyAudio: false, settings: settings)
             var gifPath: String?

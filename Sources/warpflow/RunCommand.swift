@@ -25,9 +25,13 @@ struct EncoderOptions: ParsableArguments {
     @Option(name: .customLong("pix-fmt"), help: "Output pixel format (e.g. yuv420p, yuv444p); default: the input's when the encoder takes it.")
     var pixelFormat: String?
 
+    @Option(help: "Most frames between keyframes, 1…100000 (1 = every frame a keyframe); default: the encoder's (`loop`: 1).")
+    var keyint: Int?
+
     func validate() throws {
         guard (0...51).contains(crf) else { throw ValidationError("--crf must be within 0…51") }
         if let qp, !(0...51).contains(qp) { throw ValidationError("--qp must be within 0…51") }
+        if let keyint, !(1...100_000).contains(keyint) { throw ValidationError("--keyint must be within 1…100000") }
         let presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"]
         guard presets.contains(preset) else { throw ValidationError("--preset must be one of \(presets.joined(separator: ", "))") }
         if let pixelFormat, PixelFormat(name: pixelFormat) == nil { throw ValidationError("unknown pixel format \"\(pixelFormat)\"") }
@@ -35,7 +39,7 @@ struct EncoderOptions: ParsableArguments {
 
     var settings: EncoderSettings {
         EncoderSettings(codec: codec == .h264 ? .h264 : .hevc, crf: crf, qp: qp, preset: preset,
-                        pixelFormat: pixelFormat.flatMap { PixelFormat(name: $0) })
+                        pixelFormat: pixelFormat.flatMap { PixelFormat(name: $0) }, keyframeInterval: keyint)
     }
 }
 

@@ -60,6 +60,34 @@ final class LoopCommandTests: XCTestCase {
         XCTAssertEqual(try lumaFrames(gif).count, 30)
     }
 
+    /// A clip that only pans 2 px per frame: `--drift remove` leaves (nearly) a still picture,
+    /// the default swing keeps it moving about as fast as the clip did; every frame of the loop
+    /// is a keyframe by default (no keyframe jump at the wrap), and `--keyint` overrides it.
+    func testDriftSwingKeepsAPanMovingAndRemoveStillsIt() throws {
+        let still = try TestMedia.makeClip(name: "loop-still.png", args: ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-frames:v", "1"])
+        let clip = try TestMedia.makeClip(name: "loop-pan.mp4", args: [
+            "-loop", "1", "-framerate", "30", "-i", still, "-t", "1.2",
+            "-vf", "crop=w=192:h=160:x='8+2*n':y=40", "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p"])
+        var meanStep: [String: Double] = [:]
+        for drift in ["swing", "remove"] {
+            let out = TestMedia.path("loop-pan-\(drift)-\(UUID().uuidString.prefix(6)).mp4")
+            let r = warpflow(["loop", clip, "-o", out, "--window", "1", "--k", "8", "--size", "96", "--drift", drift, "--crf", "4", "-q"]
+                             + (drift == "remove" ? ["--keyint", "250"] : []))
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let frames = try lumaFrames(out)
+            XCTAssertEqual(frames.count, 30)
+            meanStep[drift] = zip(frames, frames.dropFirst()).map { Self.meanAbsDifference($0, $1) }.reduce(0, +) / 29
+            let keyframes = try TestMedia.run("/usr/bin/ffprobe", ["-v", "error", "-select_streams", "v", "-show_entries", "frame=key_frame",
+                                                                   "-of", "csv=p=0", out]).stdout.split(separator: "\n").filter { $0.hasPrefix("1") }.count
+            XCTAssertEqual(keyframes, drift == "swing" ? 30 : 1, "\(drift): keyframes")
+        }
+        let source = try lumaFrames(clip).prefix(31)
+        let sourceStep = zip(source, source.dropFirst()).map { Self.meanAbsDifference($0, $1) }.reduce(0, +) / 30
+        let swing = try XCTUnwrap(meanStep["swing"]), removed = try XCTUnwrap(meanStep["remove"])
+        XCTAssertGreaterThan(swing, 0.4 * sourceStep, "swing keeps the pan's motion (\(swing) vs the clip's \(sourceStep))")
+        XCTAssertLessThan(removed, 0.25 * swing, "remove leaves a nearly still loop (\(removed) vs \(swing))")
+    }
+
     func testBaselineModesAndRepeatGiveExactFrameCounts() throws {
         let clip = try oscillatingClip()
         for (mode, extra) in [("pingpong", [String]()), ("crossfade", ["--crossfade", "0.3"])] {
@@ -92,6 +120,7 @@ final class LoopCommandTests: XCTestCase {
         let cases: [([String], String)] = [
             (["--duration", "0"], "--duration"), (["--duration", "nan"], "--duration"), (["--k", "40", "--window", "1"], "k"),
             (["--start", "1.9", "--window", "1", "--k", "8"], "needs 30"), (["--mode", "zigzag"], "--mode"), (["--from-spectrum", "/nonexistent.safetensors"], "/nonexistent.safetensors"),
+            (["--drift", "sideways"], "--drift"), (["--tracking", "psychic"], "--tracking"), (["--keyint", "0"], "--keyint"),
         ]
         for (extra, expected) in cases {
             let r = warpflow(["loop", clip, "-o", out, "--size", "64"] + extra)
