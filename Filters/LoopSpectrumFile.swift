@@ -6,8 +6,9 @@ import Raster
 
 /// A loop's spectrum on disk, in the dataset's shard format (Samples/python/FORMAT.md) with one
 /// sample: `frames` U8 [1, H, W, 3] (the reference frame at the working size, gray replicated
-/// when only luma is known), `spectra` F32 [1, 4K, H, W] — the detrended spectrum the loop plays
-/// — and metadata (`window`, `k`, `width`, `height`, `fps`, `loop` = "1"). `warpflow loop
+/// when only luma is known), `spectra` F32 [1, 4K, H, W] — the spectrum the loop plays:
+/// detrended, the drift's swing included when `drift=swing`, `window` = its period in steps —
+/// and metadata (`window`, `k`, `width`, `height`, `fps`, `loop` = "1"). `warpflow loop
 /// --spectrum-only` writes one; `--from-spectrum` renders from one, so a loop can be regenerated
 /// or its spectrum edited (e.g. in NumPy) and rendered again.
 enum LoopSpectrumFile {

@@ -154,7 +154,7 @@ final class LoopOutputTests: XCTestCase {
         XCTAssertTrue(packets.allSatisfy { $0.count == 3 && $0[0] == $0[1] && $0[2] == packets[0][2] }, "\(packets)")
     }
 
-    func testBFramesOutOfRangeIsRefusedWithoutFile() throws {
+    func testBFramesOrKeyframeIntervalOutOfRangeIsRefusedWithoutFile() throws {
         let dir = try TestMedia.makeScratchDirectory("loopbad")
         let path = dir + "/bad.mp4"
         let format = StreamFormat(width: 64, height: 64, pixelFormat: .yuv420p, timeBase: Self.rate.inverted, frameRate: Self.rate, frameCount: 1)
@@ -162,6 +162,12 @@ final class LoopOutputTests: XCTestCase {
             XCTAssertThrowsError(try VideoWriter(path: path, format: format, settings: EncoderSettings(bFrames: b))) { error in
                 XCTAssertEqual((error as? MediaError)?.kind, .invalidArgument)
                 XCTAssertTrue("\(error)".contains("bFrames") && "\(error)".contains(path), "\(error)")
+            }
+        }
+        for k in [0, -3, 100_001] {
+            XCTAssertThrowsError(try VideoWriter(path: path, format: format, settings: EncoderSettings(keyframeInterval: k))) { error in
+                XCTAssertEqual((error as? MediaError)?.kind, .invalidArgument)
+                XCTAssertTrue("\(error)".contains("keyframe interval") && "\(error)".contains(path), "\(error)")
             }
         }
         XCTAssertEqual(TestMedia.listDirectory(dir), [])
