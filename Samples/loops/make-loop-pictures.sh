@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes the README's before/after pictures of `warpflow loop` (spectral mode, default options):
+# Makes the README's before/after pictures of `warpflow loop` (spectral mode, `--tracking direct`):
 #   Samples/loops/strip.png  the source's first frame, then loop frames round(k·L/6), k = 1 … 5; 120 px high
 #   Samples/loops/loop.gif   the loop's own --gif output (scaled down by ffmpeg only if it reached 1 MB)
 # None of the bundled clips (Samples/clips: rigid pans, rotations, zooms, a sliding square) makes
@@ -57,7 +57,10 @@ trap 'rm -rf "$work"' EXIT
 grass_clip "$work/grass.mp4"
 
 # The loop, as a user would make it: the whole 3 s window, a 3 s loop, with its GIF.
-"$bin" loop "$work/grass.mp4" -o "$work/grass-loop.mp4" --window 3 --duration 3 --gif -q
+# --tracking direct: on thin blades with small flower heads, flow from the first frame straight
+# to each frame keeps the heads whole; the default chained tracking (better on real footage
+# with larger motion, BENCHMARKS.md) lets them smear.
+"$bin" loop "$work/grass.mp4" -o "$work/grass-loop.mp4" --window 3 --duration 3 --tracking direct --gif -q
 frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$work/grass-loop.mp4")
 mkdir -p "$out"
 
