@@ -168,6 +168,7 @@ public final class LoopFilter: VideoFilter {
             let luma = try workingLuma(frame)
             if tracker == nil {
                 referenceLuma = luma
+                statistics.referenceContrast = Self.standardDeviation(luma)
                 tracker = try TrajectoryTracker(reference: luma, mode: tracking, estimator: FlowEstimator(preset: preset, threads: threads))
             } else {
                 let clock = ContinuousClock()
@@ -217,6 +218,14 @@ public final class LoopFilter: VideoFilter {
         held = []
         trajectories = []
         referenceLuma = nil
+    }
+
+    /// Standard deviation of a plane's samples.
+    static func standardDeviation(_ p: Plane) -> Double {
+        guard p.count > 0 else { return 0 }
+        let mean = p.data.reduce(0.0) { $0 + Double($1) } / Double(p.count)
+        let variance = p.data.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(p.count)
+        return variance.squareRoot()
     }
 
     private func workingLuma(_ frame: Frame) throws -> Plane {
@@ -285,4 +294,15 @@ public struct LoopStatistics: Sendable, Equatable {
     public var flowSeconds = 0.0, renderSeconds = 0.0
     /// Mean displacement of the loop's motion, working pixels (spectral).
     public var meanMotion = 0.0
+    /// Standard deviation of the reference frame's luma at the working size, 0 … 0.5 of full
+    /// scale (spectral, when motion is estimated; −1 otherwise).
+    public var referenceContrast = -1.0
+
+    /// Warnings about the result, for the user: a reference frame so flat (a black or faded
+    /// frame, contrast under 0.01) that its motion cannot be followed and the loop shows little.
+    public var warnings: [String] {
+        guard referenceContrast >= 0, referenceContrast < 0.01 else { return [] }
+        return [String(format: "the window's first frame is nearly flat (luma contrast %.4f): no motion can be followed from it; "
+                       + "start the window on a textured frame", referenceContrast)]
+    }
 }

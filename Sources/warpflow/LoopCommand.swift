@@ -131,12 +131,13 @@ struct LoopCommand: ParsableCommand {
                                "window_frames": s.windowFrames, "frame_rate": result.outputFormat.frameRate.description,
                                "duration": Double(s.loopFrames) / result.outputFormat.frameRate.doubleValue,
                                "flow_seconds": s.flowSeconds, "render_seconds": s.renderSeconds, "seconds": result.elapsedSeconds,
-                               "mean_motion": s.meanMotion, "gif": gifPath ?? NSNull()] as [String: Any])
+                               "mean_motion": s.meanMotion, "gif": gifPath ?? NSNull(), "warnings": s.warnings] as [String: Any])
             } else if !out.quiet {
                 print(String(format: "%@: %d-frame %@ loop (%@ fps)%@ in %.2f s", output, s.loopFrames, mode,
                              result.outputFormat.frameRate.description, `repeat` > 1 ? " ×\(`repeat`)" : "", result.elapsedSeconds)
                       + (gifPath.map { ", GIF \($0)" } ?? ""))
             }
+            if !out.json { for w in s.warnings { printError("warpflow: warning: \(w) (--start)") } }
         }
     }
 }

@@ -88,6 +88,27 @@ final class LoopCommandTests: XCTestCase {
         XCTAssertLessThan(removed, 0.25 * swing, "remove leaves a nearly still loop (\(removed) vs \(swing))")
     }
 
+    /// A window that starts on a black frame gets a warning (in --json and on stderr); a
+    /// textured one none.
+    func testFlatReferenceFrameIsWarnedAbout() throws {
+        let clip = try TestMedia.makeClip(name: "loop-black-start.mp4", args: [
+            "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30", "-t", "0.5", "-vf", "fade=t=in:s=0:n=2",
+            "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p"])
+        for (start, warned) in [("0", true), ("0.1", false)] {
+            let out = TestMedia.path("loop-flat-\(UUID().uuidString.prefix(6)).mp4")
+            let r = warpflow(["loop", clip, "-o", out, "--start", start, "--window", "0.2", "--k", "3", "--size", "64", "--json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let warnings = try XCTUnwrap(json["warnings"] as? [String])
+            XCTAssertEqual(warnings.isEmpty, !warned, "start \(start): \(warnings)")
+            if warned { XCTAssertTrue(warnings[0].contains("flat"), warnings[0]) }
+            let plain = warpflow(["loop", clip, "-o", TestMedia.path("loop-flat-\(UUID().uuidString.prefix(6)).mp4"), "--start", start,
+                                  "--window", "0.2", "--k", "3", "--size", "64", "-q"])
+            XCTAssertEqual(plain.status, 0, plain.stderr)
+            XCTAssertEqual(plain.stderr.contains("warning: the window's first frame is nearly flat"), warned, plain.stderr)
+        }
+    }
+
     func testBaselineModesAndRepeatGiveExactFrameCounts() throws {
         let clip = try oscillatingClip()
         for (mode, extra) in [("pingpong", [String]()), ("crossfade", ["--crossfade", "0.3"])] {
