@@ -13,8 +13,9 @@ import Raster
 ///   left out (`drift=remove`); every frame is rendered from the window's first frame by
 ///   softmax splatting in the frame's own planes. Frame 0 is the reference frame itself. The
 ///   window's W frames and the frame after them (when the clip has it) make one period of W
-///   steps; a harmonic completes k cycles per loop, so motion runs window/duration times
-///   faster than in the clip (1 when they match, the default).
+///   steps, or (`period=auto`) n ≥ 0.85·W steps ending on the frame whose motion
+///   out of it best matches the first frame's; a harmonic completes k cycles per loop, so
+///   motion runs period/duration times faster than in the clip.
 /// - `pingpong`: the window forwards then backwards (a "boomerang").
 /// - `crossfade`: the window with its last `crossfade` seconds blended into its start.
 ///
@@ -35,6 +36,8 @@ public final class LoopFilter: VideoFilter {
                      help: "motion that does not return: swing (played out and back) or remove (spectral)"),
         FilterOption("tracking", .choice(TrajectoryMode.allCases.map(\.rawValue)), default: "chained",
                      help: "trajectories: chained (consecutive flows composed) or direct (frame 0 to t) (spectral)"),
+        FilterOption("period", .choice(["window", "auto"]), default: "window",
+                     help: "loop period: window, or auto (up to 15% shorter, ending where the motion matches the first step) (spectral)"),
         FilterOption("alpha", .double(-100...100), default: "1", help: "softmax splatting sharpness, per pixel of mean motion (spectral)"),
         FilterOption("crossfade", .double(0...1e5), default: "0.5", help: "crossfade length, seconds (crossfade)"),
         FilterOption("repeat", .int(1...1000), default: "1", help: "write the loop this many times"),
@@ -53,6 +56,8 @@ public final class LoopFilter: VideoFilter {
     let preset: FlowEstimator.Preset
     let drift: LoopDrift
     let tracking: TrajectoryMode
+    /// True when the period may be shortened to the step that best matches the first (period=auto).
+    let choosesPeriod: Bool
     let spectrumIn: String?, spectrumOut: String?
     let threads: Int
     let render: Bool
@@ -89,6 +94,7 @@ public final class LoopFilter: VideoFilter {
         preset = FlowEstimator.Preset(rawValue: try options.string("preset")) ?? .medium
         drift = LoopDrift(rawValue: try options.string("drift")) ?? .swing
         tracking = TrajectoryMode(rawValue: try options.string("tracking")) ?? .chained
+        choosesPeriod = try options.string("period") == "auto"
         let si = try options.string("spectrum_in"), so = try options.string("spectrum_out")
         spectrumIn = si.isEmpty ? nil : si
         spectrumOut = so.isEmpty ? nil : so
@@ -179,8 +185,9 @@ public final class LoopFilter: VideoFilter {
             }
         }
         // A tracked window of W frames also reads frame W when the clip has it: the frame one
-        // loop after the reference closes the period (W steps, motion at the clip's speed).
-        let needed = mode != .spectral ? windowFrames : spectrumIn != nil ? 1 : windowFrames + 1
+        // loop after the reference closes the period (W steps, motion at the clip's speed); and
+        // frame W + 1, whose motion out of frame W period=auto compares with the first step.
+        let needed = mode != .spectral ? windowFrames : spectrumIn != nil ? 1 : windowFrames + (choosesPeriod ? 2 : 1)
         if collected >= needed { done = true }
     }
 
@@ -239,7 +246,16 @@ public final class LoopFilter: VideoFilter {
             if let path = spectrumIn {
                 motion = try LoopSpectrumFile.read(path: path, amplitude: amplitude)
             } else {
-                motion = try LoopMotion(trajectories: trajectories, frequencies: frequencies, amplitude: amplitude, drift: drift,
+                // F_1 … F_W are the window's steps; F_{W+1}, when read, shows the motion out of frame W.
+                let steps = min(trajectories.count, windowFrames)
+                var kept = Array(trajectories.prefix(steps))
+                // Periods K allows (n ≥ 2K − 1), at most 15% shorter than the window.
+                let shortest = max(2 * frequencies - 1, Int((Double(steps) * 0.85).rounded(.up)))
+                if choosesPeriod, shortest < steps {
+                    kept = Array(trajectories.prefix(LoopMotion.closingPeriod(trajectories: trajectories, range: shortest...steps)))
+                }
+                statistics.periodFrames = kept.count
+                motion = try LoopMotion(trajectories: kept, frequencies: frequencies, amplitude: amplitude, drift: drift,
                                         threads: threads)
             }
             if let path = spectrumOut {
@@ -294,6 +310,9 @@ public struct LoopStatistics: Sendable, Equatable {
     public var flowSeconds = 0.0, renderSeconds = 0.0
     /// Mean displacement of the loop's motion, working pixels (spectral).
     public var meanMotion = 0.0
+    /// Steps of the clip in one period of the loop's motion (spectral from a clip; 0
+    /// otherwise): the window's W steps, or fewer when period=auto found a closer match.
+    public var periodFrames = 0
     /// Standard deviation of the reference frame's luma at the working size, 0 … 0.5 of full
     /// scale (spectral, when motion is estimated; −1 otherwise).
     public var referenceContrast = -1.0

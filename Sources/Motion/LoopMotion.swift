@@ -82,6 +82,31 @@ public struct LoopMotion: Sendable, Equatable {
         try self.init(spectrum: spectrum, amplitude: amplitude)
     }
 
+    /// The period (in steps: how many of the trajectories F_1 … F_count to keep) that best
+    /// closes a loop, chosen among `range` (clamped to 2 … count − 1): the n whose next step
+    /// F_{n+1} − F_n is closest to the first step F_1 (mean squared difference over the
+    /// pixels, working pixels²). The loop plays frame 0 after frame n − 1 in frame n's place,
+    /// so when the motion out of frame n matches the motion out of frame 0 the seam keeps the
+    /// clip's speed and direction; a mismatch is a jerk or a pause at every wrap however many
+    /// harmonics are kept. Position needs no match: what does not come back is drift, removed
+    /// or swung. Ties (a steady pan) go to the longer period.
+    public static func closingPeriod(trajectories: [FlowField], range: ClosedRange<Int>) -> Int {
+        let upper = min(range.upperBound, trajectories.count - 1), lower = max(2, min(range.lowerBound, upper))
+        guard upper >= 2, let first = trajectories.first else { return max(0, trajectories.count) }
+        var best = upper, bestCost = Float.infinity
+        for n in stride(from: upper, through: lower, by: -1) {
+            let next = trajectories[n], here = trajectories[n - 1]
+            var cost: Float = 0
+            for i in 0..<first.u.count {
+                let du = next.u.data[i] - here.u.data[i] - first.u.data[i]
+                let dv = next.v.data[i] - here.v.data[i] - first.v.data[i]
+                cost += du * du + dv * dv
+            }
+            if cost < bestCost { bestCost = cost; best = n }
+        }
+        return best
+    }
+
     public var width: Int { spectrum.width }
     public var height: Int { spectrum.height }
 

@@ -41,6 +41,8 @@ struct LoopCommand: ParsableCommand {
     var drift = "swing"
     @Option(help: "Trajectories: chained (consecutive flows composed) or direct (frame 0 to each frame) (spectral).")
     var tracking = "chained"
+    @Option(help: "Loop period: window, or auto (the window shortened by up to 15% to end where the motion matches its first step, for a seam at the clip's speed) (spectral).")
+    var period = "window"
     @Option(help: "Softmax splatting sharpness (spectral).")
     var alpha = 1.0
     @Option(help: "Crossfade length, seconds (crossfade).")
@@ -76,6 +78,7 @@ struct LoopCommand: ParsableCommand {
         guard (1...1000).contains(`repeat`) else { throw ValidationError("--repeat must be within 1…1000") }
         guard LoopDrift(rawValue: drift) != nil else { throw ValidationError("--drift must be swing or remove") }
         guard TrajectoryMode(rawValue: tracking) != nil else { throw ValidationError("--tracking must be chained or direct") }
+        guard ["auto", "window"].contains(period) else { throw ValidationError("--period must be window or auto") }
         guard FlowEstimator.Preset(rawValue: flowPreset) != nil else { throw ValidationError("--flow-preset must be ultrafast, fast, medium or high") }
         if spectrumOnly && fromSpectrum != nil { throw ValidationError("--spectrum-only and --from-spectrum exclude each other") }
         if (spectrumOnly || fromSpectrum != nil) && mode != "spectral" { throw ValidationError("spectra belong to --mode spectral") }
@@ -85,7 +88,7 @@ struct LoopCommand: ParsableCommand {
     func filterOptions() -> [String: String] {
         var o = ["mode": mode, "start": "\(start)", "k": "\(frequencies ?? 0)", "amplitude": "\(amplitude)", "alpha": "\(alpha)",
                  "crossfade": "\(crossfade)", "repeat": "\(`repeat`)", "preset": flowPreset, "size": "\(size)",
-                 "drift": drift, "tracking": tracking]
+                 "drift": drift, "tracking": tracking, "period": period]
         if let window { o["window"] = "\(window)" }
         if let duration { o["duration"] = "\(duration)" }
         if let threads { o["threads"] = "\(threads)" }
@@ -128,7 +131,7 @@ struct LoopCommand: ParsableCommand {
             let s = loop.statistics
             if out.json {
                 try printJSON(["input": input, "output": output, "mode": mode, "frames": s.framesOut, "loop_frames": s.loopFrames,
-                               "window_frames": s.windowFrames, "frame_rate": result.outputFormat.frameRate.description,
+                               "window_frames": s.windowFrames, "period_frames": s.periodFrames, "frame_rate": result.outputFormat.frameRate.description,
                                "duration": Double(s.loopFrames) / result.outputFormat.frameRate.doubleValue,
                                "flow_seconds": s.flowSeconds, "render_seconds": s.renderSeconds, "seconds": result.elapsedSeconds,
                                "mean_motion": s.meanMotion, "gif": gifPath ?? NSNull(), "warnings": s.warnings] as [String: Any])

@@ -44,6 +44,7 @@ final class LoopCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(json["loop_frames"] as? Int, 30)
+        XCTAssertEqual(json["period_frames"] as? Int, 30, "the clip's period is the window")
         let frames = try lumaFrames(out)
         XCTAssertEqual(frames.count, 30, "duration × fps frames exactly")
         let source = try lumaFrames(clip)
@@ -58,6 +59,25 @@ final class LoopCommandTests: XCTestCase {
         XCTAssertEqual(Set(zip(pts.pts, pts.pts.dropFirst()).map { $1 - $0 }).count, 1, "constant frame duration")
         let gif = (out as NSString).deletingPathExtension + ".gif"
         XCTAssertEqual(try lumaFrames(gif).count, 30)
+    }
+
+    /// A window of 35 frames over an oscillation of period 30: `--period auto` finds the
+    /// period the clip has, `--period window` (the default) keeps the window's 35 steps.
+    func testAutomaticPeriodFindsTheClipsOwnPeriod() throws {
+        let clip = try oscillatingClip()
+        for (period, want) in [("auto", 30), ("window", 35)] {
+            let out = TestMedia.path("loop-period-\(period)-\(UUID().uuidString.prefix(6)).mp4")
+            let r = warpflow(["loop", clip, "-o", out, "--window", "1.15", "--duration", "1", "--k", "8", "--size", "128",
+                              "--crf", "0", "--period", period, "--json", "-q"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            XCTAssertEqual(json["window_frames"] as? Int, 35)
+            XCTAssertEqual(json["period_frames"] as? Int, want, "--period \(period)")
+            XCTAssertEqual(try lumaFrames(out).count, 30, "the loop keeps duration × fps frames")
+        }
+        let bad = warpflow(["loop", clip, "-o", TestMedia.path("loop-bad-period.mp4"), "--period", "best"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--period"), bad.stderr)
     }
 
     /// A clip that only pans 2 px per frame: `--drift remove` leaves (nearly) a still picture,

@@ -85,4 +85,22 @@ final class LoopMotionTests: XCTestCase {
         XCTAssertThrowsError(try LoopMotion(trajectories: Array(fields.prefix(1)), frequencies: 2))
         XCTAssertThrowsError(try LoopMotion(trajectories: fields, frequencies: 4, amplitude: .nan))
     }
+
+    /// A sinusoid of period 20 tracked over 24 steps: frame 20 is frame 0 again, so the step
+    /// out of it equals the first and the period chosen is 20, not the window's 24.
+    func testClosingPeriodEndsWhereTheMotionOutMatchesTheFirstStep() throws {
+        // Phase 0.7: the step into frame 0 differs from the step out of it (with phase 0 they
+        // are equal by symmetry, and frame 19 would tie).
+        let f: (Int) -> (Float, Float) = { t in (4 * sin(2 * Float.pi * Float(t) / 20 + 0.7) - 4 * sin(0.7), 0) }
+        let fields = try Self.trajectories(count: 24, f)
+        XCTAssertEqual(LoopMotion.closingPeriod(trajectories: fields, range: 18...24), 20)
+        // A range without it gets the closest step inside the range (upper bound: count − 1).
+        let cost: (Int) -> Float = { n in let d = f(n + 1).0 - f(n).0 - f(1).0; return d * d }
+        let want = cost(23) <= cost(22) ? 23 : 22
+        XCTAssertEqual(LoopMotion.closingPeriod(trajectories: fields, range: 22...30), want)
+        // A steady velocity matches everywhere: the longest period wins.
+        let line = try Self.trajectories(count: 10) { t in (Float(t), 0) }
+        XCTAssertEqual(LoopMotion.closingPeriod(trajectories: line, range: 5...10), 9)
+        XCTAssertEqual(LoopMotion.closingPeriod(trajectories: line, range: 0...1), 10, "no choice: everything kept")
+    }
 }
