@@ -36,7 +36,7 @@ public final class LoopFilter: VideoFilter {
                      help: "motion that does not return: swing (played out and back) or remove (spectral)"),
         FilterOption("tracking", .choice(TrajectoryMode.allCases.map(\.rawValue)), default: "chained",
                      help: "trajectories: chained (consecutive flows composed) or direct (frame 0 to t) (spectral)"),
-        FilterOption("period", .choice(["window", "auto"]), default: "window",
+        FilterOption("period", .choice(LoopPeriod.allCases.map(\.rawValue)), default: "window",
                      help: "loop period: window, or auto (up to 15% shorter, ending where the motion matches the first step) (spectral)"),
         FilterOption("alpha", .double(-100...100), default: "1", help: "softmax splatting sharpness, per pixel of mean motion (spectral)"),
         FilterOption("crossfade", .double(0...1e5), default: "0.5", help: "crossfade length, seconds (crossfade)"),
@@ -56,8 +56,7 @@ public final class LoopFilter: VideoFilter {
     let preset: FlowEstimator.Preset
     let drift: LoopDrift
     let tracking: TrajectoryMode
-    /// True when the period may be shortened to the step that best matches the first (period=auto).
-    let choosesPeriod: Bool
+    let period: LoopPeriod
     let spectrumIn: String?, spectrumOut: String?
     let threads: Int
     let render: Bool
@@ -94,7 +93,7 @@ public final class LoopFilter: VideoFilter {
         preset = FlowEstimator.Preset(rawValue: try options.string("preset")) ?? .medium
         drift = LoopDrift(rawValue: try options.string("drift")) ?? .swing
         tracking = TrajectoryMode(rawValue: try options.string("tracking")) ?? .chained
-        choosesPeriod = try options.string("period") == "auto"
+        period = LoopPeriod(rawValue: try options.string("period")) ?? .window
         let si = try options.string("spectrum_in"), so = try options.string("spectrum_out")
         spectrumIn = si.isEmpty ? nil : si
         spectrumOut = so.isEmpty ? nil : so
@@ -187,7 +186,7 @@ public final class LoopFilter: VideoFilter {
         // A tracked window of W frames also reads frame W when the clip has it: the frame one
         // loop after the reference closes the period (W steps, motion at the clip's speed); and
         // frame W + 1, whose motion out of frame W period=auto compares with the first step.
-        let needed = mode != .spectral ? windowFrames : spectrumIn != nil ? 1 : windowFrames + (choosesPeriod ? 2 : 1)
+        let needed = mode != .spectral ? windowFrames : spectrumIn != nil ? 1 : windowFrames + (period == .auto ? 2 : 1)
         if collected >= needed { done = true }
     }
 
@@ -248,13 +247,12 @@ public final class LoopFilter: VideoFilter {
             } else {
                 // F_1 … F_W are the window's steps; F_{W+1}, when read, shows the motion out of frame W.
                 let steps = min(trajectories.count, windowFrames)
-                var kept = Array(trajectories.prefix(steps))
                 // Periods K allows (n ≥ 2K − 1), at most 15% shorter than the window.
                 let shortest = max(2 * frequencies - 1, Int((Double(steps) * 0.85).rounded(.up)))
-                if choosesPeriod, shortest < steps {
-                    kept = Array(trajectories.prefix(LoopMotion.closingPeriod(trajectories: trajectories, range: shortest...steps)))
-                }
-                statistics.periodFrames = kept.count
+                let periodSteps = period == .auto && shortest < steps
+                    ? LoopMotion.closingPeriod(trajectories: trajectories, range: shortest...steps) : steps
+                let kept = Array(trajectories.prefix(periodSteps))
+                statistics.periodFrames = periodSteps
                 motion = try LoopMotion(trajectories: kept, frequencies: frequencies, amplitude: amplitude, drift: drift,
                                         threads: threads)
             }
@@ -298,6 +296,16 @@ public final class LoopFilter: VideoFilter {
 /// The `mode=` of the `loop` filter.
 public enum LoopMode: String, CaseIterable, Sendable {
     case spectral, pingpong, crossfade
+}
+
+/// The `period=` of the `loop` filter: how many of the window's steps one period of the
+/// spectral loop's motion spans.
+public enum LoopPeriod: String, CaseIterable, Sendable {
+    /// The whole window (W steps).
+    case window
+    /// Up to 15% fewer, ending on the frame whose motion out of it best matches the first
+    /// frame's (`LoopMotion.closingPeriod`).
+    case auto
 }
 
 /// What a `loop` filter run did.

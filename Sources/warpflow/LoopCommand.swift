@@ -78,7 +78,7 @@ struct LoopCommand: ParsableCommand {
         guard (1...1000).contains(`repeat`) else { throw ValidationError("--repeat must be within 1…1000") }
         guard LoopDrift(rawValue: drift) != nil else { throw ValidationError("--drift must be swing or remove") }
         guard TrajectoryMode(rawValue: tracking) != nil else { throw ValidationError("--tracking must be chained or direct") }
-        guard ["auto", "window"].contains(period) else { throw ValidationError("--period must be window or auto") }
+        guard LoopPeriod(rawValue: period) != nil else { throw ValidationError("--period must be window or auto") }
         guard FlowEstimator.Preset(rawValue: flowPreset) != nil else { throw ValidationError("--flow-preset must be ultrafast, fast, medium or high") }
         if spectrumOnly && fromSpectrum != nil { throw ValidationError("--spectrum-only and --from-spectrum exclude each other") }
         if (spectrumOnly || fromSpectrum != nil) && mode != "spectral" { throw ValidationError("spectra belong to --mode spectral") }
