@@ -71,6 +71,7 @@ public final class LoopFilter: VideoFilter {
     /// The reference frame's working-size luma (tracked windows only).
     private var referenceLuma: Plane?
     private var trajectories: [FlowField] = []
+    private var stillDetector: StillPixelDetector?
     private var collected = 0
     private var done = false
     private var workingSize = (width: 0, height: 0)
@@ -175,12 +176,14 @@ public final class LoopFilter: VideoFilter {
                 referenceLuma = luma
                 statistics.referenceContrast = Self.standardDeviation(luma)
                 tracker = try TrajectoryTracker(reference: luma, mode: tracking, estimator: FlowEstimator(preset: preset, threads: threads))
+                stillDetector = StillPixelDetector(reference: luma)
             } else {
                 let clock = ContinuousClock()
                 var field = FlowField(width: 0, height: 0)
                 let d = try clock.measure { field = try tracker!.push(luma) }
                 statistics.flowSeconds += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
                 trajectories.append(field)
+                if trajectories.count <= windowFrames { try stillDetector?.add(frame: luma, trajectory: field, threads: threads) }
             }
         }
         // A tracked window of W frames also reads frame W when the clip has it: the frame one
@@ -251,7 +254,11 @@ public final class LoopFilter: VideoFilter {
                 let shortest = max(2 * frequencies - 1, Int((Double(steps) * 0.85).rounded(.up)))
                 let periodSteps = period == .auto && shortest < steps
                     ? LoopMotion.closingPeriod(trajectories: trajectories, range: shortest...steps) : steps
-                let kept = Array(trajectories.prefix(periodSteps))
+                var kept = Array(trajectories.prefix(periodSteps))
+                if let detector = stillDetector, ProcessInfo.processInfo.environment["WF_STILL"] != nil {
+                    kept = StillPixelDetector.holdingStill(kept, mask: detector.stillMask())
+                    FileHandle.standardError.write("still \(detector.stillFraction())\n".data(using: .utf8)!)
+                }
                 statistics.periodFrames = periodSteps
                 motion = try LoopMotion(trajectories: kept, frequencies: frequencies, amplitude: amplitude, drift: drift,
                                         threads: threads)
@@ -270,7 +277,8 @@ public final class LoopFilter: VideoFilter {
         statistics.meanMotion = Double(importance.data.reduce(0, +)) / Double(max(1, importance.count))
         guard render else { return [] }
         let renderer = try LoopRenderer(motion: motion, importance: importance, reference: reference, alpha: alpha, threads: threads)
-        return try (0..<loopFrames).map { try renderer.render(phase: Double($0) / Double(loopFrames)) }
+        let origin = ProcessInfo.processInfo.environment["WF_ORIGIN"] != nil ? motion.ordinaryWrapPhase(frames: loopFrames, reference: referenceLuma) : 0
+        return try (0..<loopFrames).map { try renderer.render(phase: origin + Double($0) / Double(loopFrames)) }
     }
 
     private func pingpongFrames() -> [Frame] {

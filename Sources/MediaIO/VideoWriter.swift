@@ -217,7 +217,7 @@ public final class VideoWriter {
         case .h264:
             params.append("log=-1")
             if let b = settings.bFrames { params.append("bframes=\(b)") }
-            if settings.uniformQuality { params.append(contentsOf: ["ipratio=1", "mbtree=0"]) }
+            if settings.uniformQuality { params.append(contentsOf: ["ipratio=1", "mbtree=0", "qcomp=1"]) }
             params.append(contentsOf: keyint)
             if lossless {
                 av_opt_set(priv, "qp", "0", 0)
@@ -230,7 +230,7 @@ public final class VideoWriter {
         case .hevc:
             params.append("log-level=none")
             if let b = settings.bFrames { params.append("bframes=\(b)") }
-            if settings.uniformQuality { params.append(contentsOf: ["ipratio=1", "cutree=0"]) }
+            if settings.uniformQuality { params.append(contentsOf: ["ipratio=1", "cutree=0", "qcomp=1"]) }
             params.append(contentsOf: keyint)
             // libx265 ignores the codec context's thread count; pass it through its own options.
             if settings.threads > 0 { params.append("pools=\(settings.threads):frame-threads=\(min(settings.threads, 4))") }

@@ -135,6 +135,63 @@ public struct LoopMotion: Sendable, Equatable {
         return FlowField(validU: Plane(width: width, height: height, data: u), v: Plane(width: width, height: height, data: v))
     }
 
+    /// The phase at which a loop of `frames` frames best begins (frame i shows phase
+    /// φ + i/frames). The motion is periodic, so any phase continues it; this one puts the
+    /// file's wrap, where players restart, on an ordinary step rather than on the clip's
+    /// fastest or slowest moment. Candidates are the half-frame phases (j + ½)/frames, so no
+    /// frame is the untouched reference (sharper than any resampled frame: a flicker once per
+    /// loop). A step is measured two ways, each divided by its median over the loop: its mean
+    /// displacement change (working pixels) and, given the `reference` luma (the motion's
+    /// size), the picture change it causes, |∇I_0 · ΔF| linearised (moving flat areas change
+    /// nothing). The wrap goes where both are closest to 1, over the step and its neighbours
+    /// (weights ½, 1, ½). At most `candidates` phases are tried, evenly spread.
+    public func ordinaryWrapPhase(frames: Int, reference: Plane? = nil, candidates: Int = 600) -> Double {
+        let count = max(1, frames), tried = min(count, max(1, candidates))
+        let gradient = reference.flatMap { Self.centralGradient($0, width: width, height: height) }
+        var lengths: [Float] = [], changes: [Float] = []
+        for c in 0..<tried {
+            let j = c * count / tried
+            let a = displacement(phase: (Double(j) - 0.5) / Double(count))
+            let b = displacement(phase: (Double(j) + 0.5) / Double(count))
+            var length: Float = 0, change: Float = 0
+            for i in 0..<a.u.count {
+                let du = b.u.data[i] - a.u.data[i], dv = b.v.data[i] - a.v.data[i]
+                length += (du * du + dv * dv).squareRoot()
+                if let g = gradient { change += abs(g.x[i] * du + g.y[i] * dv) }
+            }
+            lengths.append(length)
+            changes.append(change)
+        }
+        func normalised(_ values: [Float]) -> [Float] {
+            let median = values.sorted()[values.count / 2]
+            return values.map { median > 0 ? abs($0 / median - 1) : 0 }
+        }
+        let a = normalised(lengths), b = normalised(changes)
+        let n = a.count
+        var best = 0, bestCost = Float.infinity
+        for c in 0..<n {
+            let before = (c + n - 1) % n, after = (c + 1) % n
+            let cost = a[c] + b[c] + 0.5 * (a[before] + b[before] + a[after] + b[after])
+            if cost < bestCost { bestCost = cost; best = c }
+        }
+        return (Double(best * count / tried) + 0.5) / Double(count)
+    }
+
+    /// Central differences of `plane` (edges clamped), or nil when it is not `width × height`
+    /// or smaller than 3 × 3.
+    static func centralGradient(_ plane: Plane, width: Int, height: Int) -> (x: [Float], y: [Float])? {
+        guard plane.width == width, plane.height == height, width >= 3, height >= 3 else { return nil }
+        var gx = [Float](repeating: 0, count: width * height), gy = gx
+        for y in 0..<height {
+            let up = max(y - 1, 0) * width, down = min(y + 1, height - 1) * width, row = y * width
+            for x in 0..<width {
+                gx[row + x] = 0.5 * (plane.data[row + min(x + 1, width - 1)] - plane.data[row + max(x - 1, 0)])
+                gy[row + x] = 0.5 * (plane.data[down + x] - plane.data[up + x])
+            }
+        }
+        return (gx, gy)
+    }
+
     /// The mean displacement length of each pixel over one period (pixels), sampled at
     /// `samples` phases: softmax splatting's importance (moving pixels win over still ones).
     public func meanMagnitude(samples: Int = 32) -> Plane {

@@ -1,0 +1,110 @@
+import Raster
+
+/// Finds the pixels of a reference frame that stay where they are over a window, so that a
+/// loop can hold them exactly still: a table, a wall or the sky under sub-pixel tracking
+/// jitter. Rendered with that jitter, such a region is resampled differently in every frame;
+/// an encoder then codes it differently in every frame, and the loop shimmers where the clip
+/// was still. Held at zero displacement it is the reference's own samples in every frame.
+///
+/// A pixel p is still when, over the frames t pushed (luma in [0, 1], the reference's size):
+/// - its tracked motion is small: mean over t of |F_t(p)| ≤ `maximumMotion` (pixels), and
+/// - staying put explains the frames at least as well as the trajectory does:
+///   Σ_t |I_t(p) − I_0(p)| ≤ Σ_t |I_t(p + F_t(p)) − I_0(p)| + `tolerance` · frames.
+///
+/// The first condition keeps whatever moves visibly (the flat inside of a moving object
+/// explains its frames either way, but moves); the second keeps small real motion (distant
+/// leaves), which tracking explains better than standing still does.
+public struct StillPixelDetector: Sendable {
+    /// Frame 0, luma in [0, 1].
+    public let reference: Plane
+    /// Largest mean trajectory length of a still pixel, pixels.
+    public var maximumMotion: Float
+    /// Luma difference per frame (0 … 1 of full scale) by which standing still may explain a
+    /// pixel worse than its trajectory and still be chosen: coding noise.
+    public var tolerance: Float
+    /// Frames pushed.
+    public private(set) var frames = 0
+    private var stillCost: [Float], trackedCost: [Float], motion: [Float]
+
+    /// A detector for the pixels of `reference`.
+    public init(reference: Plane, maximumMotion: Float = 0.5, tolerance: Float = 0.5 / 255) {
+        self.reference = reference
+        self.maximumMotion = maximumMotion
+        self.tolerance = tolerance
+        stillCost = [Float](repeating: 0, count: reference.count)
+        trackedCost = stillCost
+        motion = stillCost
+    }
+
+    /// Adds frame t and its trajectory F_t (the displacement of every reference pixel at frame
+    /// t). Throws `MotionError.sizeMismatch` when either is not the reference's size.
+    public mutating func add(frame: Plane, trajectory: FlowField, threads: Int = Parallel.defaultThreads) throws {
+        let w = reference.width, h = reference.height
+        guard frame.width == w, frame.height == h else {
+            throw MotionError.sizeMismatch(what: "the reference frame and a frame of the window", firstWidth: w, firstHeight: h,
+                                           secondWidth: frame.width, secondHeight: frame.height)
+        }
+        guard trajectory.width == w, trajectory.height == h else {
+            throw MotionError.sizeMismatch(what: "the reference frame and a trajectory", firstWidth: w, firstHeight: h,
+                                           secondWidth: trajectory.width, secondHeight: trajectory.height)
+        }
+        reference.withSamples { r in
+            frame.withSamples { f in
+                trajectory.u.withSamples { up in
+                    trajectory.v.withSamples { vp in
+                        stillCost.withUnsafeMutableBufferPointer { still in
+                            trackedCost.withUnsafeMutableBufferPointer { tracked in
+                                motion.withUnsafeMutableBufferPointer { moved in
+                                    Parallel.forChunks(h, threads: Parallel.workers(for: w * h, threads: threads, grain: 8192)) { rows in
+                                        for y in rows {
+                                            for x in 0..<w {
+                                                let i = y * w + x, u = up[i], v = vp[i]
+                                                still[i] += abs(f[i] - r[i])
+                                                let s = Plane.bilinear(f, width: w, height: h, x: Float(x) + u, y: Float(y) + v)
+                                                tracked[i] += abs(s - r[i])
+                                                let m = (u * u + v * v).squareRoot()
+                                                moved[i] += m.isFinite ? m : .greatestFiniteMagnitude
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        frames += 1
+    }
+
+    /// 1 where the pixel is still, 0 elsewhere (the reference's size); all 0 before any frame.
+    public func stillMask() -> Plane {
+        var mask = Plane(width: reference.width, height: reference.height)
+        guard frames > 0 else { return mask }
+        let n = Float(frames), slack = tolerance * n, limit = maximumMotion * n
+        for i in 0..<mask.count where motion[i] <= limit && stillCost[i] <= trackedCost[i] + slack {
+            mask.data[i] = 1
+        }
+        return mask
+    }
+
+    /// The fraction of the reference's pixels that are still (0 … 1).
+    public func stillFraction() -> Double {
+        let mask = stillMask()
+        return mask.count == 0 ? 0 : Double(mask.data.reduce(0, +)) / Double(mask.count)
+    }
+
+    /// `fields` with every still pixel's displacement set to zero (`mask` from `stillMask()`,
+    /// fields of the mask's size; others are returned unchanged).
+    public static func holdingStill(_ fields: [FlowField], mask: Plane) -> [FlowField] {
+        fields.map { field in
+            guard field.width == mask.width, field.height == mask.height else { return field }
+            var out = field
+            for i in 0..<mask.count where mask.data[i] > 0 {
+                out.u.data[i] = 0
+                out.v.data[i] = 0
+            }
+            return out
+        }
+    }
+}
