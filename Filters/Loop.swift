@@ -11,7 +11,11 @@ import Raster
 ///   lowest harmonics kept and replayed so the motion returns exactly to its start after
 ///   `duration`, the drift played back as a swing out and back (`drift=swing`, the default) or
 ///   left out (`drift=remove`); every frame is rendered from the window's first frame by
-///   softmax splatting in the frame's own planes. Frame 0 is the reference frame itself. The
+///   softmax splatting in the frame's own planes. Pixels that stay put over the window
+///   (`still=1`, `StillPixelDetector`) are held exactly still, so an encoder codes them the
+///   same in every frame. The file begins (`origin=auto`) at the half-frame phase where the
+///   step into the first frame is an ordinary one, or (`origin=reference`) on the reference
+///   frame itself. The
 ///   window's W frames and the frame after them (when the clip has it) make one period of W
 ///   steps, or (`period=auto`) n ≥ 0.85·W steps ending on the frame whose motion
 ///   out of it best matches the first frame's; a harmonic completes k cycles per loop, so
@@ -38,6 +42,9 @@ public final class LoopFilter: VideoFilter {
                      help: "trajectories: chained (consecutive flows composed) or direct (frame 0 to t) (spectral)"),
         FilterOption("period", .choice(LoopPeriod.allCases.map(\.rawValue)), default: "window",
                      help: "loop period: window, or auto (up to 15% shorter, ending where the motion matches the first step) (spectral)"),
+        FilterOption("origin", .choice(LoopOrigin.allCases.map(\.rawValue)), default: "auto",
+                     help: "where the file begins on the loop: auto (the phase where the wrap is an ordinary step) or reference (the window's first frame) (spectral)"),
+        FilterOption("still", .bool, default: "1", help: "hold pixels that do not move in the window exactly still (spectral, motion estimated)"),
         FilterOption("alpha", .double(-100...100), default: "1", help: "softmax splatting sharpness, per pixel of mean motion (spectral)"),
         FilterOption("crossfade", .double(0...1e5), default: "0.5", help: "crossfade length, seconds (crossfade)"),
         FilterOption("repeat", .int(1...1000), default: "1", help: "write the loop this many times"),
@@ -57,6 +64,8 @@ public final class LoopFilter: VideoFilter {
     let drift: LoopDrift
     let tracking: TrajectoryMode
     let period: LoopPeriod
+    let origin: LoopOrigin
+    let holdStill: Bool
     let spectrumIn: String?, spectrumOut: String?
     let threads: Int
     let render: Bool
@@ -95,6 +104,8 @@ public final class LoopFilter: VideoFilter {
         drift = LoopDrift(rawValue: try options.string("drift")) ?? .swing
         tracking = TrajectoryMode(rawValue: try options.string("tracking")) ?? .chained
         period = LoopPeriod(rawValue: try options.string("period")) ?? .window
+        origin = LoopOrigin(rawValue: try options.string("origin")) ?? .auto
+        holdStill = try options.bool("still")
         let si = try options.string("spectrum_in"), so = try options.string("spectrum_out")
         spectrumIn = si.isEmpty ? nil : si
         spectrumOut = so.isEmpty ? nil : so
@@ -183,7 +194,7 @@ public final class LoopFilter: VideoFilter {
                 let d = try clock.measure { field = try tracker!.push(luma) }
                 statistics.flowSeconds += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
                 trajectories.append(field)
-                if trajectories.count <= windowFrames { try stillDetector?.add(frame: luma, trajectory: field, threads: threads) }
+                if holdStill, trajectories.count <= windowFrames { try stillDetector?.add(frame: luma, trajectory: field, threads: threads) }
             }
         }
         // A tracked window of W frames also reads frame W when the clip has it: the frame one
@@ -227,6 +238,7 @@ public final class LoopFilter: VideoFilter {
         held = []
         trajectories = []
         referenceLuma = nil
+        stillDetector = nil
     }
 
     /// Standard deviation of a plane's samples.
@@ -255,9 +267,10 @@ public final class LoopFilter: VideoFilter {
                 let periodSteps = period == .auto && shortest < steps
                     ? LoopMotion.closingPeriod(trajectories: trajectories, range: shortest...steps) : steps
                 var kept = Array(trajectories.prefix(periodSteps))
-                if let detector = stillDetector, ProcessInfo.processInfo.environment["WF_STILL"] != nil {
-                    kept = StillPixelDetector.holdingStill(kept, mask: detector.stillMask())
-                    FileHandle.standardError.write("still \(detector.stillFraction())\n".data(using: .utf8)!)
+                if let detector = stillDetector, holdStill {
+                    let mask = detector.stillMask()
+                    kept = StillPixelDetector.holdingStill(kept, mask: mask)
+                    statistics.stillFraction = StillPixelDetector.fraction(of: mask)
                 }
                 statistics.periodFrames = periodSteps
                 motion = try LoopMotion(trajectories: kept, frequencies: frequencies, amplitude: amplitude, drift: drift,
@@ -277,8 +290,14 @@ public final class LoopFilter: VideoFilter {
         statistics.meanMotion = Double(importance.data.reduce(0, +)) / Double(max(1, importance.count))
         guard render else { return [] }
         let renderer = try LoopRenderer(motion: motion, importance: importance, reference: reference, alpha: alpha, threads: threads)
-        let origin = ProcessInfo.processInfo.environment["WF_ORIGIN"] != nil ? motion.ordinaryWrapPhase(frames: loopFrames, reference: referenceLuma) : 0
-        return try (0..<loopFrames).map { try renderer.render(phase: origin + Double($0) / Double(loopFrames)) }
+        var phase = 0.0
+        if origin == .auto {
+            let luma = try referenceLuma ?? converter.luma(converter.convert(reference, width: motion.width, height: motion.height,
+                                                                              pixelFormat: .gray, algorithm: .area))
+            phase = motion.ordinaryWrapPhase(frames: loopFrames, reference: luma)
+        }
+        statistics.originPhase = phase
+        return try (0..<loopFrames).map { try renderer.render(phase: phase + Double($0) / Double(loopFrames)) }
     }
 
     private func pingpongFrames() -> [Frame] {
@@ -316,6 +335,17 @@ public enum LoopPeriod: String, CaseIterable, Sendable {
     case auto
 }
 
+/// The `origin=` of the `loop` filter: the loop phase of the file's first frame (spectral).
+public enum LoopOrigin: String, CaseIterable, Sendable {
+    /// The half-frame phase where the step into the first frame is an ordinary one
+    /// (`LoopMotion.ordinaryWrapPhase`): the wrap, where players restart, is then neither the
+    /// clip's fastest nor its slowest moment, and no frame is the untouched reference (sharper
+    /// than the resampled ones, a flicker once per loop).
+    case auto
+    /// Phase 0: the first frame is the window's first frame itself.
+    case reference
+}
+
 /// What a `loop` filter run did.
 public struct LoopStatistics: Sendable, Equatable {
     /// Frames of one loop, and frames read from the clip.
@@ -332,6 +362,11 @@ public struct LoopStatistics: Sendable, Equatable {
     /// Standard deviation of the reference frame's luma at the working size, 0 … 0.5 of full
     /// scale (spectral, when motion is estimated; −1 otherwise).
     public var referenceContrast = -1.0
+    /// Loop phase of the first frame, 0 ≤ phase < 1 (0 = the reference frame; spectral).
+    public var originPhase = 0.0
+    /// Fraction of the reference's pixels held exactly still (spectral with `still=1`; −1
+    /// when not computed).
+    public var stillFraction = -1.0
 
     /// Warnings about the result, for the user: a reference frame so flat (a black or faded
     /// frame, contrast under 0.01) that its motion cannot be followed and the loop shows little.

@@ -31,10 +31,13 @@ public struct EncoderSettings: Sendable, Equatable {
     /// the first frame then starts after 0 (the writer adds a warning). Other containers
     /// ignore it.
     public var editList: Bool = true
-    /// Code keyframes at the same quality as the frames between them (x264/x265 `ipratio=1`,
-    /// no macroblock tree / CU tree). By default an encoder spends more bits on a keyframe and
-    /// on what later frames reference, so the step from the last frame of a file to its first
-    /// is also a step in coding quality; a video that is played in a loop wants none.
+    /// Code every frame at the same quality (x264/x265 `ipratio=1`, no macroblock tree / CU
+    /// tree, `qcomp=1`). By default an encoder spends more bits on a keyframe, on what later
+    /// frames reference and on the first frame (its complexity estimate starts empty), so the
+    /// step from the last frame of a file to its first is also a step in coding quality: with
+    /// x264's defaults an unchanged picture coded all-intra differs by 1.5 code values between
+    /// frames 0 and 1. A video that is played in a loop wants none; with this, identical
+    /// pictures are coded identically.
     public var uniformQuality: Bool = false
     /// Most frames from one keyframe to the next (1 = every frame a keyframe, 1…100000); nil
     /// keeps the encoder's default (250 for x264). Short intervals cost size; 1 makes every

@@ -88,10 +88,9 @@ public struct StillPixelDetector: Sendable {
         return mask
     }
 
-    /// The fraction of the reference's pixels that are still (0 … 1).
-    public func stillFraction() -> Double {
-        let mask = stillMask()
-        return mask.count == 0 ? 0 : Double(mask.data.reduce(0, +)) / Double(mask.count)
+    /// The fraction of a mask's pixels that are set (0 … 1).
+    public static func fraction(of mask: Plane) -> Double {
+        mask.count == 0 ? 0 : Double(mask.data.reduce(0, +)) / Double(mask.count)
     }
 
     /// `fields` with every still pixel's displacement set to zero (`mask` from `stillMask()`,

@@ -43,6 +43,10 @@ struct LoopCommand: ParsableCommand {
     var tracking = "chained"
     @Option(help: "Loop period: window, or auto (the window shortened by up to 15% to end where the motion matches its first step, for a seam at the clip's speed) (spectral).")
     var period = "window"
+    @Option(help: "Where the file begins on the loop: auto (the phase where the wrap is an ordinary step; no frame is the untouched reference) or reference (the window's first frame) (spectral).")
+    var origin = "auto"
+    @Flag(inversion: .prefixedNo, help: "Hold pixels that do not move in the window exactly still, so they do not shimmer (spectral).")
+    var still = true
     @Option(help: "Softmax splatting sharpness (spectral).")
     var alpha = 1.0
     @Option(help: "Crossfade length, seconds (crossfade).")
@@ -79,6 +83,7 @@ struct LoopCommand: ParsableCommand {
         guard LoopDrift(rawValue: drift) != nil else { throw ValidationError("--drift must be swing or remove") }
         guard TrajectoryMode(rawValue: tracking) != nil else { throw ValidationError("--tracking must be chained or direct") }
         guard LoopPeriod(rawValue: period) != nil else { throw ValidationError("--period must be window or auto") }
+        guard LoopOrigin(rawValue: origin) != nil else { throw ValidationError("--origin must be auto or reference") }
         guard FlowEstimator.Preset(rawValue: flowPreset) != nil else { throw ValidationError("--flow-preset must be ultrafast, fast, medium or high") }
         if spectrumOnly && fromSpectrum != nil { throw ValidationError("--spectrum-only and --from-spectrum exclude each other") }
         if (spectrumOnly || fromSpectrum != nil) && mode != "spectral" { throw ValidationError("spectra belong to --mode spectral") }
@@ -88,7 +93,8 @@ struct LoopCommand: ParsableCommand {
     func filterOptions() -> [String: String] {
         var o = ["mode": mode, "start": "\(start)", "k": "\(frequencies ?? 0)", "amplitude": "\(amplitude)", "alpha": "\(alpha)",
                  "crossfade": "\(crossfade)", "repeat": "\(`repeat`)", "preset": flowPreset, "size": "\(size)",
-                 "drift": drift, "tracking": tracking, "period": period]
+                 "drift": drift, "tracking": tracking, "period": period,
+                 "origin": origin, "still": still ? "1" : "0"]
         if let window { o["window"] = "\(window)" }
         if let duration { o["duration"] = "\(duration)" }
         if let threads { o["threads"] = "\(threads)" }
@@ -134,7 +140,7 @@ struct LoopCommand: ParsableCommand {
                                "window_frames": s.windowFrames, "period_frames": s.periodFrames, "frame_rate": result.outputFormat.frameRate.description,
                                "duration": Double(s.loopFrames) / result.outputFormat.frameRate.doubleValue,
                                "flow_seconds": s.flowSeconds, "render_seconds": s.renderSeconds, "seconds": result.elapsedSeconds,
-                               "mean_motion": s.meanMotion, "gif": gifPath ?? NSNull(), "warnings": s.warnings] as [String: Any])
+                               "mean_motion": s.meanMotion, "origin_phase": s.originPhase, "still_fraction": s.stillFraction, "gif": gifPath ?? NSNull(), "warnings": s.warnings] as [String: Any])
             } else if !out.quiet {
                 print(String(format: "%@: %d-frame %@ loop (%@ fps)%@ in %.2f s", output, s.loopFrames, mode,
                              result.outputFormat.frameRate.description, `repeat` > 1 ? " ×\(`repeat`)" : "", result.elapsedSeconds)
