@@ -9,7 +9,8 @@ import Raster
 /// A pixel p is still when, over the frames t pushed (luma in [0, 1], the reference's size):
 /// - its tracked motion is small: mean over t of |F_t(p)| ≤ `maximumMotion` (pixels), and
 /// - staying put explains the frames at least as well as the trajectory does:
-///   Σ_t |I_t(p) − I_0(p)| ≤ Σ_t |I_t(p + F_t(p)) − I_0(p)| + `tolerance` · frames.
+///   Σ_t |I_t(q) − I_0(q)| ≤ Σ_t |I_t(q + F_t(q)) − I_0(q)| + `tolerance` · frames, both
+///   sides averaged over the 5 × 5 patch of pixels q around p.
 ///
 /// The first condition keeps whatever moves visibly (the flat inside of a moving object
 /// explains its frames either way, but moves); the second keeps small real motion (distant
@@ -27,7 +28,7 @@ public struct StillPixelDetector: Sendable {
     private var stillCost: [Float], trackedCost: [Float], motion: [Float]
 
     /// A detector for the pixels of `reference`.
-    public init(reference: Plane, maximumMotion: Float = 0.5, tolerance: Float = 0.5 / 255) {
+    public init(reference: Plane, maximumMotion: Float = 8, tolerance: Float = 0.5 / 255) {
         self.reference = reference
         self.maximumMotion = maximumMotion
         self.tolerance = tolerance
@@ -82,7 +83,12 @@ public struct StillPixelDetector: Sendable {
         var mask = Plane(width: reference.width, height: reference.height)
         guard frames > 0 else { return mask }
         let n = Float(frames), slack = tolerance * n, limit = maximumMotion * n
-        for i in 0..<mask.count where motion[i] <= limit && stillCost[i] <= trackedCost[i] + slack {
+        // Costs summed over a 5 × 5 patch: a pixel on a ridge of the texture, which a small
+        // motion along the ridge leaves unchanged, is judged with the neighbours that show it.
+        let w = reference.width, h = reference.height
+        let still = Plane(width: w, height: h, data: stillCost).boxFiltered(radius: 2)
+        let tracked = Plane(width: w, height: h, data: trackedCost).boxFiltered(radius: 2)
+        for i in 0..<mask.count where motion[i] <= limit && still.data[i] <= tracked.data[i] + slack {
             mask.data[i] = 1
         }
         return mask

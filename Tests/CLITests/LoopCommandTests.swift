@@ -40,11 +40,12 @@ final class LoopCommandTests: XCTestCase {
         let clip = try oscillatingClip()
         let out = TestMedia.path("loop-spectral-\(UUID().uuidString.prefix(6)).mp4")
         let r = warpflow(["loop", clip, "-o", out, "--window", "1", "--duration", "1", "--k", "8", "--size", "128",
-                          "--crf", "0", "--gif", "--json"])
+                          "--crf", "0", "--origin", "reference", "--gif", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(json["loop_frames"] as? Int, 30)
         XCTAssertEqual(json["period_frames"] as? Int, 30, "the clip's period is the window")
+        XCTAssertEqual(json["origin_phase"] as? Double, 0)
         let frames = try lumaFrames(out)
         XCTAssertEqual(frames.count, 30, "duration × fps frames exactly")
         let source = try lumaFrames(clip)
@@ -59,6 +60,62 @@ final class LoopCommandTests: XCTestCase {
         XCTAssertEqual(Set(zip(pts.pts, pts.pts.dropFirst()).map { $1 - $0 }).count, 1, "constant frame duration")
         let gif = (out as NSString).deletingPathExtension + ".gif"
         XCTAssertEqual(try lumaFrames(gif).count, 30)
+    }
+
+    /// By default the file begins at a half-frame phase where the step into the first frame is
+    /// an ordinary one: the seam ratio stays near 1, and the first frame shows the clip's pose
+    /// at that phase (the loop's period is the window here, so phase φ is source frame 30φ).
+    func testAutomaticOriginStartsOnAnOrdinaryStepAtTheClipsPose() throws {
+        let clip = try oscillatingClip()
+        let out = TestMedia.path("loop-origin-\(UUID().uuidString.prefix(6)).mp4")
+        let r = warpflow(["loop", clip, "-o", out, "--window", "1", "--k", "8", "--size", "128", "--crf", "0", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let phase = try XCTUnwrap(json["origin_phase"] as? Double)
+        let slot = phase * 30 - 0.5
+        XCTAssertTrue((0..<1).contains(phase), "origin_phase \(phase)")
+        XCTAssertEqual(slot, slot.rounded(), accuracy: 1e-6, "a half-frame phase")
+        let frames = try lumaFrames(out), source = try lumaFrames(clip)
+        XCTAssertEqual(frames.count, 30)
+        XCTAssertTrue((0.7...1.5).contains(Self.seamRatio(frames)), "seam ratio \(Self.seamRatio(frames))")
+        // The first frame lies between source frames j and j + 1 (j = slot), far from the pose
+        // a quarter period away.
+        let j = Int(slot.rounded())
+        let near = min(Self.meanAbsDifference(frames[0], source[j]), Self.meanAbsDifference(frames[0], source[(j + 1) % 30]))
+        let far = Self.meanAbsDifference(frames[0], source[(j + 8) % 30])
+        XCTAssertLessThan(near, 0.5 * far, "first frame vs the source at its phase \(near), a quarter period on \(far)")
+        let bad = warpflow(["loop", clip, "-o", TestMedia.path("loop-bad-origin.mp4"), "--origin", "middle"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--origin"), bad.stderr)
+    }
+
+    /// A still textured picture under a little sensor noise, with a square bobbing at its
+    /// bottom. Chained tracking wanders on the noise, so without `--still` the loop moves the
+    /// still top of the picture; with it (the default) those pixels are held exactly still
+    /// (`still_fraction` in --json) and the top of every decoded frame stays (nearly) what it is
+    /// in frame 0. `--no-still` reports −1.
+    func testStillBackgroundIsHeldStill() throws {
+        let still = try TestMedia.makeClip(name: "loop-still.png", args: ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-frames:v", "1"])
+        let clip = try TestMedia.makeClip(name: "loop-bobbing.mp4", args: [
+            "-loop", "1", "-framerate", "30", "-i", still, "-t", "1.2",
+            "-vf", "crop=w=256:h=192:x=32:y=24,noise=alls=2:allf=t,drawbox=x='100+20*sin(2*PI*t)':y=150:w=32:h=32:color=yellow:t=fill",
+            "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p"])
+        var fractions: [Double] = [], change: [Double] = []
+        for flag in ["--still", "--no-still"] {
+            let out = TestMedia.path("loop-still-\(UUID().uuidString.prefix(6)).mp4")
+            let r = warpflow(["loop", clip, "-o", out, "--window", "1", "--k", "6", "--size", "128", flag, "--json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            fractions.append(try XCTUnwrap(json["still_fraction"] as? Double))
+            let frames = try lumaFrames(out)
+            XCTAssertEqual(frames.count, 30)
+            // The top 96 rows, above anything that moves: mean change from frame 0.
+            let top = frames.map { Plane(width: $0.width, height: 96, data: Array($0.data.prefix(96 * $0.width))) }
+            change.append(top.dropFirst().map { Self.meanAbsDifference($0, top[0]) }.reduce(0, +) / Double(top.count - 1))
+        }
+        XCTAssertGreaterThan(fractions[0], 0.8, "most of the picture is still")
+        XCTAssertEqual(fractions[1], -1, "--no-still computes nothing")
+        XCTAssertLessThan(change[0], 0.25 * change[1], "still top: change \(change[0]) held, \(change[1]) not held")
     }
 
     /// A window of 35 frames over an oscillation of period 30: `--period auto` finds the

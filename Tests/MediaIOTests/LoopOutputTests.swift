@@ -172,4 +172,31 @@ final class LoopOutputTests: XCTestCase {
         }
         XCTAssertEqual(TestMedia.listDirectory(dir), [])
     }
+
+    /// Uniform quality codes an unchanged picture identically in every frame, frame 0 included
+    /// (x264 otherwise gives the first frame its own quantiser: a flicker at every wrap of a
+    /// loop whose background does not move).
+    func testUniformQualityCodesAnUnchangedPictureTheSameInEveryFrame() throws {
+        let textured = try (0..<6).map { k -> Frame in
+            let frame = try Frame(width: 128, height: 96, pixelFormat: .yuv420p, pts: Int64(k), timeBase: Self.rate.inverted)
+            for plane in 0..<3 {
+                try frame.withMutablePlane(plane) { buffer, stride, w, h in
+                    for y in 0..<h {
+                        for x in 0..<w { buffer[y * stride + x] = UInt8(truncatingIfNeeded: (x &* 7919 ^ y &* 104_729) % 251) }
+                    }
+                }
+            }
+            return frame
+        }
+        let (path, _) = try write(textured, EncoderSettings(crf: 18, uniformQuality: true, keyframeInterval: 1))
+        let reader = try VideoReader(path: path)
+        var lumas: [[UInt8]] = []
+        while let f = try reader.nextFrame() {
+            lumas.append(f.withPlane(0) { data, stride, w, h in (0..<h).flatMap { y in (0..<w).map { data[y * stride + $0] } } })
+        }
+        XCTAssertEqual(lumas.count, 6)
+        let source = textured[0].withPlane(0) { data, stride, w, h in (0..<h).flatMap { y in (0..<w).map { data[y * stride + $0] } } }
+        XCTAssertNotEqual(lumas[0], source, "crf 18 is lossy: the check below compares coded pictures")
+        for k in 1..<lumas.count { XCTAssertTrue(lumas[k] == lumas[0], "frame \(k) is coded differently from frame 0") }
+    }
 }

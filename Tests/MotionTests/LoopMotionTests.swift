@@ -103,4 +103,28 @@ final class LoopMotionTests: XCTestCase {
         XCTAssertEqual(LoopMotion.closingPeriod(trajectories: line, range: 5...10), 9)
         XCTAssertEqual(LoopMotion.closingPeriod(trajectories: line, range: 0...1), 10, "no choice: everything kept")
     }
+
+    /// A swing whose speed runs from 0 at the reference pose to its peak mid-stroke
+    /// (x = 3(1 − cos 2πt/P)): the wrap at phase 0 would be a pause. The chosen phase is a
+    /// half-frame one and its step in is within 25% of the median step.
+    func testOrdinaryWrapPhaseAvoidsThePauseAtTheReferencePose() throws {
+        let period = 40, frames = 40
+        let fields = try Self.trajectories(count: period) { t in (3 * (1 - Float(cos(2 * Double.pi * Double(t) / Double(period)))), 0) }
+        let motion = try LoopMotion(trajectories: fields, frequencies: 6, drift: .remove)
+        let texture = Plane(width: 6, height: 4, data: (0..<24).map { Float($0 % 6) * 0.1 + Float($0 / 6) * 0.05 })
+        func step(into phase: Double) -> Float {
+            abs(Self.at(motion, phase).u - Self.at(motion, phase - 1 / Double(frames)).u)
+        }
+        let steps = (0..<frames).map { step(into: (Double($0) + 0.5) / Double(frames)) }.sorted()
+        let median = steps[frames / 2]
+        XCTAssertLessThan(step(into: 0), 0.3 * median, "the reference pose is the slow turn")
+        for reference in [nil, texture] {
+            let phase = motion.ordinaryWrapPhase(frames: frames, reference: reference)
+            XCTAssertTrue((0..<1).contains(phase))
+            let slot = phase * Double(frames) - 0.5
+            XCTAssertEqual(slot, slot.rounded(), accuracy: 1e-9, "a half-frame phase")
+            let ratio = step(into: phase) / median
+            XCTAssertTrue((0.75...1.25).contains(ratio), "step into the first frame / median = \(ratio)")
+        }
+    }
 }

@@ -1,0 +1,102 @@
+import Foundation
+import Motion
+import Raster
+import XCTest
+
+/// `StillPixelDetector` on a window whose still and moving parts are known.
+final class StillPixelsTests: XCTestCase {
+    static let width = 48, height = 32
+
+    /// A textured picture (luma 0.2 … 0.8) shifted right by `shift` pixels in columns
+    /// `moving` (the rest unshifted), with a little noise (±`noise`) everywhere.
+    static func picture(shift: Float, moving: Range<Int>, noise: Float, seed: Int) -> Plane {
+        var generator = seed &* 2_654_435_761 &+ 1
+        return Plane(width: width, height: height) { out in
+            for y in 0..<height {
+                for x in 0..<width {
+                    let sx = moving.contains(x) ? Float(x) - shift : Float(x)
+                    generator = generator &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    let jitter = (Float(generator >> 40 & 0xFFFF) / 65_535 - 0.5) * 2 * noise
+                    out[y * width + x] = 0.5 + 0.15 * sin(sx * 0.9) + 0.15 * cos(Float(y) * 0.7 + sx * 0.3) + jitter
+                }
+            }
+        }
+    }
+
+    /// Columns 0 ..< 20 still (tracked with ±0.2 px of jitter, as a flow estimator gives on a
+    /// still wall); columns 28 ..< 48 moving 1 px per frame (tracked exactly).
+    func testStillRegionIsFoundAndMovingRegionKept() throws {
+        let still = 0..<20, moving = 28..<48
+        let reference = Self.picture(shift: 0, moving: moving, noise: 0.001, seed: 0)
+        var detector = StillPixelDetector(reference: reference)
+        var fields: [FlowField] = []
+        for t in 1...10 {
+            let frame = Self.picture(shift: Float(t), moving: moving, noise: 0.001, seed: t)
+            var u = Plane(width: Self.width, height: Self.height), v = u
+            for y in 0..<Self.height {
+                for x in 0..<Self.width {
+                    let i = y * Self.width + x
+                    if moving.contains(x) {
+                        u.data[i] = Float(t)
+                    } else {
+                        u.data[i] = 0.2 * sin(Float(i * 7 + t))
+                        v.data[i] = 0.2 * cos(Float(i * 3 + t))
+                    }
+                }
+            }
+            let field = try FlowField(u: u, v: v)
+            try detector.add(frame: frame, trajectory: field, threads: 2)
+            fields.append(field)
+        }
+        XCTAssertEqual(detector.frames, 10)
+        let mask = detector.stillMask()
+        var stillFound = 0, stillTotal = 0, movingHeld = 0
+        for y in 0..<Self.height {
+            for x in 0..<Self.width {
+                let held = mask.data[y * Self.width + x] > 0
+                if still.contains(x) { stillTotal += 1; stillFound += held ? 1 : 0 }
+                if moving.contains(x) && held { movingHeld += 1 }
+            }
+        }
+        XCTAssertGreaterThan(Double(stillFound) / Double(stillTotal), 0.95, "still pixels found: \(stillFound) of \(stillTotal)")
+        XCTAssertEqual(movingHeld, 0, "no moving pixel is held still")
+        let fraction = StillPixelDetector.fraction(of: mask)
+        XCTAssertGreaterThan(fraction, 0.4)
+        XCTAssertLessThan(fraction, 0.6)
+        let held = StillPixelDetector.holdingStill(fields, mask: mask)
+        for (before, after) in zip(fields, held) {
+            for i in 0..<mask.count {
+                if mask.data[i] > 0 {
+                    XCTAssertEqual(after.u.data[i], 0)
+                    XCTAssertEqual(after.v.data[i], 0)
+                } else {
+                    XCTAssertEqual(after.u.data[i], before.u.data[i])
+                }
+            }
+        }
+    }
+
+    /// Small real motion (0.04 px per frame, mean trajectory 0.22 px, under the motion limit)
+    /// on a textured picture is explained better by its trajectory than by standing still, so
+    /// it keeps moving.
+    func testSmallRealMotionIsNotHeld() throws {
+        let all = 0..<Self.width
+        let reference = Self.picture(shift: 0, moving: all, noise: 0, seed: 0)
+        var detector = StillPixelDetector(reference: reference)
+        for t in 1...10 {
+            let shift = 0.04 * Float(t)
+            let field = try FlowField(u: Plane(width: Self.width, height: Self.height, data: [Float](repeating: shift, count: reference.count)),
+                                      v: Plane(width: Self.width, height: Self.height))
+            try detector.add(frame: Self.picture(shift: shift, moving: all, noise: 0, seed: t), trajectory: field, threads: 1)
+        }
+        XCTAssertLessThan(StillPixelDetector.fraction(of: detector.stillMask()), 0.1)
+    }
+
+    func testSizeMismatchThrows() throws {
+        var detector = StillPixelDetector(reference: Plane(width: 8, height: 8))
+        XCTAssertThrowsError(try detector.add(frame: Plane(width: 8, height: 6), trajectory: FlowField(width: 8, height: 8)))
+        XCTAssertThrowsError(try detector.add(frame: Plane(width: 8, height: 8), trajectory: FlowField(width: 4, height: 8)))
+        XCTAssertEqual(detector.frames, 0)
+        XCTAssertEqual(StillPixelDetector.fraction(of: detector.stillMask()), 0, "nothing is still before any frame")
+    }
+}
