@@ -49,31 +49,14 @@ public struct StillPixelDetector: Sendable {
             throw MotionError.sizeMismatch(what: "the reference frame and a trajectory", firstWidth: w, firstHeight: h,
                                            secondWidth: trajectory.width, secondHeight: trajectory.height)
         }
-        reference.withSamples { r in
-            frame.withSamples { f in
-                trajectory.u.withSamples { up in
-                    trajectory.v.withSamples { vp in
-                        stillCost.withUnsafeMutableBufferPointer { still in
-                            trackedCost.withUnsafeMutableBufferPointer { tracked in
-                                motion.withUnsafeMutableBufferPointer { moved in
-                                    Parallel.forChunks(h, threads: Parallel.workers(for: w * h, threads: threads, grain: 8192)) { rows in
-                                        for y in rows {
-                                            for x in 0..<w {
-                                                let i = y * w + x, u = up[i], v = vp[i]
-                                                still[i] += abs(f[i] - r[i])
-                                                let s = Plane.bilinear(f, width: w, height: h, x: Float(x) + u, y: Float(y) + v)
-                                                tracked[i] += abs(s - r[i])
-                                                let m = (u * u + v * v).squareRoot()
-                                                moved[i] += m.isFinite ? m : .greatestFiniteMagnitude
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        // The frame pulled back along the trajectories: sample p is I_t(p + F_t(p)).
+        let followed = frame.warped(u: trajectory.u, v: trajectory.v, threads: threads)
+        for i in 0..<reference.count {
+            let r = reference.data[i], u = trajectory.u.data[i], v = trajectory.v.data[i]
+            stillCost[i] += abs(frame.data[i] - r)
+            trackedCost[i] += abs(followed.data[i] - r)
+            let m = (u * u + v * v).squareRoot()
+            motion[i] += m.isFinite ? m : .greatestFiniteMagnitude
         }
         frames += 1
     }

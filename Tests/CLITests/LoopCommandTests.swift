@@ -12,10 +12,22 @@ final class LoopCommandTests: XCTestCase {
 
     /// A still picture translated by (12·sin(2πt), 0) px: one period per second, 30 fps, 2 s.
     func oscillatingClip() throws -> String {
-        let still = try TestMedia.makeClip(name: "loop-still.png", args: ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-frames:v", "1"])
+        let still = try stillPicture()
         return try TestMedia.makeClip(name: "loop-oscillating.mp4", args: [
             "-loop", "1", "-framerate", "30", "-i", still, "-t", "2",
             "-vf", "crop=w=256:h=192:x='32+12*sin(2*PI*n/30)':y=24", "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p"])
+    }
+
+    /// One 320×240 frame of testsrc2 (PNG): the picture the synthetic clips move.
+    func stillPicture() throws -> String {
+        try TestMedia.makeClip(name: "loop-still.png", args: ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-frames:v", "1"])
+    }
+
+    /// `loop CLIP --OPTION VALUE` fails and names the option.
+    func assertRefused(_ clip: String, _ option: String, _ value: String, file: StaticString = #filePath, line: UInt = #line) {
+        let bad = warpflow(["loop", clip, "-o", TestMedia.path("loop-bad-\(option).mp4"), "--\(option)", value])
+        XCTAssertNotEqual(bad.status, 0, file: file, line: line)
+        XCTAssertTrue(bad.stderr.contains("--\(option)"), bad.stderr, file: file, line: line)
     }
 
     func lumaFrames(_ path: String) throws -> [Plane] {
@@ -84,9 +96,7 @@ final class LoopCommandTests: XCTestCase {
         let near = min(Self.meanAbsDifference(frames[0], source[j]), Self.meanAbsDifference(frames[0], source[(j + 1) % 30]))
         let far = Self.meanAbsDifference(frames[0], source[(j + 8) % 30])
         XCTAssertLessThan(near, 0.5 * far, "first frame vs the source at its phase \(near), a quarter period on \(far)")
-        let bad = warpflow(["loop", clip, "-o", TestMedia.path("loop-bad-origin.mp4"), "--origin", "middle"])
-        XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("--origin"), bad.stderr)
+        assertRefused(clip, "origin", "middle")
     }
 
     /// A still textured picture under a little sensor noise, with a square bobbing at its
@@ -95,7 +105,7 @@ final class LoopCommandTests: XCTestCase {
     /// (`still_fraction` in --json) and the top of every decoded frame stays (nearly) what it is
     /// in frame 0. `--no-still` reports −1.
     func testStillBackgroundIsHeldStill() throws {
-        let still = try TestMedia.makeClip(name: "loop-still.png", args: ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-frames:v", "1"])
+        let still = try stillPicture()
         let clip = try TestMedia.makeClip(name: "loop-bobbing.mp4", args: [
             "-loop", "1", "-framerate", "30", "-i", still, "-t", "1.2",
             "-vf", "crop=w=256:h=192:x=32:y=24,noise=alls=2:allf=t,drawbox=x='100+20*sin(2*PI*t)':y=150:w=32:h=32:color=yellow:t=fill",
@@ -132,16 +142,14 @@ final class LoopCommandTests: XCTestCase {
             XCTAssertEqual(json["period_frames"] as? Int, want, "--period \(period)")
             XCTAssertEqual(try lumaFrames(out).count, 30, "the loop keeps duration × fps frames")
         }
-        let bad = warpflow(["loop", clip, "-o", TestMedia.path("loop-bad-period.mp4"), "--period", "best"])
-        XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("--period"), bad.stderr)
+        assertRefused(clip, "period", "best")
     }
 
     /// A clip that only pans 2 px per frame: `--drift remove` leaves (nearly) a still picture,
     /// the default swing keeps it moving about as fast as the clip did; every frame of the loop
     /// is a keyframe by default (no keyframe jump at the wrap), and `--keyint` overrides it.
     func testDriftSwingKeepsAPanMovingAndRemoveStillsIt() throws {
-        let still = try TestMedia.makeClip(name: "loop-still.png", args: ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-frames:v", "1"])
+        let still = try stillPicture()
         let clip = try TestMedia.makeClip(name: "loop-pan.mp4", args: [
             "-loop", "1", "-framerate", "30", "-i", still, "-t", "1.2",
             "-vf", "crop=w=192:h=160:x='8+2*n':y=40", "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p"])
