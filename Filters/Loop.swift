@@ -187,14 +187,14 @@ public final class LoopFilter: VideoFilter {
                 referenceLuma = luma
                 statistics.referenceContrast = Self.standardDeviation(luma)
                 tracker = try TrajectoryTracker(reference: luma, mode: tracking, estimator: FlowEstimator(preset: preset, threads: threads))
-                stillDetector = StillPixelDetector(reference: luma)
+                if holdStill { stillDetector = StillPixelDetector(reference: luma) }
             } else {
                 let clock = ContinuousClock()
                 var field = FlowField(width: 0, height: 0)
                 let d = try clock.measure { field = try tracker!.push(luma) }
                 statistics.flowSeconds += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
                 trajectories.append(field)
-                if holdStill, trajectories.count <= windowFrames { try stillDetector?.add(frame: luma, trajectory: field, threads: threads) }
+                if trajectories.count <= windowFrames { try stillDetector?.add(frame: luma, trajectory: field, threads: threads) }
             }
         }
         // A tracked window of W frames also reads frame W when the clip has it: the frame one
@@ -249,8 +249,10 @@ public final class LoopFilter: VideoFilter {
         return variance.squareRoot()
     }
 
-    private func workingLuma(_ frame: Frame) throws -> Plane {
-        let gray = try converter.convert(frame, width: workingSize.width, height: workingSize.height, pixelFormat: .gray, algorithm: .area)
+    /// The frame's luma at the working size, or at `width × height` when given.
+    private func workingLuma(_ frame: Frame, width: Int? = nil, height: Int? = nil) throws -> Plane {
+        let gray = try converter.convert(frame, width: width ?? workingSize.width, height: height ?? workingSize.height,
+                                         pixelFormat: .gray, algorithm: .area)
         return try converter.luma(gray)
     }
 
@@ -267,7 +269,7 @@ public final class LoopFilter: VideoFilter {
                 let periodSteps = period == .auto && shortest < steps
                     ? LoopMotion.closingPeriod(trajectories: trajectories, range: shortest...steps) : steps
                 var kept = Array(trajectories.prefix(periodSteps))
-                if let detector = stillDetector, holdStill {
+                if let detector = stillDetector {
                     let mask = detector.stillMask()
                     kept = StillPixelDetector.holdingStill(kept, mask: mask)
                     statistics.stillFraction = StillPixelDetector.fraction(of: mask)
@@ -292,8 +294,7 @@ public final class LoopFilter: VideoFilter {
         let renderer = try LoopRenderer(motion: motion, importance: importance, reference: reference, alpha: alpha, threads: threads)
         var phase = 0.0
         if origin == .auto {
-            let luma = try referenceLuma ?? converter.luma(converter.convert(reference, width: motion.width, height: motion.height,
-                                                                              pixelFormat: .gray, algorithm: .area))
+            let luma = try referenceLuma ?? workingLuma(reference, width: motion.width, height: motion.height)
             phase = motion.ordinaryWrapPhase(frames: loopFrames, reference: luma)
         }
         statistics.originPhase = phase

@@ -147,17 +147,21 @@ public struct LoopMotion: Sendable, Equatable {
     /// (weights ½, 1, ½). At most `candidates` phases are tried, evenly spread.
     public func ordinaryWrapPhase(frames: Int, reference: Plane? = nil, candidates: Int = 600) -> Double {
         let count = max(1, frames), tried = min(count, max(1, candidates))
-        let gradient = reference.flatMap { Self.centralGradient($0, width: width, height: height) }
+        let gradient = reference.flatMap { $0.width == width && $0.height == height ? $0.gradients() : nil }
         var lengths: [Float] = [], changes: [Float] = []
+        // The field at (j − ½)/count; when candidates are consecutive frames, the previous
+        // candidate's field at (j + ½)/count is reused.
+        var previous: (slot: Int, field: FlowField)?
         for c in 0..<tried {
             let j = c * count / tried
-            let a = displacement(phase: (Double(j) - 0.5) / Double(count))
+            let a = previous?.slot == j ? previous!.field : displacement(phase: (Double(j) - 0.5) / Double(count))
             let b = displacement(phase: (Double(j) + 0.5) / Double(count))
+            previous = (j + 1, b)
             var length: Float = 0, change: Float = 0
             for i in 0..<a.u.count {
                 let du = b.u.data[i] - a.u.data[i], dv = b.v.data[i] - a.v.data[i]
                 length += (du * du + dv * dv).squareRoot()
-                if let g = gradient { change += abs(g.x[i] * du + g.y[i] * dv) }
+                if let g = gradient { change += abs(g.gx.data[i] * du + g.gy.data[i] * dv) }
             }
             lengths.append(length)
             changes.append(change)
@@ -175,21 +179,6 @@ public struct LoopMotion: Sendable, Equatable {
             if cost < bestCost { bestCost = cost; best = c }
         }
         return (Double(best * count / tried) + 0.5) / Double(count)
-    }
-
-    /// Central differences of `plane` (edges clamped), or nil when it is not `width × height`
-    /// or smaller than 3 × 3.
-    static func centralGradient(_ plane: Plane, width: Int, height: Int) -> (x: [Float], y: [Float])? {
-        guard plane.width == width, plane.height == height, width >= 3, height >= 3 else { return nil }
-        var gx = [Float](repeating: 0, count: width * height), gy = gx
-        for y in 0..<height {
-            let up = max(y - 1, 0) * width, down = min(y + 1, height - 1) * width, row = y * width
-            for x in 0..<width {
-                gx[row + x] = 0.5 * (plane.data[row + min(x + 1, width - 1)] - plane.data[row + max(x - 1, 0)])
-                gy[row + x] = 0.5 * (plane.data[down + x] - plane.data[up + x])
-            }
-        }
-        return (gx, gy)
     }
 
     /// The mean displacement length of each pixel over one period (pixels), sampled at
