@@ -15,6 +15,12 @@ import Raster
 /// The first condition keeps whatever moves visibly (the flat inside of a moving object
 /// explains its frames either way, but moves); the second keeps small real motion (distant
 /// leaves), which tracking explains better than standing still does.
+///
+/// A pixel is also still, however far it was tracked, when standing still explains the frames
+/// clearly better than its track: still cost ≤ `lostTrackRatio` × tracked cost (patch sums as
+/// above). Its track was lost: a background pixel that something passing over it dragged
+/// along, or a flat area whose flow wandered. Played back, such a track moves picture that
+/// never moved.
 public struct StillPixelDetector: Sendable {
     /// Frame 0, luma in [0, 1].
     public let reference: Plane
@@ -23,13 +29,18 @@ public struct StillPixelDetector: Sendable {
     /// Luma difference per frame (0 … 1 of full scale) by which standing still may explain a
     /// pixel worse than its trajectory and still be chosen: coding noise.
     public var tolerance: Float
+    /// A pixel whose standing-still cost is at most this fraction of its tracked cost is still
+    /// whatever its tracked motion: its track was lost (a background pixel dragged along by
+    /// something that passed over it, or a flat area whose flow drifted), 0 … 1.
+    public var lostTrackRatio: Float
     /// Frames pushed.
     public private(set) var frames = 0
     private var stillCost: [Float], trackedCost: [Float], motion: [Float]
 
     /// A detector for the pixels of `reference`.
-    public init(reference: Plane, maximumMotion: Float = 8, tolerance: Float = 0.5 / 255) {
+    public init(reference: Plane, maximumMotion: Float = 8, tolerance: Float = 0.5 / 255, lostTrackRatio: Float = 0.5) {
         self.reference = reference
+        self.lostTrackRatio = lostTrackRatio
         self.maximumMotion = maximumMotion
         self.tolerance = tolerance
         stillCost = [Float](repeating: 0, count: reference.count)
@@ -71,8 +82,10 @@ public struct StillPixelDetector: Sendable {
         let w = reference.width, h = reference.height
         let still = Plane(width: w, height: h, data: stillCost).boxFiltered(radius: 2)
         let tracked = Plane(width: w, height: h, data: trackedCost).boxFiltered(radius: 2)
-        for i in 0..<mask.count where motion[i] <= limit && still.data[i] <= tracked.data[i] + slack {
-            mask.data[i] = 1
+        for i in 0..<mask.count {
+            let small = motion[i] <= limit && still.data[i] <= tracked.data[i] + slack
+            let lost = still.data[i] <= lostTrackRatio * tracked.data[i]
+            if small || lost { mask.data[i] = 1 }
         }
         return mask
     }

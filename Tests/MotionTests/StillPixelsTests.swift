@@ -92,6 +92,33 @@ final class StillPixelsTests: XCTestCase {
         XCTAssertLessThan(StillPixelDetector.fraction(of: detector.stillMask()), 0.1)
     }
 
+    /// A still picture whose tracks drifted far (12 px in columns 0 ..< 20, as the background
+    /// a passing object dragged along, or a flat area whose flow wandered): beyond the motion
+    /// limit, yet standing still explains the frames far better than the tracks, so the track
+    /// counts as lost and the pixels are held. With `lostTrackRatio` 0 the rule is off and they
+    /// move.
+    func testLostTracksAreHeldStillWhateverTheirMotion() throws {
+        let drifted = 0..<20
+        let reference = Self.picture(shift: 0, moving: 0..<0, noise: 0, seed: 0)
+        func mask(lostTrackRatio: Float) throws -> Plane {
+            var detector = StillPixelDetector(reference: reference, lostTrackRatio: lostTrackRatio)
+            for t in 1...10 {
+                var u = Plane(width: Self.width, height: Self.height)
+                for y in 0..<Self.height { for x in drifted { u.data[y * Self.width + x] = 12 } }
+                try detector.add(frame: Self.picture(shift: 0, moving: 0..<0, noise: 0.001, seed: t),
+                                 trajectory: try FlowField(u: u, v: Plane(width: Self.width, height: Self.height)), threads: 1)
+            }
+            return detector.stillMask()
+        }
+        func heldFraction(_ m: Plane) -> Double {
+            var held = 0
+            for y in 0..<Self.height { for x in drifted where m.data[y * Self.width + x] > 0 { held += 1 } }
+            return Double(held) / Double(drifted.count * Self.height)
+        }
+        XCTAssertGreaterThan(heldFraction(try mask(lostTrackRatio: 0.5)), 0.95)
+        XCTAssertLessThan(heldFraction(try mask(lostTrackRatio: 0)), 0.05, "without the rule, the 8 px limit keeps them moving")
+    }
+
     func testSizeMismatchThrows() throws {
         var detector = StillPixelDetector(reference: Plane(width: 8, height: 8))
         XCTAssertThrowsError(try detector.add(frame: Plane(width: 8, height: 6), trajectory: FlowField(width: 8, height: 8)))
