@@ -12,7 +12,7 @@ import Raster
 ///   `duration`, the drift played back as a swing out and back (`drift=swing`, the default) or
 ///   left out (`drift=remove`); every frame is rendered from the window's first frame by
 ///   softmax splatting in the frame's own planes. Pixels that stay put over the window
-///   (`still=1`, `StillPixelDetector`) are held exactly still, so an encoder codes them the
+///   (`still=1`, `StillPixelDetector`; also those whose track was lost) are held exactly still, so an encoder codes them the
 ///   same in every frame. The file begins (`origin=auto`) at the half-frame phase where the
 ///   step into the first frame is an ordinary one, or (`origin=reference`) on the reference
 ///   frame itself. The
