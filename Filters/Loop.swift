@@ -11,15 +11,15 @@ import Raster
 ///   lowest harmonics kept and replayed so the motion returns exactly to its start after
 ///   `duration`, the drift played back as a swing out and back (`drift=swing`, the default) or
 ///   left out (`drift=remove`); every frame is rendered from the window's first frame by
-///   softmax splatting in the frame's own planes. Pixels that stay put over the window
-///   (`still=1`, `StillPixelDetector`; also those whose track was lost) are held exactly still, so an encoder codes them the
-///   same in every frame. The file begins (`origin=auto`) at the half-frame phase where the
-///   step into the first frame is an ordinary one, or (`origin=reference`) on the reference
-///   frame itself. The
-///   window's W frames and the frame after them (when the clip has it) make one period of W
-///   steps, or (`period=auto`) n ≥ 0.85·W steps ending on the frame whose motion
-///   out of it best matches the first frame's; a harmonic completes k cycles per loop, so
-///   motion runs period/duration times faster than in the clip.
+///   softmax splatting in the frame's own planes. Pixels that stay put over the window, and
+///   those whose track was lost (`still=1`, `StillPixelDetector`), are held exactly still, so
+///   an encoder codes them the same in every frame. The file begins (`origin=auto`) at the
+///   half-frame phase where the step into the first frame is an ordinary one, or
+///   (`origin=reference`) on the reference frame itself. The window's W frames and the frame
+///   after them (when the clip has it) make one period of W steps, or (`period=auto`)
+///   n ≥ 0.85·W steps ending on the frame whose motion out of it best matches the first
+///   frame's; a harmonic completes k cycles per loop, so motion runs period/duration times
+///   faster than in the clip.
 /// - `pingpong`: the window forwards then backwards (a "boomerang").
 /// - `crossfade`: the window with its last `crossfade` seconds blended into its start.
 ///

@@ -17,7 +17,7 @@ import Raster
 /// leaves), which tracking explains better than standing still does.
 ///
 /// A pixel is also still, however far it was tracked, when standing still explains the frames
-/// clearly better than its track: still cost ≤ `lostTrackRatio` × tracked cost (patch sums as
+/// clearly better than its track: still cost < `lostTrackRatio` × tracked cost (patch sums as
 /// above). Its track was lost: a background pixel that something passing over it dragged
 /// along, or a flat area whose flow wandered. Played back, such a track moves picture that
 /// never moved.
@@ -84,7 +84,9 @@ public struct StillPixelDetector: Sendable {
         let tracked = Plane(width: w, height: h, data: trackedCost).boxFiltered(radius: 2)
         for i in 0..<mask.count {
             let small = motion[i] <= limit && still.data[i] <= tracked.data[i] + slack
-            let lost = still.data[i] <= lostTrackRatio * tracked.data[i]
+            // Strictly below: where both costs are zero (a flat area, tracked or not) nothing
+            // shows the track lost, and the motion limit above decides.
+            let lost = still.data[i] < lostTrackRatio * tracked.data[i]
             if small || lost { mask.data[i] = 1 }
         }
         return mask

@@ -117,6 +117,13 @@ final class StillPixelsTests: XCTestCase {
         }
         XCTAssertGreaterThan(heldFraction(try mask(lostTrackRatio: 0.5)), 0.95)
         XCTAssertLessThan(heldFraction(try mask(lostTrackRatio: 0)), 0.05, "without the rule, the 8 px limit keeps them moving")
+        // A flat picture tracked 12 px: both costs are zero, nothing shows the track lost, so
+        // the motion limit keeps it moving (the flat inside of a moving object).
+        let flat = Plane(width: Self.width, height: Self.height, data: [Float](repeating: 0.5, count: reference.count))
+        var detector = StillPixelDetector(reference: flat)
+        let far = Plane(width: Self.width, height: Self.height, data: [Float](repeating: 12, count: reference.count))
+        for _ in 1...4 { try detector.add(frame: flat, trajectory: try FlowField(u: far, v: far), threads: 1) }
+        XCTAssertEqual(StillPixelDetector.fraction(of: detector.stillMask()), 0)
     }
 
     func testSizeMismatchThrows() throws {
