@@ -46,6 +46,8 @@ public final class LoopFilter: VideoFilter {
                      help: "where the file begins on the loop: auto (the phase where the wrap is an ordinary step) or reference (the window's first frame) (spectral)"),
         FilterOption("still", .bool, default: "1", help: "hold pixels that do not move in the window exactly still (spectral, motion estimated)"),
         FilterOption("alpha", .double(-100...100), default: "1", help: "softmax splatting sharpness, per pixel of mean motion (spectral)"),
+        FilterOption("fill", .choice(LoopHoleFill.allCases.map(\.rawValue)), default: "smooth",
+                     help: "what fills the picture the motion uncovers: smooth (from the neighbourhood) or background (the window's steady background where it has one, else smooth; for a thing crossing a still scene) (spectral; a spectrum_in render is always smooth)"),
         FilterOption("crossfade", .double(0...1e5), default: "0.5", help: "crossfade length, seconds (crossfade)"),
         FilterOption("repeat", .int(1...1000), default: "1", help: "write the loop this many times"),
         FilterOption("size", .int(32...4096), default: "320", help: "motion is estimated with the frame's longer side scaled to at most this, pixels"),
@@ -66,6 +68,7 @@ public final class LoopFilter: VideoFilter {
     let period: LoopPeriod
     let origin: LoopOrigin
     let holdStill: Bool
+    let fill: LoopHoleFill
     let spectrumIn: String?, spectrumOut: String?
     let threads: Int
     let render: Bool
@@ -76,6 +79,8 @@ public final class LoopFilter: VideoFilter {
     private var windowFrames = 150, loopFrames = 150
     private var bytesPerSample = 1
     private var held: [Frame] = []
+    /// Frames spread evenly over a tracked window, for its steady background (fill=background).
+    private var backgroundSamples: [Frame] = []
     private var tracker: TrajectoryTracker?
     /// The reference frame's working-size luma (tracked windows only).
     private var referenceLuma: Plane?
@@ -106,6 +111,7 @@ public final class LoopFilter: VideoFilter {
         period = LoopPeriod(rawValue: try options.string("period")) ?? .window
         origin = LoopOrigin(rawValue: try options.string("origin")) ?? .auto
         holdStill = try options.bool("still")
+        fill = LoopHoleFill(rawValue: try options.string("fill")) ?? .smooth
         let si = try options.string("spectrum_in"), so = try options.string("spectrum_out")
         spectrumIn = si.isEmpty ? nil : si
         spectrumOut = so.isEmpty ? nil : so
@@ -181,6 +187,12 @@ public final class LoopFilter: VideoFilter {
         guard time >= start - 0.5 / rate.doubleValue else { return }
         collected += 1
         if mode != .spectral || held.isEmpty { held.append(frame) }
+        // Up to LoopBackground.samples frames, evenly spread over the window (the first included).
+        let index = collected - 1, samples = LoopBackground.samples
+        if mode == .spectral, spectrumIn == nil, render, fill == .background, index < windowFrames,
+           index == 0 || index * samples / windowFrames != (index - 1) * samples / windowFrames {
+            backgroundSamples.append(frame)
+        }
         if mode == .spectral && spectrumIn == nil {
             let luma = try workingLuma(frame)
             if tracker == nil {
@@ -236,6 +248,7 @@ public final class LoopFilter: VideoFilter {
             }
         }
         held = []
+        backgroundSamples = []
         trajectories = []
         referenceLuma = nil
         stillDetector = nil
@@ -291,14 +304,22 @@ public final class LoopFilter: VideoFilter {
         let importance = motion.meanMagnitude()
         statistics.meanMotion = Double(importance.data.reduce(0, +)) / Double(max(1, importance.count))
         guard render else { return [] }
-        let renderer = try LoopRenderer(motion: motion, importance: importance, reference: reference, alpha: alpha, threads: threads)
+        let background = backgroundSamples.count >= 3
+            ? try LoopBackground.planes(of: backgroundSamples, bytesPerSample: bytesPerSample, threads: threads) : nil
+        backgroundSamples = []
+        var renderer = try LoopRenderer(motion: motion, importance: importance, reference: reference, alpha: alpha,
+                                        background: background, threads: threads)
         var phase = 0.0
         if origin == .auto {
             let luma = try referenceLuma ?? workingLuma(reference, width: motion.width, height: motion.height)
             phase = motion.ordinaryWrapPhase(frames: loopFrames, reference: luma)
         }
         statistics.originPhase = phase
-        return try (0..<loopFrames).map { try renderer.render(phase: phase + Double($0) / Double(loopFrames)) }
+        let frames = try (0..<loopFrames).map { try renderer.render(phase: phase + Double($0) / Double(loopFrames)) }
+        let pixels = Double(reference.width) * Double(reference.height) * Double(max(1, loopFrames))
+        statistics.holeFraction = Double(renderer.holes) / pixels
+        statistics.backgroundFill = renderer.holes > 0 ? Double(renderer.holesFromBackground) / Double(renderer.holes) : 0
+        return frames
     }
 
     private func pingpongFrames() -> [Frame] {
@@ -318,62 +339,5 @@ public final class LoopFilter: VideoFilter {
                                   bytesPerSample: bytesPerSample)
             return out
         }
-    }
-}
-
-/// The `mode=` of the `loop` filter.
-public enum LoopMode: String, CaseIterable, Sendable {
-    case spectral, pingpong, crossfade
-}
-
-/// The `period=` of the `loop` filter: how many of the window's steps one period of the
-/// spectral loop's motion spans.
-public enum LoopPeriod: String, CaseIterable, Sendable {
-    /// The whole window (W steps).
-    case window
-    /// Up to 15% fewer, ending on the frame whose motion out of it best matches the first
-    /// frame's (`LoopMotion.closingPeriod`).
-    case auto
-}
-
-/// The `origin=` of the `loop` filter: the loop phase of the file's first frame (spectral).
-public enum LoopOrigin: String, CaseIterable, Sendable {
-    /// The half-frame phase where the step into the first frame is an ordinary one
-    /// (`LoopMotion.ordinaryWrapPhase`): the wrap, where players restart, is then neither the
-    /// clip's fastest nor its slowest moment, and no frame is the untouched reference (sharper
-    /// than the resampled ones, a flicker once per loop).
-    case auto
-    /// Phase 0: the first frame is the window's first frame itself.
-    case reference
-}
-
-/// What a `loop` filter run did.
-public struct LoopStatistics: Sendable, Equatable {
-    /// Frames of one loop, and frames read from the clip.
-    public var loopFrames = 0, windowFrames = 0
-    /// Frames emitted (loop × repeat).
-    public var framesOut = 0
-    /// Seconds spent on optical flow and on rendering the loop.
-    public var flowSeconds = 0.0, renderSeconds = 0.0
-    /// Mean displacement of the loop's motion, working pixels (spectral).
-    public var meanMotion = 0.0
-    /// Steps of the clip in one period of the loop's motion (spectral from a clip; 0
-    /// otherwise): the window's W steps, or fewer when period=auto found a closer match.
-    public var periodFrames = 0
-    /// Standard deviation of the reference frame's luma at the working size, 0 … 0.5 of full
-    /// scale (spectral, when motion is estimated; −1 otherwise).
-    public var referenceContrast = -1.0
-    /// Loop phase of the first frame, 0 ≤ phase < 1 (0 = the reference frame; spectral).
-    public var originPhase = 0.0
-    /// Fraction of the reference's pixels held exactly still (spectral with `still=1`; −1
-    /// when not computed).
-    public var stillFraction = -1.0
-
-    /// Warnings about the result, for the user: a reference frame so flat (a black or faded
-    /// frame, contrast under 0.01) that its motion cannot be followed and the loop shows little.
-    public var warnings: [String] {
-        guard referenceContrast >= 0, referenceContrast < 0.01 else { return [] }
-        return [String(format: "the window's first frame is nearly flat (luma contrast %.4f): no motion can be followed from it; "
-                       + "start the window on a textured frame", referenceContrast)]
     }
 }

@@ -8,7 +8,8 @@ import Raster
 /// chroma at its own, values scaled to that plane's pixels) and the reference plane is
 /// forward-warped by softmax splatting (weights exp(α·importance), importance = each pixel's
 /// mean motion over the loop, so moving foreground wins over still background), holes filled
-/// from their neighbourhood. Works in the frame's own planes, 8-bit or native 16-bit samples:
+/// from the window's steady background where given (`LoopBackground`, fill=background), else from their
+/// neighbourhood. Works in the frame's own planes, 8-bit or native 16-bit samples:
 /// no trip through RGB, the pixel format and colour tags are kept.
 struct LoopRenderer {
     let motion: LoopMotion
@@ -17,12 +18,19 @@ struct LoopRenderer {
     let threads: Int
     private let importance: Plane
     private let planes: [Plane]
+    /// The steady background of each plane (plane size), or nil: holes filled from their
+    /// neighbourhood only.
+    private let background: [StaticBackground]?
     private let maxValue: Float
     private let bytes: Int
+    /// Pixels of the first plane (luma) left uncovered by the splat, and how many of them the
+    /// background filled, summed over the frames rendered.
+    private(set) var holes = 0, holesFromBackground = 0
 
     /// `importance`: each pixel's mean motion over the loop (`motion.meanMagnitude()`), at the
-    /// motion's working size.
-    init(motion: LoopMotion, importance: Plane, reference: Frame, alpha: Float, threads: Int) throws {
+    /// motion's working size. `background`: one per plane of the reference, of that plane's size.
+    init(motion: LoopMotion, importance: Plane, reference: Frame, alpha: Float, background: [StaticBackground]? = nil,
+         threads: Int) throws {
         self.motion = motion
         self.reference = reference
         self.alpha = alpha
@@ -32,10 +40,17 @@ struct LoopRenderer {
         bytes = format.bytesPerSample
         maxValue = Float((1 << min(format.bitDepth, 16)) - 1)
         planes = (0..<format.planeCount).map { Self.readPlane(reference, $0, bytes: format.bytesPerSample) }
+        if let background {
+            guard background.count == planes.count,
+                  zip(background, planes).allSatisfy({ $0.median.width == $1.width && $0.median.height == $1.height }) else {
+                throw FilterError.processing(filter: LoopFilter.name, reason: "the window's background does not match the reference frame's planes")
+            }
+        }
+        self.background = background
     }
 
     /// The frame at loop phase `phase` (0 ≤ phase < 1); phase 0 is the reference itself.
-    func render(phase: Double) throws -> Frame {
+    mutating func render(phase: Double) throws -> Frame {
         let out = try reference.copy()
         if phase == 0 { return out }
         let field = motion.displacement(phase: phase)
@@ -54,9 +69,22 @@ struct LoopRenderer {
                 u: field.u.resizedBilinear(width: w, height: h, valueScale: sx, threads: threads),
                 v: field.v.resizedBilinear(width: w, height: h, valueScale: sy, threads: threads),
                 importance: importance.resizedBilinear(width: w, height: h, threads: threads))
-            let result = try Plane.splat(group.indices.map { planes[$0] }, field: splatField, mode: .softmax(alpha: alpha),
-                                         fillHoles: true, threads: threads)
-            for (j, i) in group.indices.enumerated() { done[i] = [result.planes[j]] }
+            var result = try Plane.splat(group.indices.map { planes[$0] }, field: splatField, mode: .softmax(alpha: alpha),
+                                         fillHoles: false, threads: threads)
+            let isLuma = group.indices[0] == 0
+            if isLuma { holes += result.holeCount }
+            if let background, result.holeCount > 0 {
+                // A hole whose pixel is steady background in every plane of the group takes it.
+                let steady = group.indices.map { background[$0] }
+                for t in 0..<result.weight.count where result.weight.data[t] < result.holeThreshold {
+                    guard steady.allSatisfy({ $0.steady.data[t] > 0 }) else { continue }
+                    for j in steady.indices { result.planes[j].data[t] = steady[j].median.data[t] }
+                    result.weight.data[t] = 1
+                    if isLuma { holesFromBackground += 1 }
+                }
+            }
+            let filled = try Plane.fillingHoles(result.planes, weight: result.weight, threshold: result.holeThreshold, threads: threads)
+            for (j, i) in group.indices.enumerated() { done[i] = [filled[j]] }
         }
         for (i, value) in done { try Self.writePlane(value[0], into: out, i, bytes: bytes, maxValue: maxValue) }
         return out
@@ -96,6 +124,35 @@ struct LoopRenderer {
                         data[row + 2 * x + 1] = UInt8(truncatingIfNeeded: s >> 8)
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The steady background of a tracked window (`StaticBackground` of every plane, in code
+/// values), from frames spread over it: what a spectral loop shows where its motion uncovers
+/// picture the reference frame hides.
+enum LoopBackground {
+    /// Frames sampled from the window (the first included), at most.
+    static let samples = 24
+    /// A sample agrees with the median within this fraction of full scale (coding noise, a
+    /// little light flicker).
+    static let tolerance: Float = 0.03
+    /// Fraction of the samples that must agree for a pixel to be steady background: it is
+    /// seen in most of the window.
+    static let agreement: Float = 0.6
+
+    /// One background per plane of `frames` (same size and format, at least one).
+    static func planes(of frames: [Frame], bytesPerSample: Int, threads: Int) throws -> [StaticBackground] {
+        guard let first = frames.first else { return [] }
+        let format = first.pixelFormat
+        let full = Float((1 << min(format.bitDepth, 16)) - 1)
+        return try (0..<format.planeCount).map { index in
+            let samples = frames.map { LoopRenderer.readPlane($0, index, bytes: bytesPerSample) }
+            do {
+                return try StaticBackground(samples: samples, tolerance: tolerance * full, agreement: agreement, threads: threads)
+            } catch {
+                throw FilterError.processing(filter: LoopFilter.name, reason: "the window's background: \(error)")
             }
         }
     }

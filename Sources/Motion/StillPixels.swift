@@ -21,6 +21,12 @@ import Raster
 /// above). Its track was lost: a background pixel that something passing over it dragged
 /// along, or a flat area whose flow wandered. Played back, such a track moves picture that
 /// never moved.
+///
+/// Frames in which neither explains the pixel (both patch means above `coveredCost`: something
+/// passed over it and the track went with it) are left out of every sum above: a background
+/// pixel that an object crossing the frame covers at the window's end is judged by the frames
+/// in which it was seen. A pixel covered in most frames (content that cannot be followed, such
+/// as a texture that changes as it zooms) is judged on all of them.
 public struct StillPixelDetector: Sendable {
     /// Frame 0, luma in [0, 1].
     public let reference: Plane
@@ -33,19 +39,32 @@ public struct StillPixelDetector: Sendable {
     /// whatever its tracked motion: its track was lost (a background pixel dragged along by
     /// something that passed over it, or a flat area whose flow drifted), 0 … 1.
     public var lostTrackRatio: Float
+    /// Mean luma difference over the 5 × 5 patch (0 … 1 of full scale) above which, when both
+    /// the still and the tracked patch differ that much in a frame, the pixel counts as covered
+    /// in that frame (neither explanation holds) and the frame is left out of its judgement.
+    public var coveredCost: Float
     /// Frames pushed.
     public private(set) var frames = 0
+    /// Patch costs and trajectory lengths summed over every frame, and over the frames where the
+    /// pixel was seen, with the count of those frames.
     private var stillCost: [Float], trackedCost: [Float], motion: [Float]
+    private var seenStillCost: [Float], seenTrackedCost: [Float], seenMotion: [Float], seenFrames: [Float]
 
     /// A detector for the pixels of `reference`.
-    public init(reference: Plane, maximumMotion: Float = 8, tolerance: Float = 0.5 / 255, lostTrackRatio: Float = 0.5) {
+    public init(reference: Plane, maximumMotion: Float = 8, tolerance: Float = 0.5 / 255, lostTrackRatio: Float = 0.5,
+                coveredCost: Float = 0.08) {
         self.reference = reference
         self.lostTrackRatio = lostTrackRatio
         self.maximumMotion = maximumMotion
         self.tolerance = tolerance
+        self.coveredCost = coveredCost
         stillCost = [Float](repeating: 0, count: reference.count)
         trackedCost = stillCost
         motion = stillCost
+        seenStillCost = stillCost
+        seenTrackedCost = stillCost
+        seenMotion = stillCost
+        seenFrames = stillCost
     }
 
     /// Adds frame t and its trajectory F_t (the displacement of every reference pixel at frame
@@ -60,14 +79,30 @@ public struct StillPixelDetector: Sendable {
             throw MotionError.sizeMismatch(what: "the reference frame and a trajectory", firstWidth: w, firstHeight: h,
                                            secondWidth: trajectory.width, secondHeight: trajectory.height)
         }
-        // The frame pulled back along the trajectories: sample p is I_t(p + F_t(p)).
+        // The frame pulled back along the trajectories: sample p is I_t(p + F_t(p)). Costs are
+        // patch means (5 × 5): a pixel on a ridge of the texture, which a small motion along the
+        // ridge leaves unchanged, is judged with the neighbours that show it.
         let followed = frame.warped(u: trajectory.u, v: trajectory.v, threads: threads)
+        var still = Plane(width: w, height: h), tracked = still
         for i in 0..<reference.count {
-            let r = reference.data[i], u = trajectory.u.data[i], v = trajectory.v.data[i]
-            stillCost[i] += abs(frame.data[i] - r)
-            trackedCost[i] += abs(followed.data[i] - r)
-            let m = (u * u + v * v).squareRoot()
-            motion[i] += m.isFinite ? m : .greatestFiniteMagnitude
+            let r = reference.data[i]
+            still.data[i] = abs(frame.data[i] - r)
+            tracked.data[i] = abs(followed.data[i] - r)
+        }
+        still = still.boxFiltered(radius: 2)
+        tracked = tracked.boxFiltered(radius: 2)
+        for i in 0..<reference.count {
+            let s = still.data[i], c = tracked.data[i]
+            let u = trajectory.u.data[i], v = trajectory.v.data[i], l = (u * u + v * v).squareRoot()
+            let m = l.isFinite ? l : .greatestFiniteMagnitude
+            stillCost[i] += s
+            trackedCost[i] += c
+            motion[i] += m
+            guard min(s, c) <= coveredCost else { continue }
+            seenStillCost[i] += s
+            seenTrackedCost[i] += c
+            seenMotion[i] += m
+            seenFrames[i] += 1
         }
         frames += 1
     }
@@ -76,17 +111,15 @@ public struct StillPixelDetector: Sendable {
     public func stillMask() -> Plane {
         var mask = Plane(width: reference.width, height: reference.height)
         guard frames > 0 else { return mask }
-        let n = Float(frames), slack = tolerance * n, limit = maximumMotion * n
-        // Costs summed over a 5 × 5 patch: a pixel on a ridge of the texture, which a small
-        // motion along the ridge leaves unchanged, is judged with the neighbours that show it.
-        let w = reference.width, h = reference.height
-        let still = Plane(width: w, height: h, data: stillCost).boxFiltered(radius: 2)
-        let tracked = Plane(width: w, height: h, data: trackedCost).boxFiltered(radius: 2)
         for i in 0..<mask.count {
-            let small = motion[i] <= limit && still.data[i] <= tracked.data[i] + slack
+            // Judged on the frames where it was seen, or on all when it was covered in most.
+            let seen = 2 * seenFrames[i] >= Float(frames)
+            let n = seen ? seenFrames[i] : Float(frames)
+            let still = seen ? seenStillCost[i] : stillCost[i], tracked = seen ? seenTrackedCost[i] : trackedCost[i]
+            let small = (seen ? seenMotion[i] : motion[i]) <= maximumMotion * n && still <= tracked + tolerance * n
             // Strictly below: where both costs are zero (a flat area, tracked or not) nothing
             // shows the track lost, and the motion limit above decides.
-            let lost = still.data[i] < lostTrackRatio * tracked.data[i]
+            let lost = still < lostTrackRatio * tracked
             if small || lost { mask.data[i] = 1 }
         }
         return mask

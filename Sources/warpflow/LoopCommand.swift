@@ -47,6 +47,8 @@ struct LoopCommand: ParsableCommand {
     var origin = "auto"
     @Flag(inversion: .prefixedNo, help: "Hold pixels that do not move in the window exactly still, so they do not shimmer (spectral).")
     var still = true
+    @Option(help: "What fills the picture the motion uncovers: smooth (from the neighbourhood) or background (the window's steady background, seen in most of its frames, where it has one, else smooth: for a thing crossing a still scene) (spectral; renders --from-spectrum are smooth: a spectrum holds no frames).")
+    var fill = "smooth"
     @Option(help: "Softmax splatting sharpness (spectral).")
     var alpha = 1.0
     @Option(help: "Crossfade length, seconds (crossfade).")
@@ -84,6 +86,7 @@ struct LoopCommand: ParsableCommand {
         guard TrajectoryMode(rawValue: tracking) != nil else { throw ValidationError("--tracking must be chained or direct") }
         guard LoopPeriod(rawValue: period) != nil else { throw ValidationError("--period must be window or auto") }
         guard LoopOrigin(rawValue: origin) != nil else { throw ValidationError("--origin must be auto or reference") }
+        guard LoopHoleFill(rawValue: fill) != nil else { throw ValidationError("--fill must be background or smooth") }
         guard FlowEstimator.Preset(rawValue: flowPreset) != nil else { throw ValidationError("--flow-preset must be ultrafast, fast, medium or high") }
         if spectrumOnly && fromSpectrum != nil { throw ValidationError("--spectrum-only and --from-spectrum exclude each other") }
         if (spectrumOnly || fromSpectrum != nil) && mode != "spectral" { throw ValidationError("spectra belong to --mode spectral") }
@@ -94,7 +97,7 @@ struct LoopCommand: ParsableCommand {
         var o = ["mode": mode, "start": "\(start)", "k": "\(frequencies ?? 0)", "amplitude": "\(amplitude)", "alpha": "\(alpha)",
                  "crossfade": "\(crossfade)", "repeat": "\(`repeat`)", "preset": flowPreset, "size": "\(size)",
                  "drift": drift, "tracking": tracking, "period": period,
-                 "origin": origin, "still": still ? "1" : "0"]
+                 "origin": origin, "still": still ? "1" : "0", "fill": fill]
         if let window { o["window"] = "\(window)" }
         if let duration { o["duration"] = "\(duration)" }
         if let threads { o["threads"] = "\(threads)" }
@@ -140,7 +143,8 @@ struct LoopCommand: ParsableCommand {
                                "window_frames": s.windowFrames, "period_frames": s.periodFrames, "frame_rate": result.outputFormat.frameRate.description,
                                "duration": Double(s.loopFrames) / result.outputFormat.frameRate.doubleValue,
                                "flow_seconds": s.flowSeconds, "render_seconds": s.renderSeconds, "seconds": result.elapsedSeconds,
-                               "mean_motion": s.meanMotion, "origin_phase": s.originPhase, "still_fraction": s.stillFraction, "gif": gifPath ?? NSNull(), "warnings": s.warnings] as [String: Any])
+                               "mean_motion": s.meanMotion, "origin_phase": s.originPhase, "still_fraction": s.stillFraction,
+                               "hole_fraction": s.holeFraction, "background_fill": s.backgroundFill, "gif": gifPath ?? NSNull(), "warnings": s.warnings] as [String: Any])
             } else if !out.quiet {
                 print(String(format: "%@: %d-frame %@ loop (%@ fps)%@ in %.2f s", output, s.loopFrames, mode,
                              result.outputFormat.frameRate.description, `repeat` > 1 ? " ×\(`repeat`)" : "", result.elapsedSeconds)

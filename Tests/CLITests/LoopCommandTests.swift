@@ -128,6 +128,41 @@ final class LoopCommandTests: XCTestCase {
         XCTAssertLessThan(change[0], 0.25 * change[1], "still top: change \(change[0]) held, \(change[1]) not held")
     }
 
+    /// A square of colour bars sliding 6 px per frame over a still picture: swung out and back, it uncovers
+    /// the picture where it stood in the reference frame. `--fill background`
+    /// fills those holes from the window's steady background, the picture itself; `--fill
+    /// smooth` smears their surroundings in. Checked on the frame where the square is farthest
+    /// from its reference box, against the clip's own background there; and in --json.
+    func testUncoveredPictureIsFilledFromTheWindowsBackground() throws {
+        let still = try stillPicture()
+        let clip = try TestMedia.makeClip(name: "loop-sliding-square.mp4", args: [
+            "-loop", "1", "-framerate", "30", "-i", still, "-f", "lavfi", "-i", "smptebars=size=40x40:rate=30",
+            "-filter_complex", "[0]crop=w=256:h=192:x=32:y=24[bg];[bg][1]overlay=x='20+180*t':y=80", "-t", "1.2",
+            "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p"])
+        // The square's box in the reference frame, as the clip's last frame shows it (the square gone).
+        let truth = try XCTUnwrap(try lumaFrames(clip).last)
+        func box(_ p: Plane) -> [Float] { (80..<120).flatMap { y in (20..<60).map { p[$0, y] } } }
+        var error: [String: Double] = [:]
+        for fill in ["background", "smooth"] {
+            let out = TestMedia.path("loop-fill-\(fill)-\(UUID().uuidString.prefix(6)).mp4")
+            let r = warpflow(["loop", clip, "-o", out, "--window", "1", "--k", "6", "--size", "256", "--fill", fill, "--crf", "0",
+                              "--json", "-q"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            XCTAssertGreaterThan(try XCTUnwrap(json["hole_fraction"] as? Double), 0.001, "the swing uncovers picture")
+            let filled = try XCTUnwrap(json["background_fill"] as? Double)
+            if fill == "background" { XCTAssertGreaterThan(filled, 0.5) } else { XCTAssertEqual(filled, 0) }
+            let want = box(truth)
+            error[fill] = try lumaFrames(out).map { frame in
+                zip(box(frame), want).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) } / Double(want.count)
+            }.min()
+        }
+        let background = try XCTUnwrap(error["background"]), smooth = try XCTUnwrap(error["smooth"])
+        XCTAssertLessThan(background, 0.05, "the uncovered box shows the clip's background")
+        XCTAssertLessThan(background, 0.5 * smooth, "background fill \(background) vs smooth \(smooth)")
+        assertRefused(clip, "fill", "zeros")
+    }
+
     /// A window of 35 frames over an oscillation of period 30: `--period auto` finds the
     /// period the clip has, `--period window` (the default) keeps the window's 35 steps.
     func testAutomaticPeriodFindsTheClipsOwnPeriod() throws {
@@ -213,7 +248,9 @@ final class LoopCommandTests: XCTestCase {
         let b = warpflow(["loop", clip, "-o", out1, "--from-spectrum", spectrum, "--duration", "1", "--crf", "0", "-q"])
         XCTAssertEqual(b.status, 0, b.stderr)
         let out2 = TestMedia.path("loop-direct-\(UUID().uuidString.prefix(6)).mp4")
-        let c = warpflow(["loop", clip, "-o", out2, "--window", "1", "--k", "6", "--size", "128", "--duration", "1", "--crf", "0", "-q"])
+        // A spectrum carries no frames of the window: its holes are filled smoothly, as here.
+        let c = warpflow(["loop", clip, "-o", out2, "--window", "1", "--k", "6", "--size", "128", "--duration", "1", "--crf", "0",
+                          "--fill", "smooth", "-q"])
         XCTAssertEqual(c.status, 0, c.stderr)
         let f1 = try lumaFrames(out1), f2 = try lumaFrames(out2)
         XCTAssertEqual(f1.count, f2.count)

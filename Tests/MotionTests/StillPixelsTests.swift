@@ -126,6 +126,39 @@ final class StillPixelsTests: XCTestCase {
         XCTAssertEqual(StillPixelDetector.fraction(of: detector.stillMask()), 0)
     }
 
+    /// Background in columns 0 ..< 20 that something covers in the last 3 of 10 frames, its
+    /// tracks dragged 30 px along while covered (a mean of 9 px, beyond the 8 px limit, and
+    /// there standing still and the track explain the frames equally badly): judged on the 7
+    /// frames where it was seen, it is still. With `coveredCost` 1 (no frame counts as covered)
+    /// it keeps moving.
+    func testFramesWhereThePixelIsCoveredAreLeftOut() throws {
+        let covered = 0..<20
+        let reference = Self.picture(shift: 0, moving: 0..<0, noise: 0, seed: 0)
+        func mask(coveredCost: Float) throws -> Plane {
+            var detector = StillPixelDetector(reference: reference, coveredCost: coveredCost)
+            for t in 1...10 {
+                var frame = Self.picture(shift: 0, moving: 0..<0, noise: 0.001, seed: t)
+                var u = Plane(width: Self.width, height: Self.height)
+                if t > 7 {
+                    // The cover: white over the whole frame (the picture is 0.2 … 0.8), so the
+                    // dragged tracks land on it too.
+                    frame = Plane(width: Self.width, height: Self.height, value: 1)
+                    for y in 0..<Self.height { for x in covered { u.data[y * Self.width + x] = 30 } }
+                }
+                try detector.add(frame: frame, trajectory: try FlowField(u: u, v: Plane(width: Self.width, height: Self.height)),
+                                 threads: 1)
+            }
+            return detector.stillMask()
+        }
+        func heldFraction(_ m: Plane) -> Double {
+            var held = 0
+            for y in 0..<Self.height { for x in covered where m.data[y * Self.width + x] > 0 { held += 1 } }
+            return Double(held) / Double(covered.count * Self.height)
+        }
+        XCTAssertGreaterThan(heldFraction(try mask(coveredCost: 0.08)), 0.95)
+        XCTAssertLessThan(heldFraction(try mask(coveredCost: 1)), 0.05, "judged on every frame, the 9 px mean keeps them moving")
+    }
+
     func testSizeMismatchThrows() throws {
         var detector = StillPixelDetector(reference: Plane(width: 8, height: 8))
         XCTAssertThrowsError(try detector.add(frame: Plane(width: 8, height: 6), trajectory: FlowField(width: 8, height: 8)))
