@@ -23,6 +23,13 @@ final class StillPixelsTests: XCTestCase {
         }
     }
 
+    /// The fraction of the pixels in `columns` that `mask` holds still.
+    static func heldFraction(_ mask: Plane, columns: Range<Int>) -> Double {
+        var held = 0
+        for y in 0..<height { for x in columns where mask.data[y * width + x] > 0 { held += 1 } }
+        return Double(held) / Double(columns.count * height)
+    }
+
     /// Columns 0 ..< 20 still (tracked with ±0.2 px of jitter, as a flow estimator gives on a
     /// still wall); columns 28 ..< 48 moving 1 px per frame (tracked exactly).
     func testStillRegionIsFoundAndMovingRegionKept() throws {
@@ -110,13 +117,8 @@ final class StillPixelsTests: XCTestCase {
             }
             return detector.stillMask()
         }
-        func heldFraction(_ m: Plane) -> Double {
-            var held = 0
-            for y in 0..<Self.height { for x in drifted where m.data[y * Self.width + x] > 0 { held += 1 } }
-            return Double(held) / Double(drifted.count * Self.height)
-        }
-        XCTAssertGreaterThan(heldFraction(try mask(lostTrackRatio: 0.5)), 0.95)
-        XCTAssertLessThan(heldFraction(try mask(lostTrackRatio: 0)), 0.05, "without the rule, the 8 px limit keeps them moving")
+        XCTAssertGreaterThan(Self.heldFraction(try mask(lostTrackRatio: 0.5), columns: drifted), 0.95)
+        XCTAssertLessThan(Self.heldFraction(try mask(lostTrackRatio: 0), columns: drifted), 0.05, "without the rule, the 8 px limit keeps them moving")
         // A flat picture tracked 12 px: both costs are zero, nothing shows the track lost, so
         // the motion limit keeps it moving (the flat inside of a moving object).
         let flat = Plane(width: Self.width, height: Self.height, data: [Float](repeating: 0.5, count: reference.count))
@@ -150,13 +152,8 @@ final class StillPixelsTests: XCTestCase {
             }
             return detector.stillMask()
         }
-        func heldFraction(_ m: Plane) -> Double {
-            var held = 0
-            for y in 0..<Self.height { for x in covered where m.data[y * Self.width + x] > 0 { held += 1 } }
-            return Double(held) / Double(covered.count * Self.height)
-        }
-        XCTAssertGreaterThan(heldFraction(try mask(coveredCost: 0.08)), 0.95)
-        XCTAssertLessThan(heldFraction(try mask(coveredCost: 1)), 0.05, "judged on every frame, the 9 px mean keeps them moving")
+        XCTAssertGreaterThan(Self.heldFraction(try mask(coveredCost: 0.08), columns: covered), 0.95)
+        XCTAssertLessThan(Self.heldFraction(try mask(coveredCost: 1), columns: covered), 0.05, "judged on every frame, the 9 px mean keeps them moving")
     }
 
     func testSizeMismatchThrows() throws {
