@@ -13,8 +13,10 @@ import Raster
 ///   left out (`drift=remove`); every frame is rendered from the window's first frame by
 ///   softmax splatting in the frame's own planes. Pixels that stay put over the window, and
 ///   those whose track was lost (`still=1`, `StillPixelDetector`), are held exactly still, so
-///   an encoder codes them the same in every frame. The file begins (`origin=auto`) at the
-///   half-frame phase where the step into the first frame is an ordinary one, or
+///   an encoder codes them the same in every frame. Holes of the splat are filled push-pull,
+///   or (`fill=background`) from the window's steady background where it has one. The file
+///   begins (`origin=auto`) at the half-frame phase where the step into the first frame is an
+///   ordinary one, or
 ///   (`origin=reference`) on the reference frame itself. The window's W frames and the frame
 ///   after them (when the clip has it) make one period of W steps, or (`period=auto`)
 ///   n ≥ 0.85·W steps ending on the frame whose motion out of it best matches the first
