@@ -16,12 +16,11 @@ import Raster
 ///   an encoder codes them the same in every frame. Holes of the splat are filled push-pull,
 ///   or (`fill=background`) from the window's steady background where it has one. The file
 ///   begins (`origin=auto`) at the half-frame phase where the step into the first frame is an
-///   ordinary one, or
-///   (`origin=reference`) on the reference frame itself. The window's W frames and the frame
-///   after them (when the clip has it) make one period of W steps, or (`period=auto`)
-///   n ≥ 0.85·W steps ending on the frame whose motion out of it best matches the first
-///   frame's; a harmonic completes k cycles per loop, so motion runs period/duration times
-///   faster than in the clip.
+///   ordinary one, or (`origin=reference`) on the reference frame itself. The window's W
+///   frames and the frame after them (when the clip has it) make one period of W steps, or
+///   (`period=auto`) n ≥ 0.85·W steps ending on the frame whose motion out of it best matches
+///   the first frame's; a harmonic completes k cycles per loop, so motion runs period/duration
+///   times faster than in the clip.
 /// - `pingpong`: the window forwards then backwards (a "boomerang").
 /// - `crossfade`: the window with its last `crossfade` seconds blended into its start.
 ///
@@ -307,7 +306,7 @@ public final class LoopFilter: VideoFilter {
         statistics.meanMotion = Double(importance.data.reduce(0, +)) / Double(max(1, importance.count))
         guard render else { return [] }
         let background = backgroundSamples.count >= 3
-            ? try LoopBackground.planes(of: backgroundSamples, bytesPerSample: bytesPerSample, threads: threads) : nil
+            ? try LoopBackground.planes(of: backgroundSamples, threads: threads) : nil
         backgroundSamples = []
         var renderer = try LoopRenderer(motion: motion, importance: importance, reference: reference, alpha: alpha,
                                         background: background, threads: threads)

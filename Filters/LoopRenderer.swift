@@ -8,9 +8,9 @@ import Raster
 /// chroma at its own, values scaled to that plane's pixels) and the reference plane is
 /// forward-warped by softmax splatting (weights exp(α·importance), importance = each pixel's
 /// mean motion over the loop, so moving foreground wins over still background), holes filled
-/// from the window's steady background where given (`LoopBackground`, fill=background), else from their
-/// neighbourhood. Works in the frame's own planes, 8-bit or native 16-bit samples:
-/// no trip through RGB, the pixel format and colour tags are kept.
+/// from the window's steady background where given (`LoopBackground`, fill=background), else
+/// from their neighbourhood. Works in the frame's own planes, 8-bit or native 16-bit samples: no
+/// trip through RGB, the pixel format and colour tags are kept.
 struct LoopRenderer {
     let motion: LoopMotion
     let reference: Frame
@@ -38,7 +38,7 @@ struct LoopRenderer {
         self.importance = importance
         let format = reference.pixelFormat
         bytes = format.bytesPerSample
-        maxValue = Float((1 << min(format.bitDepth, 16)) - 1)
+        maxValue = Self.fullScale(format)
         planes = (0..<format.planeCount).map { Self.readPlane(reference, $0, bytes: format.bytesPerSample) }
         if let background {
             guard background.count == planes.count,
@@ -89,6 +89,9 @@ struct LoopRenderer {
         for (i, value) in done { try Self.writePlane(value[0], into: out, i, bytes: bytes, maxValue: maxValue) }
         return out
     }
+
+    /// The largest code value of `format`'s samples (255 for 8-bit).
+    static func fullScale(_ format: PixelFormat) -> Float { Float((1 << min(format.bitDepth, 16)) - 1) }
 
     /// Plane `index` of `frame` as Float samples (code values, not normalised).
     static func readPlane(_ frame: Frame, _ index: Int, bytes: Int) -> Plane {
@@ -143,12 +146,11 @@ enum LoopBackground {
     static let agreement: Float = 0.6
 
     /// One background per plane of `frames` (same size and format, at least one).
-    static func planes(of frames: [Frame], bytesPerSample: Int, threads: Int) throws -> [StaticBackground] {
-        guard let first = frames.first else { return [] }
-        let format = first.pixelFormat
-        let full = Float((1 << min(format.bitDepth, 16)) - 1)
+    static func planes(of frames: [Frame], threads: Int) throws -> [StaticBackground] {
+        guard let format = frames.first?.pixelFormat else { return [] }
+        let full = LoopRenderer.fullScale(format)
         return try (0..<format.planeCount).map { index in
-            let samples = frames.map { LoopRenderer.readPlane($0, index, bytes: bytesPerSample) }
+            let samples = frames.map { LoopRenderer.readPlane($0, index, bytes: format.bytesPerSample) }
             do {
                 return try StaticBackground(samples: samples, tolerance: tolerance * full, agreement: agreement, threads: threads)
             } catch {

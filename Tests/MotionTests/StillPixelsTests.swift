@@ -23,6 +23,20 @@ final class StillPixelsTests: XCTestCase {
         }
     }
 
+    /// `detector`'s mask after frames t = 1 … 10, each `frameAt(t).frame` with its pixels in
+    /// `columns` tracked `frameAt(t).drift` px to the right (the others untracked, 0).
+    static func stillMask(of detector: StillPixelDetector, columns: Range<Int>,
+                          _ frameAt: (Int) -> (frame: Plane, drift: Float)) throws -> Plane {
+        var detector = detector
+        for t in 1...10 {
+            let (frame, drift) = frameAt(t)
+            var u = Plane(width: width, height: height)
+            for y in 0..<height { for x in columns { u.data[y * width + x] = drift } }
+            try detector.add(frame: frame, trajectory: try FlowField(u: u, v: Plane(width: width, height: height)), threads: 1)
+        }
+        return detector.stillMask()
+    }
+
     /// The fraction of the pixels in `columns` that `mask` holds still.
     static func heldFraction(_ mask: Plane, columns: Range<Int>) -> Double {
         var held = 0
@@ -108,14 +122,9 @@ final class StillPixelsTests: XCTestCase {
         let drifted = 0..<20
         let reference = Self.picture(shift: 0, moving: 0..<0, noise: 0, seed: 0)
         func mask(lostTrackRatio: Float) throws -> Plane {
-            var detector = StillPixelDetector(reference: reference, lostTrackRatio: lostTrackRatio)
-            for t in 1...10 {
-                var u = Plane(width: Self.width, height: Self.height)
-                for y in 0..<Self.height { for x in drifted { u.data[y * Self.width + x] = 12 } }
-                try detector.add(frame: Self.picture(shift: 0, moving: 0..<0, noise: 0.001, seed: t),
-                                 trajectory: try FlowField(u: u, v: Plane(width: Self.width, height: Self.height)), threads: 1)
+            try Self.stillMask(of: StillPixelDetector(reference: reference, lostTrackRatio: lostTrackRatio), columns: drifted) { t in
+                (Self.picture(shift: 0, moving: 0..<0, noise: 0.001, seed: t), 12)
             }
-            return detector.stillMask()
         }
         XCTAssertGreaterThan(Self.heldFraction(try mask(lostTrackRatio: 0.5), columns: drifted), 0.95)
         XCTAssertLessThan(Self.heldFraction(try mask(lostTrackRatio: 0), columns: drifted), 0.05, "without the rule, the 8 px limit keeps them moving")
@@ -137,20 +146,12 @@ final class StillPixelsTests: XCTestCase {
         let covered = 0..<20
         let reference = Self.picture(shift: 0, moving: 0..<0, noise: 0, seed: 0)
         func mask(coveredCost: Float) throws -> Plane {
-            var detector = StillPixelDetector(reference: reference, coveredCost: coveredCost)
-            for t in 1...10 {
-                var frame = Self.picture(shift: 0, moving: 0..<0, noise: 0.001, seed: t)
-                var u = Plane(width: Self.width, height: Self.height)
-                if t > 7 {
-                    // The cover: white over the whole frame (the picture is 0.2 … 0.8), so the
-                    // dragged tracks land on it too.
-                    frame = Plane(width: Self.width, height: Self.height, value: 1)
-                    for y in 0..<Self.height { for x in covered { u.data[y * Self.width + x] = 30 } }
-                }
-                try detector.add(frame: frame, trajectory: try FlowField(u: u, v: Plane(width: Self.width, height: Self.height)),
-                                 threads: 1)
+            try Self.stillMask(of: StillPixelDetector(reference: reference, coveredCost: coveredCost), columns: covered) { t in
+                // From frame 8 the cover: white over the whole frame (the picture is 0.2 … 0.8),
+                // so the dragged tracks land on it too.
+                t > 7 ? (Plane(width: Self.width, height: Self.height, value: 1), 30)
+                      : (Self.picture(shift: 0, moving: 0..<0, noise: 0.001, seed: t), 0)
             }
-            return detector.stillMask()
         }
         XCTAssertGreaterThan(Self.heldFraction(try mask(coveredCost: 0.08), columns: covered), 0.95)
         XCTAssertLessThan(Self.heldFraction(try mask(coveredCost: 1), columns: covered), 0.05, "judged on every frame, the 9 px mean keeps them moving")
