@@ -13,7 +13,9 @@ import Raster
 ///   left out (`drift=remove`); every frame is rendered from the window's first frame by
 ///   softmax splatting in the frame's own planes. Pixels that stay put over the window, and
 ///   those whose track was lost (`still=1`, `StillPixelDetector`), are held exactly still, so
-///   an encoder codes them the same in every frame. Holes of the splat are filled push-pull,
+///   an encoder codes them the same in every frame. Pixels that nothing follows in most frames
+///   move with the camera instead of their own track when the camera moves (`camera=1`: an
+///   affine map fitted robustly to each step's flow). Holes of the splat are filled push-pull,
 ///   or (`fill=background`) from the window's steady background where it has one. The file
 ///   begins (`origin=auto`) at the half-frame phase where the step into the first frame is an
 ///   ordinary one, or (`origin=reference`) on the reference frame itself. The window's W
@@ -46,6 +48,8 @@ public final class LoopFilter: VideoFilter {
         FilterOption("origin", .choice(LoopOrigin.allCases.map(\.rawValue)), default: "auto",
                      help: "where the file begins on the loop: auto (the phase where the wrap is an ordinary step) or reference (the window's first frame) (spectral)"),
         FilterOption("still", .bool, default: "1", help: "hold pixels that do not move in the window exactly still (spectral, motion estimated)"),
+        FilterOption("camera", .bool, default: "1",
+                     help: "pixels that no track follows move with the camera (an affine fit of the flow) when it moves (spectral, motion estimated)"),
         FilterOption("alpha", .double(-100...100), default: "1", help: "softmax splatting sharpness, per pixel of mean motion (spectral)"),
         FilterOption("fill", .choice(LoopHoleFill.allCases.map(\.rawValue)), default: "smooth",
                      help: "what fills the picture the motion uncovers: smooth (from the neighbourhood) or background (the window's steady background where it has one, else smooth; for a thing crossing a still scene) (spectral; a spectrum_in render is always smooth)"),
@@ -69,6 +73,7 @@ public final class LoopFilter: VideoFilter {
     let period: LoopPeriod
     let origin: LoopOrigin
     let holdStill: Bool
+    let followCamera: Bool
     let fill: LoopHoleFill
     let spectrumIn: String?, spectrumOut: String?
     let threads: Int
@@ -87,6 +92,8 @@ public final class LoopFilter: VideoFilter {
     private var referenceLuma: Plane?
     private var trajectories: [FlowField] = []
     private var stillDetector: StillPixelDetector?
+    /// The camera's motion from the reference to each frame of the window (camera=1).
+    private var cameras: [AffineMotion] = []
     private var collected = 0
     private var done = false
     private var workingSize = (width: 0, height: 0)
@@ -112,6 +119,7 @@ public final class LoopFilter: VideoFilter {
         period = LoopPeriod(rawValue: try options.string("period")) ?? .window
         origin = LoopOrigin(rawValue: try options.string("origin")) ?? .auto
         holdStill = try options.bool("still")
+        followCamera = try options.bool("camera")
         fill = LoopHoleFill(rawValue: try options.string("fill")) ?? .smooth
         let si = try options.string("spectrum_in"), so = try options.string("spectrum_out")
         spectrumIn = si.isEmpty ? nil : si
@@ -199,15 +207,20 @@ public final class LoopFilter: VideoFilter {
             if tracker == nil {
                 referenceLuma = luma
                 statistics.referenceContrast = Self.standardDeviation(luma)
-                tracker = try TrajectoryTracker(reference: luma, mode: tracking, estimator: FlowEstimator(preset: preset, threads: threads))
-                if holdStill { stillDetector = StillPixelDetector(reference: luma) }
+                tracker = try TrajectoryTracker(reference: luma, mode: tracking, estimator: FlowEstimator(preset: preset, threads: threads),
+                                                estimatesCamera: followCamera)
+                if holdStill || followCamera { stillDetector = StillPixelDetector(reference: luma) }
             } else {
                 let clock = ContinuousClock()
                 var field = FlowField(width: 0, height: 0)
                 let d = try clock.measure { field = try tracker!.push(luma) }
                 statistics.flowSeconds += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
                 trajectories.append(field)
-                if trajectories.count <= windowFrames { try stillDetector?.add(frame: luma, trajectory: field, threads: threads) }
+                if followCamera { cameras.append(tracker!.camera) }
+                if trajectories.count <= windowFrames {
+                    let camera = followCamera ? tracker!.camera.displacement(width: luma.width, height: luma.height) : nil
+                    try stillDetector?.add(frame: luma, trajectory: field, camera: camera, threads: threads)
+                }
             }
         }
         // A tracked window of W frames also reads frame W when the clip has it: the frame one
@@ -253,6 +266,7 @@ public final class LoopFilter: VideoFilter {
         trajectories = []
         referenceLuma = nil
         stillDetector = nil
+        cameras = []
     }
 
     /// Standard deviation of a plane's samples.
@@ -283,7 +297,13 @@ public final class LoopFilter: VideoFilter {
                 let periodSteps = period == .auto && shortest < steps
                     ? LoopMotion.closingPeriod(trajectories: trajectories, range: shortest...steps) : steps
                 var kept = Array(trajectories.prefix(periodSteps))
-                if let detector = stillDetector {
+                if let detector = stillDetector, followCamera {
+                    let mask = detector.cameraMask(), size = (kept.first?.width ?? 0, kept.first?.height ?? 0)
+                    let fields = cameras.prefix(kept.count).map { $0.displacement(width: size.0, height: size.1) }
+                    kept = StillPixelDetector.followingCamera(kept, cameras: fields, mask: mask)
+                    statistics.cameraFraction = StillPixelDetector.fraction(of: mask)
+                }
+                if let detector = stillDetector, holdStill {
                     let mask = detector.stillMask()
                     kept = StillPixelDetector.holdingStill(kept, mask: mask)
                     statistics.stillFraction = StillPixelDetector.fraction(of: mask)

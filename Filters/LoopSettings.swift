@@ -62,6 +62,9 @@ public struct LoopStatistics: Sendable, Equatable {
     /// Fraction of the reference's pixels held exactly still (spectral with `still=1`; −1
     /// when not computed).
     public var stillFraction = -1.0
+    /// Fraction of the reference's pixels that move with the camera instead of their own track
+    /// (spectral with `camera=1`; −1 when not computed).
+    public var cameraFraction = -1.0
     /// Mean fraction of a rendered frame's luma pixels that no pixel of the reference reached,
     /// and the fraction of those filled from the window's steady background (the rest filled
     /// from their neighbourhood); spectral renders, 0 otherwise.

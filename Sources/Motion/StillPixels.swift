@@ -27,6 +27,13 @@ import Raster
 /// pixel that an object crossing the frame covers at the window's end is judged by the frames
 /// in which it was seen. A pixel covered in most frames (content that cannot be followed, such
 /// as a texture that changes as it zooms) is judged on all of them.
+///
+/// Such a pixel, that nothing follows in most frames, has no track to trust. When the camera
+/// moves (`add`'s camera displacement, mean length at least `cameraMotion` pixels) and
+/// following the camera explains its frames at least as well as its own track, it follows the
+/// camera instead (`cameraMask()`): a zoom into a texture that aliases differently in every
+/// frame keeps the zoom rather than each pixel's wandering guess. Without camera motion (a
+/// still camera over water or flames) the tracks are kept, so the content still moves.
 public struct StillPixelDetector: Sendable {
     /// Frame 0, luma in [0, 1].
     public let reference: Plane
@@ -43,21 +50,28 @@ public struct StillPixelDetector: Sendable {
     /// the still and the tracked patch differ that much in a frame, the pixel counts as covered
     /// in that frame (neither explanation holds) and the frame is left out of its judgement.
     public var coveredCost: Float
+    /// Smallest mean length of the camera's displacement of a pixel (pixels) for the pixel to
+    /// follow the camera (`cameraMask()`): below it the camera is taken to stand still.
+    public var cameraMotion: Float
     /// Frames pushed.
     public private(set) var frames = 0
     /// Patch costs and trajectory lengths summed over every frame, and over the frames where the
     /// pixel was seen, with the count of those frames.
     private var stillCost: [Float], trackedCost: [Float], motion: [Float]
     private var seenStillCost: [Float], seenTrackedCost: [Float], seenMotion: [Float], seenFrames: [Float]
+    /// The camera's patch cost and displacement length summed over every frame, and the frames
+    /// that had a camera displacement.
+    private var cameraCost: [Float], cameraLength: [Float], cameraFrames = 0
 
     /// A detector for the pixels of `reference`.
     public init(reference: Plane, maximumMotion: Float = 8, tolerance: Float = 0.5 / 255, lostTrackRatio: Float = 0.5,
-                coveredCost: Float = 0.08) {
+                coveredCost: Float = 0.08, cameraMotion: Float = 1) {
         self.reference = reference
         self.lostTrackRatio = lostTrackRatio
         self.maximumMotion = maximumMotion
         self.tolerance = tolerance
         self.coveredCost = coveredCost
+        self.cameraMotion = cameraMotion
         stillCost = [Float](repeating: 0, count: reference.count)
         trackedCost = stillCost
         motion = stillCost
@@ -65,11 +79,16 @@ public struct StillPixelDetector: Sendable {
         seenTrackedCost = stillCost
         seenMotion = stillCost
         seenFrames = stillCost
+        cameraCost = stillCost
+        cameraLength = stillCost
     }
 
     /// Adds frame t and its trajectory F_t (the displacement of every reference pixel at frame
-    /// t). Throws `MotionError.sizeMismatch` when either is not the reference's size.
-    public mutating func add(frame: Plane, trajectory: FlowField, threads: Int = Parallel.defaultThreads) throws {
+    /// t), and optionally the camera's displacement of every reference pixel at frame t (give
+    /// it for every frame or for none). Throws `MotionError.sizeMismatch` when any is not the
+    /// reference's size.
+    public mutating func add(frame: Plane, trajectory: FlowField, camera: FlowField? = nil,
+                             threads: Int = Parallel.defaultThreads) throws {
         let w = reference.width, h = reference.height
         guard frame.width == w, frame.height == h else {
             throw MotionError.sizeMismatch(what: "the reference frame and a frame of the window", firstWidth: w, firstHeight: h,
@@ -78,6 +97,22 @@ public struct StillPixelDetector: Sendable {
         guard trajectory.width == w, trajectory.height == h else {
             throw MotionError.sizeMismatch(what: "the reference frame and a trajectory", firstWidth: w, firstHeight: h,
                                            secondWidth: trajectory.width, secondHeight: trajectory.height)
+        }
+        if let camera {
+            guard camera.width == w, camera.height == h else {
+                throw MotionError.sizeMismatch(what: "the reference frame and a camera displacement", firstWidth: w, firstHeight: h,
+                                               secondWidth: camera.width, secondHeight: camera.height)
+            }
+            var cost = Plane(width: w, height: h)
+            let followed = frame.warped(u: camera.u, v: camera.v, threads: threads)
+            for i in 0..<reference.count { cost.data[i] = abs(followed.data[i] - reference.data[i]) }
+            cost = cost.boxFiltered(radius: 2)
+            for i in 0..<reference.count {
+                let u = camera.u.data[i], v = camera.v.data[i]
+                cameraCost[i] += cost.data[i]
+                cameraLength[i] += (u * u + v * v).squareRoot()
+            }
+            cameraFrames += 1
         }
         // The frame pulled back along the trajectories: sample p is I_t(p + F_t(p)). Costs are
         // patch means (5 × 5): a pixel on a ridge of the texture, which a small motion along the
@@ -123,6 +158,40 @@ public struct StillPixelDetector: Sendable {
             if small || lost { mask.data[i] = 1 }
         }
         return mask
+    }
+
+    /// 1 where the pixel follows the camera, 0 elsewhere: it is not still (`stillMask()`), it
+    /// was covered in most frames (nothing followed it), the camera moved it `cameraMotion`
+    /// pixels or more on average, and following the camera explains its frames at least as
+    /// well as its own track does (patch sums, `tolerance` per frame). All 0 unless every
+    /// frame came with a camera displacement.
+    public func cameraMask() -> Plane {
+        let still = stillMask()
+        var mask = Plane(width: reference.width, height: reference.height)
+        guard frames > 0, cameraFrames == frames else { return mask }
+        let n = Float(frames)
+        for i in 0..<mask.count where still.data[i] == 0 && 2 * seenFrames[i] < n {
+            if cameraLength[i] >= cameraMotion * n && cameraCost[i] <= trackedCost[i] + tolerance * n { mask.data[i] = 1 }
+        }
+        return mask
+    }
+
+    /// `fields` with every pixel set in `mask` given the camera's displacement instead
+    /// (`cameras[t]` for `fields[t]`, of the mask's size; fields without one of that size are
+    /// returned unchanged).
+    public static func followingCamera(_ fields: [FlowField], cameras: [FlowField], mask: Plane) -> [FlowField] {
+        fields.enumerated().map { t, field in
+            guard t < cameras.count else { return field }
+            let camera = cameras[t]
+            guard field.width == mask.width, field.height == mask.height,
+                  camera.width == mask.width, camera.height == mask.height else { return field }
+            var out = field
+            for i in 0..<mask.count where mask.data[i] > 0 {
+                out.u.data[i] = camera.u.data[i]
+                out.v.data[i] = camera.v.data[i]
+            }
+            return out
+        }
     }
 
     /// The fraction of a mask's pixels that are set (0 … 1).

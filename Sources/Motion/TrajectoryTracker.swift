@@ -23,6 +23,13 @@ public struct TrajectoryTracker: Sendable {
     public private(set) var step = 0
     /// F_t of the last frame pushed (zero before the first push).
     public private(set) var displacement: FlowField
+    /// Whether `camera` is estimated.
+    public let estimatesCamera: Bool
+    /// The camera's motion from frame 0 to the last frame pushed (identity before the first
+    /// push, and always when `estimatesCamera` is off): in chained mode the composition of
+    /// the affine maps fitted to each consecutive flow, in direct mode the map fitted to F_t
+    /// (`AffineMotion.fitted(to:)`). A step whose flow admits no fit counts as no motion.
+    public private(set) var camera = AffineMotion.identity
     /// The previous frame (chained mode only).
     private var previous: Plane
     /// Estimator used after the first step of direct mode: it starts from F_{t−1} one level
@@ -30,14 +37,17 @@ public struct TrajectoryTracker: Sendable {
     private let warmEstimator: FlowEstimator
 
     /// A tracker for the pixels of `reference`. Throws `MotionError` when the reference is
-    /// smaller than the estimator accepts or holds non-finite samples.
-    public init(reference: Plane, mode: TrajectoryMode = .direct, estimator: FlowEstimator = FlowEstimator(preset: .medium)) throws {
+    /// smaller than the estimator accepts or holds non-finite samples. With `estimatesCamera`
+    /// the camera's motion is fitted too (`camera`).
+    public init(reference: Plane, mode: TrajectoryMode = .direct, estimator: FlowEstimator = FlowEstimator(preset: .medium),
+                estimatesCamera: Bool = false) throws {
         try estimator.parameters.validate()
         guard reference.width >= estimator.minimumSide, reference.height >= estimator.minimumSide else {
             throw MotionError.imageTooSmall(width: reference.width, height: reference.height, minimumSide: estimator.minimumSide)
         }
         guard reference.allFinite else { throw MotionError.nonFiniteInput(what: "the reference frame") }
         self.mode = mode
+        self.estimatesCamera = estimatesCamera
         self.estimator = estimator
         self.reference = reference
         self.previous = reference
@@ -61,10 +71,12 @@ public struct TrajectoryTracker: Sendable {
             displacement = step == 0
                 ? try estimator.flow(from: reference, to: frame)
                 : try warmEstimator.flow(from: reference, to: frame, initial: displacement)
+            if estimatesCamera, let fit = AffineMotion.fitted(to: displacement) { camera = fit }
         case .chained:
             let next = try estimator.flow(from: previous, to: frame)
             displacement = step == 0 ? next : try displacement.composed(with: next, threads: threads)
             previous = frame
+            if estimatesCamera, let fit = AffineMotion.fitted(to: next) { camera = camera.followed(by: fit) }
         }
         step += 1
         return displacement

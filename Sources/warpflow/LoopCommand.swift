@@ -47,6 +47,8 @@ struct LoopCommand: ParsableCommand {
     var origin = "auto"
     @Flag(inversion: .prefixedNo, help: "Hold pixels that do not move in the window exactly still, so they do not shimmer (spectral).")
     var still = true
+    @Flag(inversion: .prefixedNo, help: "Pixels that no track follows (a texture that aliases differently as it zooms) move with the camera, an affine fit of the flow, when the camera moves (spectral).")
+    var camera = true
     @Option(help: "What fills the picture the motion uncovers: smooth (from the neighbourhood) or background (the window's steady background, seen in most of its frames, where it has one, else smooth: for a thing crossing a still scene) (spectral; renders --from-spectrum are smooth: a spectrum holds no frames).")
     var fill = "smooth"
     @Option(help: "Softmax splatting sharpness (spectral).")
@@ -97,7 +99,7 @@ struct LoopCommand: ParsableCommand {
         var o = ["mode": mode, "start": "\(start)", "k": "\(frequencies ?? 0)", "amplitude": "\(amplitude)", "alpha": "\(alpha)",
                  "crossfade": "\(crossfade)", "repeat": "\(`repeat`)", "preset": flowPreset, "size": "\(size)",
                  "drift": drift, "tracking": tracking, "period": period,
-                 "origin": origin, "still": still ? "1" : "0", "fill": fill]
+                 "origin": origin, "still": still ? "1" : "0", "camera": camera ? "1" : "0", "fill": fill]
         if let window { o["window"] = "\(window)" }
         if let duration { o["duration"] = "\(duration)" }
         if let threads { o["threads"] = "\(threads)" }
@@ -144,6 +146,7 @@ struct LoopCommand: ParsableCommand {
                                "duration": Double(s.loopFrames) / result.outputFormat.frameRate.doubleValue,
                                "flow_seconds": s.flowSeconds, "render_seconds": s.renderSeconds, "seconds": result.elapsedSeconds,
                                "mean_motion": s.meanMotion, "origin_phase": s.originPhase, "still_fraction": s.stillFraction,
+                               "camera_fraction": s.cameraFraction,
                                "hole_fraction": s.holeFraction, "background_fill": s.backgroundFill, "gif": gifPath ?? NSNull(), "warnings": s.warnings] as [String: Any])
             } else if !out.quiet {
                 print(String(format: "%@: %d-frame %@ loop (%@ fps)%@ in %.2f s", output, s.loopFrames, mode,

@@ -197,7 +197,7 @@ final class LoopCommandTests: XCTestCase {
             let frames = try lumaFrames(out)
             XCTAssertEqual(frames.count, 30)
             meanStep[drift] = zip(frames, frames.dropFirst()).map { Self.meanAbsDifference($0, $1) }.reduce(0, +) / 29
-            let keyframes = try TestMedia.run("/usr/bin/ffprobe", ["-v", "error", "-select_streams", "v", "-show_entries", "frame=key_frame",
+            let keyframes = TestMedia.run("/usr/bin/ffprobe", ["-v", "error", "-select_streams", "v", "-show_entries", "frame=key_frame",
                                                                    "-of", "csv=p=0", out]).stdout.split(separator: "\n").filter { $0.hasPrefix("1") }.count
             XCTAssertEqual(keyframes, drift == "swing" ? 30 : 1, "\(drift): keyframes")
         }
@@ -207,6 +207,31 @@ final class LoopCommandTests: XCTestCase {
         XCTAssertGreaterThan(swing, 0.4 * sourceStep, "swing keeps the pan's motion (\(swing) vs the clip's \(sourceStep))")
         XCTAssertLessThan(removed, 0.25 * swing, "remove leaves a nearly still loop (\(removed) vs \(swing))")
     }
+
+    /// A zoom into a texture of 2 × 2-pixel cells, which aliases differently in every frame at
+    /// the working size, so no track follows it: by default most of the picture moves with
+    /// the camera (an affine fit of the flow; `camera_fraction` in --json) and the loop's mean
+    /// motion drops well below that of the wandering tracks; `--no-camera` reports −1.
+    func testUnfollowableZoomMovesWithTheCamera() throws {
+        let clip = try TestMedia.makeClip(name: "loop-zoom.mp4", args: [
+            "-f", "lavfi", "-i",
+            "cellauto=rule=110:size=160x90:rate=30:random_seed=7:scroll=0:start_full=1,trim=end_frame=1,loop=loop=39:size=1,setpts=N/30/TB,scale=320:180:flags=neighbor,format=yuv420p",
+            "-vf", "scale=w='trunc(iw*(1+t*0.15)/2)*2':h='trunc(ih*(1+t*0.15)/2)*2':eval=frame,crop=320:180",
+            "-frames:v", "36", "-c:v", "libx264", "-crf", "30", "-pix_fmt", "yuv420p"])
+        var fractions: [Double] = [], motions: [Double] = []
+        for flag in ["--camera", "--no-camera"] {
+            let out = TestMedia.path("loop-zoom-\(UUID().uuidString.prefix(6)).mp4")
+            let r = warpflow(["loop", clip, "-o", out, "--window", "1.2", "--size", "160", flag, "--json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            fractions.append(try XCTUnwrap(json["camera_fraction"] as? Double))
+            motions.append(try XCTUnwrap(json["mean_motion"] as? Double))
+        }
+        XCTAssertGreaterThan(fractions[0], 0.4, "most of the zoom follows the camera")
+        XCTAssertEqual(fractions[1], -1, "--no-camera computes nothing")
+        XCTAssertLessThan(motions[0], 0.8 * motions[1], "mean motion with the camera \(motions[0]), with wandering tracks \(motions[1])")
+    }
+
 
     /// A window that starts on a black frame gets a warning (in --json and on stderr); a
     /// textured one none.

@@ -1,0 +1,130 @@
+import Raster
+
+/// The motion of the camera between two frames as one affine map of pixel coordinates
+/// (pixel centres, x right, y down, in pixels): a point (x, y) of the first frame is at
+/// (a·x + b·y + c, d·x + e·y + f) in the second. Pans, zooms and rotations are affine; what
+/// moves on its own in the scene is not, and a robust fit (`fitted(to:)`) leaves it out.
+public struct AffineMotion: Sendable, Equatable {
+    /// x' = a·x + b·y + c.
+    public var a: Double, b: Double, c: Double
+    /// y' = d·x + e·y + f.
+    public var d: Double, e: Double, f: Double
+
+    /// The map with the given coefficients.
+    public init(a: Double, b: Double, c: Double, d: Double, e: Double, f: Double) {
+        (self.a, self.b, self.c, self.d, self.e, self.f) = (a, b, c, d, e, f)
+    }
+
+    /// No motion.
+    public static let identity = AffineMotion(a: 1, b: 0, c: 0, d: 0, e: 1, f: 0)
+
+    /// Where the point (x, y) goes, pixels.
+    @inlinable public func map(x: Double, y: Double) -> (x: Double, y: Double) {
+        (a * x + b * y + c, d * x + e * y + f)
+    }
+
+    /// `self` followed by `next`: a map from this one's first frame to `next`'s second.
+    public func followed(by next: AffineMotion) -> AffineMotion {
+        AffineMotion(a: next.a * a + next.b * d, b: next.a * b + next.b * e, c: next.a * c + next.b * f + next.c,
+                     d: next.d * a + next.e * d, e: next.d * b + next.e * e, f: next.d * c + next.e * f + next.f)
+    }
+
+    /// The displacement of every pixel of a `width × height` frame, map(p) − p (pixels).
+    public func displacement(width: Int, height: Int) -> FlowField {
+        var field = FlowField(width: width, height: height)
+        for y in 0..<height {
+            let fy = Double(y), row = y * width
+            for x in 0..<width {
+                let fx = Double(x)
+                field.u.data[row + x] = Float(a * fx + b * fy + c - fx)
+                field.v.data[row + x] = Float(d * fx + e * fy + f - fy)
+            }
+        }
+        return field
+    }
+
+    /// The affine map that best explains a flow field (pixel p moves to p + flow(p)), fitted by
+    /// iteratively reweighted least squares so that what moves on its own (a person walking, a
+    /// branch in the wind) does not pull the camera along. The first map is the median flow (a
+    /// pan); each pass then weights a pixel by 1 / (1 + (r/s)²) (Cauchy), r its distance
+    /// (pixels) from the last map and s = 1.5 × the median distance (at least 0.1 pixel), and
+    /// fits again. Every `step`-th pixel of every `step`-th row takes part; non-finite samples
+    /// are skipped. Nil when fewer than 3 pixels take part or they lie on one line (no unique
+    /// map). `passes` 0 is the plain least-squares fit.
+    public static func fitted(to flow: FlowField, passes: Int = 5, step: Int = 2) -> AffineMotion? {
+        let stride = max(1, step)
+        var xs: [Double] = [], ys: [Double] = [], us: [Double] = [], vs: [Double] = []
+        for y in Swift.stride(from: 0, to: flow.height, by: stride) {
+            for x in Swift.stride(from: 0, to: flow.width, by: stride) {
+                let (u, v) = flow[x, y]
+                guard u.isFinite, v.isFinite else { continue }
+                xs.append(Double(x))
+                ys.append(Double(y))
+                us.append(Double(u))
+                vs.append(Double(v))
+            }
+        }
+        guard xs.count >= 3 else { return nil }
+        var weights = [Double](repeating: 1, count: xs.count)
+        guard var motion = weightedFit(xs: xs, ys: ys, us: us, vs: vs, weights: weights) else { return nil }
+        guard passes > 0 else { return motion }
+        var su = us.map(Float.init), sv = vs.map(Float.init)
+        motion = AffineMotion(a: 1, b: 0, c: Double(MotionStatistics.median(&su)), d: 0, e: 1, f: Double(MotionStatistics.median(&sv)))
+        var distances = [Float](repeating: 0, count: xs.count)
+        for _ in 0..<passes {
+            for i in 0..<xs.count {
+                let (px, py) = motion.map(x: xs[i], y: ys[i])
+                let du = xs[i] + us[i] - px, dv = ys[i] + vs[i] - py
+                distances[i] = Float((du * du + dv * dv).squareRoot())
+            }
+            var sorted = distances
+            let scale = max(0.1, 1.5 * Double(MotionStatistics.median(&sorted)))
+            for i in 0..<xs.count {
+                let r = Double(distances[i]) / scale
+                weights[i] = 1 / (1 + r * r)
+            }
+            guard let m = weightedFit(xs: xs, ys: ys, us: us, vs: vs, weights: weights) else { break }
+            motion = m
+        }
+        return motion
+    }
+
+    /// Weighted least squares for x + u ≈ a·x + b·y + c and y + v ≈ d·x + e·y + f: one 3 × 3
+    /// normal system with two right-hand sides, coordinates centred for conditioning.
+    static func weightedFit(xs: [Double], ys: [Double], us: [Double], vs: [Double], weights: [Double]) -> AffineMotion? {
+        var sw = 0.0, mx = 0.0, my = 0.0
+        for i in 0..<xs.count { sw += weights[i]; mx += weights[i] * xs[i]; my += weights[i] * ys[i] }
+        guard sw > 0 else { return nil }
+        mx /= sw
+        my /= sw
+        var n = [Double](repeating: 0, count: 9), rx = [Double](repeating: 0, count: 3), ry = rx
+        for i in 0..<xs.count {
+            let w = weights[i], x = xs[i] - mx, y = ys[i] - my
+            let row = [x, y, 1.0], tx = xs[i] + us[i], ty = ys[i] + vs[i]
+            for r in 0..<3 {
+                for c in 0..<3 { n[3 * r + c] += w * row[r] * row[c] }
+                rx[r] += w * row[r] * tx
+                ry[r] += w * row[r] * ty
+            }
+        }
+        guard let px = solve3(n, rx), let py = solve3(n, ry) else { return nil }
+        // Undo the centring: x' = p0·(x − mx) + p1·(y − my) + p2.
+        return AffineMotion(a: px[0], b: px[1], c: px[2] - px[0] * mx - px[1] * my,
+                            d: py[0], e: py[1], f: py[2] - py[0] * mx - py[1] * my)
+    }
+
+    /// Solves the 3 × 3 system m·x = r (row-major) by Cramer's rule; nil when m is singular
+    /// relative to its size.
+    static func solve3(_ m: [Double], _ r: [Double]) -> [Double]? {
+        func det(_ q: [Double]) -> Double {
+            q[0] * (q[4] * q[8] - q[5] * q[7]) - q[1] * (q[3] * q[8] - q[5] * q[6]) + q[2] * (q[3] * q[7] - q[4] * q[6])
+        }
+        let dm = det(m), scale = m.map { abs($0) }.max() ?? 0
+        guard dm.isFinite, scale > 0, abs(dm) > 1e-12 * scale * scale * scale else { return nil }
+        return (0..<3).map { column in
+            var q = m
+            for row in 0..<3 { q[3 * row + column] = r[row] }
+            return det(q) / dm
+        }
+    }
+}
