@@ -28,6 +28,14 @@ import Raster
 /// in which it was seen. A pixel covered in most frames (content that cannot be followed, such
 /// as a texture that changes as it zooms) is judged on all of them.
 ///
+/// A pixel in a flat region of the reference (`Raster.FlatRegions`: its 5 × 5 patch spans at
+/// most `flatRange`) shows nothing of its own motion: both costs are zero whether it moves or
+/// not, and a flow estimator fills it in from around it, so a flat background ahead of an
+/// object moving over it is pushed along. With `flatRegions` on, a region (connected flat
+/// pixels, neighbours within `flatStep`, at least 25 pixels) in which most pixels are still is
+/// held still whole. The flat inside of a moving object is a region of its own, cut off by the
+/// object's edges, mostly moving, and keeps its motion.
+///
 /// Such a pixel, that nothing follows in most frames, has no track to trust. When the camera
 /// moves (`add`'s camera displacement, mean length at least `cameraMotion` pixels) and
 /// following the camera explains its frames at least as well as its own track, it follows the
@@ -53,6 +61,11 @@ public struct StillPixelDetector: Sendable {
     /// Smallest mean length of the camera's displacement of a pixel (pixels) for the pixel to
     /// follow the camera (`cameraMask()`): below it the camera is taken to stand still.
     public var cameraMotion: Float
+    /// Whether flat regions that are mostly still are held still whole.
+    public var flatRegions: Bool
+    /// Largest span of a flat pixel's 5 × 5 patch, and largest difference between two
+    /// neighbouring pixels of one flat region (0 … 1 of full scale).
+    public var flatRange: Float, flatStep: Float
     /// Frames pushed.
     public private(set) var frames = 0
     /// Patch costs and trajectory lengths summed over every frame, and over the frames where the
@@ -65,13 +78,17 @@ public struct StillPixelDetector: Sendable {
 
     /// A detector for the pixels of `reference`.
     public init(reference: Plane, maximumMotion: Float = 8, tolerance: Float = 0.5 / 255, lostTrackRatio: Float = 0.5,
-                coveredCost: Float = 0.08, cameraMotion: Float = 1) {
+                coveredCost: Float = 0.08, cameraMotion: Float = 1, flatRegions: Bool = true,
+                flatRange: Float = 2 / 255, flatStep: Float = 1.5 / 255) {
         self.reference = reference
         self.lostTrackRatio = lostTrackRatio
         self.maximumMotion = maximumMotion
         self.tolerance = tolerance
         self.coveredCost = coveredCost
         self.cameraMotion = cameraMotion
+        self.flatRegions = flatRegions
+        self.flatRange = flatRange
+        self.flatStep = flatStep
         stillCost = [Float](repeating: 0, count: reference.count)
         trackedCost = stillCost
         motion = stillCost
@@ -156,6 +173,14 @@ public struct StillPixelDetector: Sendable {
             // shows the track lost, and the motion limit above decides.
             let lost = still < lostTrackRatio * tracked
             if small || lost { mask.data[i] = 1 }
+        }
+        if flatRegions, let regions = try? FlatRegions(of: reference, range: flatRange, step: flatStep) {
+            var still = [Int](repeating: 0, count: regions.count)
+            for i in 0..<mask.count where regions.labels[i] >= 0 && mask.data[i] > 0 { still[Int(regions.labels[i])] += 1 }
+            for i in 0..<mask.count where regions.labels[i] >= 0 {
+                let r = Int(regions.labels[i])
+                if regions.sizes[r] >= 25 && 2 * still[r] >= regions.sizes[r] { mask.data[i] = 1 }
+            }
         }
         return mask
     }
