@@ -12,7 +12,8 @@ import Raster
 ///   `duration`, the drift played back as a swing out and back (`drift=swing`, the default) or
 ///   left out (`drift=remove`); every frame is rendered from the window's first frame by
 ///   softmax splatting in the frame's own planes. Pixels that stay put over the window, and
-///   those whose track was lost (`still=1`, `StillPixelDetector`), are held exactly still, so
+///   those whose track was lost, and flat regions of the reference that are mostly still
+///   (`still=1`, `StillPixelDetector`), are held exactly still, so
 ///   an encoder codes them the same in every frame. Pixels that nothing follows in most frames
 ///   move with the camera instead of their own track when the camera moves (`camera=1`: an
 ///   affine map fitted robustly to each step's flow). Holes of the splat are filled push-pull,

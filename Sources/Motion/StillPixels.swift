@@ -61,7 +61,8 @@ public struct StillPixelDetector: Sendable {
     /// Smallest mean length of the camera's displacement of a pixel (pixels) for the pixel to
     /// follow the camera (`cameraMask()`): below it the camera is taken to stand still.
     public var cameraMotion: Float
-    /// Whether flat regions that are mostly still are held still whole.
+    /// Whether flat regions that are mostly still are held still whole (a negative or
+    /// non-finite `flatRange` or `flatStep` turns it off too).
     public var flatRegions: Bool
     /// Largest span of a flat pixel's 5 × 5 patch, and largest difference between two
     /// neighbouring pixels of one flat region (0 … 1 of full scale).

@@ -34,14 +34,16 @@ public struct FlatRegions: Sendable, Equatable {
             while Int(parent[j]) != r { let next = Int(parent[j]); parent[j] = Int32(r); j = next }
             return r
         }
+        func link(_ i: Int, _ j: Int) {
+            guard flat[j], abs(plane.data[i] - plane.data[j]) < step else { return }
+            let a = root(i), b = root(j)
+            if a != b { parent[max(a, b)] = Int32(min(a, b)) }
+        }
         for y in 0..<h {
             for x in 0..<w where flat[y * w + x] {
                 let i = y * w + x
-                for j in [x + 1 < w ? i + 1 : -1, y + 1 < h ? i + w : -1] where j >= 0 && flat[j] {
-                    guard abs(plane.data[i] - plane.data[j]) < step else { continue }
-                    let a = root(i), b = root(j)
-                    if a != b { parent[max(a, b)] = Int32(min(a, b)) }
-                }
+                if x + 1 < w { link(i, i + 1) }
+                if y + 1 < h { link(i, i + w) }
             }
         }
         var labels = [Int32](repeating: -1, count: n), index = [Int32](repeating: -1, count: n), sizes: [Int] = []
