@@ -298,16 +298,17 @@ public final class LoopFilter: VideoFilter {
                 let periodSteps = period == .auto && shortest < steps
                     ? LoopMotion.closingPeriod(trajectories: trajectories, range: shortest...steps) : steps
                 var kept = Array(trajectories.prefix(periodSteps))
-                if let detector = stillDetector, followCamera {
-                    let mask = detector.cameraMask(), size = (kept.first?.width ?? 0, kept.first?.height ?? 0)
-                    let fields = cameras.prefix(kept.count).map { $0.displacement(width: size.0, height: size.1) }
-                    kept = StillPixelDetector.followingCamera(kept, cameras: fields, mask: mask)
-                    statistics.cameraFraction = StillPixelDetector.fraction(of: mask)
-                }
-                if let detector = stillDetector, holdStill {
-                    let mask = detector.stillMask()
-                    kept = StillPixelDetector.holdingStill(kept, mask: mask)
-                    statistics.stillFraction = StillPixelDetector.fraction(of: mask)
+                if let detector = stillDetector {
+                    let still = detector.stillMask()
+                    if followCamera {
+                        let mask = detector.cameraMask(stillMask: still)
+                        kept = StillPixelDetector.followingCamera(kept, cameras: cameras, mask: mask)
+                        statistics.cameraFraction = StillPixelDetector.fraction(of: mask)
+                    }
+                    if holdStill {
+                        kept = StillPixelDetector.holdingStill(kept, mask: still)
+                        statistics.stillFraction = StillPixelDetector.fraction(of: still)
+                    }
                 }
                 statistics.periodFrames = periodSteps
                 motion = try LoopMotion(trajectories: kept, frequencies: frequencies, amplitude: amplitude, drift: drift,

@@ -29,15 +29,18 @@ public struct AffineMotion: Sendable, Equatable {
                      d: next.d * a + next.e * d, e: next.d * b + next.e * e, f: next.d * c + next.e * f + next.f)
     }
 
+    /// The displacement of pixel (x, y), map(p) − p (pixels).
+    @inlinable public func displacement(x: Int, y: Int) -> (u: Float, v: Float) {
+        let fx = Double(x), fy = Double(y)
+        return (Float(a * fx + b * fy + c - fx), Float(d * fx + e * fy + f - fy))
+    }
+
     /// The displacement of every pixel of a `width × height` frame, map(p) − p (pixels).
     public func displacement(width: Int, height: Int) -> FlowField {
         var field = FlowField(width: width, height: height)
         for y in 0..<height {
-            let fy = Double(y), row = y * width
             for x in 0..<width {
-                let fx = Double(x)
-                field.u.data[row + x] = Float(a * fx + b * fy + c - fx)
-                field.v.data[row + x] = Float(d * fx + e * fy + f - fy)
+                (field.u.data[y * width + x], field.v.data[y * width + x]) = displacement(x: x, y: y)
             }
         }
         return field
@@ -97,16 +100,20 @@ public struct AffineMotion: Sendable, Equatable {
         guard sw > 0 else { return nil }
         mx /= sw
         my /= sw
-        var n = [Double](repeating: 0, count: 9), rx = [Double](repeating: 0, count: 3), ry = rx
+        // Sums of w·row·rowᵀ and w·row·target for row = (x, y, 1), centred.
+        var sxx = 0.0, sxy = 0.0, syy = 0.0, sx = 0.0, sy = 0.0
+        var rx = [0.0, 0.0, 0.0], ry = rx
         for i in 0..<xs.count {
-            let w = weights[i], x = xs[i] - mx, y = ys[i] - my
-            let row = [x, y, 1.0], tx = xs[i] + us[i], ty = ys[i] + vs[i]
-            for r in 0..<3 {
-                for c in 0..<3 { n[3 * r + c] += w * row[r] * row[c] }
-                rx[r] += w * row[r] * tx
-                ry[r] += w * row[r] * ty
-            }
+            let w = weights[i], x = xs[i] - mx, y = ys[i] - my, tx = xs[i] + us[i], ty = ys[i] + vs[i]
+            sxx += w * x * x
+            sxy += w * x * y
+            syy += w * y * y
+            sx += w * x
+            sy += w * y
+            rx[0] += w * x * tx; rx[1] += w * y * tx; rx[2] += w * tx
+            ry[0] += w * x * ty; ry[1] += w * y * ty; ry[2] += w * ty
         }
+        let n = [sxx, sxy, sx, sxy, syy, sy, sx, sy, sw]
         guard let px = solve3(n, rx), let py = solve3(n, ry) else { return nil }
         // Undo the centring: x' = p0·(x − mx) + p1·(y − my) + p2.
         return AffineMotion(a: px[0], b: px[1], c: px[2] - px[0] * mx - px[1] * my,

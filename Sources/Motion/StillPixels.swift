@@ -121,10 +121,7 @@ public struct StillPixelDetector: Sendable {
                 throw MotionError.sizeMismatch(what: "the reference frame and a camera displacement", firstWidth: w, firstHeight: h,
                                                secondWidth: camera.width, secondHeight: camera.height)
             }
-            var cost = Plane(width: w, height: h)
-            let followed = frame.warped(u: camera.u, v: camera.v, threads: threads)
-            for i in 0..<reference.count { cost.data[i] = abs(followed.data[i] - reference.data[i]) }
-            cost = cost.boxFiltered(radius: 2)
+            let cost = patchCost(of: frame, along: camera, threads: threads)
             for i in 0..<reference.count {
                 let u = camera.u.data[i], v = camera.v.data[i]
                 cameraCost[i] += cost.data[i]
@@ -132,18 +129,8 @@ public struct StillPixelDetector: Sendable {
             }
             cameraFrames += 1
         }
-        // The frame pulled back along the trajectories: sample p is I_t(p + F_t(p)). Costs are
-        // patch means (5 × 5): a pixel on a ridge of the texture, which a small motion along the
-        // ridge leaves unchanged, is judged with the neighbours that show it.
-        let followed = frame.warped(u: trajectory.u, v: trajectory.v, threads: threads)
-        var still = Plane(width: w, height: h), tracked = still
-        for i in 0..<reference.count {
-            let r = reference.data[i]
-            still.data[i] = abs(frame.data[i] - r)
-            tracked.data[i] = abs(followed.data[i] - r)
-        }
-        still = still.boxFiltered(radius: 2)
-        tracked = tracked.boxFiltered(radius: 2)
+        let still = patchCost(of: frame, along: nil, threads: threads)
+        let tracked = patchCost(of: frame, along: trajectory, threads: threads)
         for i in 0..<reference.count {
             let s = still.data[i], c = tracked.data[i]
             let u = trajectory.u.data[i], v = trajectory.v.data[i], l = (u * u + v * v).squareRoot()
@@ -158,6 +145,17 @@ public struct StillPixelDetector: Sendable {
             seenFrames[i] += 1
         }
         frames += 1
+    }
+
+    /// Per pixel, the mean over its 5 × 5 patch of |I_t(q + F(q)) − I_0(q)|: how badly the
+    /// frame pulled back along `field` (standing still when nil) explains the reference. Patch
+    /// means judge a pixel on a ridge of the texture, which a small motion along the ridge
+    /// leaves unchanged, with the neighbours that show it.
+    private func patchCost(of frame: Plane, along field: FlowField?, threads: Int) -> Plane {
+        let pulled = field.map { frame.warped(u: $0.u, v: $0.v, threads: threads) } ?? frame
+        var cost = Plane(width: reference.width, height: reference.height)
+        for i in 0..<reference.count { cost.data[i] = abs(pulled.data[i] - reference.data[i]) }
+        return cost.boxFiltered(radius: 2)
     }
 
     /// 1 where the pixel is still, 0 elsewhere (the reference's size); all 0 before any frame.
@@ -190,9 +188,10 @@ public struct StillPixelDetector: Sendable {
     /// was covered in most frames (nothing followed it), the camera moved it `cameraMotion`
     /// pixels or more on average, and following the camera explains its frames at least as
     /// well as its own track does (patch sums, `tolerance` per frame). All 0 unless every
-    /// frame came with a camera displacement.
-    public func cameraMask() -> Plane {
-        let still = stillMask()
+    /// frame came with a camera displacement. `stillMask`: this detector's `stillMask()`, when
+    /// the caller has it already.
+    public func cameraMask(stillMask given: Plane? = nil) -> Plane {
+        let still = given ?? stillMask()
         var mask = Plane(width: reference.width, height: reference.height)
         guard frames > 0, cameraFrames == frames else { return mask }
         let n = Float(frames)
@@ -203,21 +202,10 @@ public struct StillPixelDetector: Sendable {
     }
 
     /// `fields` with every pixel set in `mask` given the camera's displacement instead
-    /// (`cameras[t]` for `fields[t]`, of the mask's size; fields without one of that size are
+    /// (`cameras[t]` for `fields[t]`; fields without a camera, or not of the mask's size, are
     /// returned unchanged).
-    public static func followingCamera(_ fields: [FlowField], cameras: [FlowField], mask: Plane) -> [FlowField] {
-        fields.enumerated().map { t, field in
-            guard t < cameras.count else { return field }
-            let camera = cameras[t]
-            guard field.width == mask.width, field.height == mask.height,
-                  camera.width == mask.width, camera.height == mask.height else { return field }
-            var out = field
-            for i in 0..<mask.count where mask.data[i] > 0 {
-                out.u.data[i] = camera.u.data[i]
-                out.v.data[i] = camera.v.data[i]
-            }
-            return out
-        }
+    public static func followingCamera(_ fields: [FlowField], cameras: [AffineMotion], mask: Plane) -> [FlowField] {
+        replacing(fields, mask: mask) { t, x, y in t < cameras.count ? cameras[t].displacement(x: x, y: y) : nil }
     }
 
     /// The fraction of a mask's pixels that are set (0 … 1).
@@ -228,12 +216,22 @@ public struct StillPixelDetector: Sendable {
     /// `fields` with every still pixel's displacement set to zero (`mask` from `stillMask()`,
     /// fields of the mask's size; others are returned unchanged).
     public static func holdingStill(_ fields: [FlowField], mask: Plane) -> [FlowField] {
-        fields.map { field in
+        replacing(fields, mask: mask) { _, _, _ in (0, 0) }
+    }
+
+    /// `fields` with the displacement of every pixel (x, y) set in `mask` replaced by
+    /// `displacement(t, x, y)` for `fields[t]`; a field is returned unchanged when that is nil
+    /// or it is not of the mask's size.
+    private static func replacing(_ fields: [FlowField], mask: Plane,
+                                  by displacement: (Int, Int, Int) -> (u: Float, v: Float)?) -> [FlowField] {
+        fields.enumerated().map { t, field in
             guard field.width == mask.width, field.height == mask.height else { return field }
             var out = field
-            for i in 0..<mask.count where mask.data[i] > 0 {
-                out.u.data[i] = 0
-                out.v.data[i] = 0
+            for y in 0..<mask.height {
+                for x in 0..<mask.width where mask.data[y * mask.width + x] > 0 {
+                    guard let d = displacement(t, x, y) else { return field }
+                    (out.u.data[y * mask.width + x], out.v.data[y * mask.width + x]) = d
+                }
             }
             return out
         }

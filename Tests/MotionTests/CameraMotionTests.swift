@@ -147,7 +147,7 @@ final class CameraMotionTests: XCTestCase {
         var track = FlowField(width: 4, height: 2)
         track.u.data[5] = 9
         track.u.data[6] = 7
-        let camera = AffineMotion(a: 1, b: 0, c: 2, d: 0, e: 1, f: -1).displacement(width: 4, height: 2)
+        let camera = AffineMotion(a: 1, b: 0, c: 2, d: 0, e: 1, f: -1)
         let out = StillPixelDetector.followingCamera([track, track], cameras: [camera], mask: mask)
         XCTAssertEqual(out.count, 2)
         XCTAssertEqual(out[0][1, 1].u, 2)
