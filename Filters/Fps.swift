@@ -44,6 +44,7 @@ public final class FpsFilter: VideoFilter {
         FilterOption("smooth", .double(0...16), default: "\(InterpolationSettings().fieldSmoothing)", help: "Gaussian smoothing of the velocity field before integration, field pixels"),
         FilterOption("field_width", .int(16...65_536), default: "\(InterpolationSettings().maximumFieldWidth)", help: "the motion field's grid is the frame halved until at most this wide, pixels"),
         FilterOption("midpoint", .int(0...8), default: "\(InterpolationSettings().midpointIterations)", help: "steps that read the flows along the motion for node's initial field; 0 = at each pixel"),
+        FilterOption("accel", .bool, default: "1", help: "node: trajectories with acceleration from four frames where both sides agree (two frames at ends and cuts)"),
         FilterOption("still", .bool, default: "0", help: "per pixel, fall back to no motion where that matches the two frames better (breaks smoothness)"),
         FilterOption("threads", .int(0...256), default: "0", help: "worker threads; 0 = all processors"),
     ]
@@ -62,7 +63,9 @@ public final class FpsFilter: VideoFilter {
     private var nominalFrameTime: Rational?
     private let converter = FrameConverter()
     private var detector: SceneDetector?
-    private var previous: (frame: Frame, time: Rational, luma: Plane?)?
+    /// The pair waiting to be rendered (at most two frames; the pair is rendered when the frame
+    /// after it arrives, or at the end).
+    private var held: [HeldFrame] = []
 
     public init(options: FilterOptionValues) throws {
         let fps = try options.rational("fps"), factor = try options.rational("factor")
@@ -96,13 +99,14 @@ public final class FpsFilter: VideoFilter {
         settings.maximumFieldWidth = try options.int("field_width")
         settings.midpointIterations = try options.int("midpoint")
         settings.staticCandidate = try options.bool("still")
+        settings.acceleration = try options.bool("accel")
         let threads = try options.int("threads")
         if threads > 0 { settings.threads = threads }
         interpolator = FrameInterpolator(settings: settings)
     }
 
-    /// One frame held (the earlier frame of the current pair).
-    public var window: Int { 1 }
+    /// Two frames held (the current pair, rendered once the frame after it is known).
+    public var window: Int { 2 }
 
     public var warnings: [String] { clock.droppedWarning(filter: Self.name).map { [$0] } ?? [] }
 
@@ -147,46 +151,26 @@ public final class FpsFilter: VideoFilter {
         let luma: Plane? = method.isMotionCompensated || (detector != nil && frame.sceneMark == nil) ? try converter.luma(frame) : nil
         var isCut = false
         if let mark = frame.sceneMark {
-            isCut = mark.isCut && previous != nil
+            isCut = mark.isCut && !held.isEmpty
         } else if let luma, detector != nil, let m = detector?.push(luma) {
             // The first pair has no earlier difference to compare with (scdet scores it by its
             // mafd alone), so steady fast motion would read as a cut there: it needs 4× the threshold.
             isCut = statistics.framesIn == 2 && !m.sizeChanged ? m.mafd >= 4 * sceneThreshold : m.isCut
         }
-        guard let prev = previous else {
-            previous = (frame, time, luma)
-            return
+        let entry = HeldFrame(frame: frame, time: time, luma: luma, cutBefore: isCut && !held.isEmpty, previousTime: held.last?.time)
+        if entry.cutBefore { statistics.sceneCuts += 1 }
+        // A pair is rendered once the frame after it is known (its flows give the acceleration).
+        if held.count == 2 {
+            try emitPair(held[0], held[1], next: entry, emit: emit)
+            held.removeFirst()
         }
-        if isCut { statistics.sceneCuts += 1 }
-        var pair: InterpolatedPair?
-        for slot in clock.slots(before: time) {
-            let out: Frame
-            let t = ((slot.time - prev.time) / (time - prev.time)).doubleValue
-            if slot.time == prev.time {
-                out = prev.frame.clone()
-            } else if isCut && !blendAcrossCuts || method == .dup {
-                out = (method == .dup && !isCut && t >= 0.5 ? frame : prev.frame).clone()
-            } else if isCut || method == .blend {
-                out = try Frame(width: frame.width, height: frame.height, pixelFormat: frame.pixelFormat, timeBase: clock.timeBase)
-                out.copyProperties(from: prev.frame)
-                try BlendKernel.blend(prev.frame, frame, into: out, weight: t, bytesPerSample: bytesPerSample)
-            } else {
-                if pair == nil { pair = try prepare(prev.frame, frame, prev.luma, luma) }
-                out = try pair!.render(at: t)
-                statistics.framesInterpolated += 1
-            }
-            out.timeBase = clock.timeBase
-            out.pts = slot.pts
-            out.duration = 1
-            statistics.framesOut += 1
-            try emit(out)
-        }
-        previous = (frame, time, luma)
+        held.append(entry)
     }
 
     public func finish(emit: FrameSink) throws {
-        guard let last = previous else { return }
-        previous = nil
+        if held.count == 2 { try emitPair(held[0], held[1], next: nil, emit: emit) }
+        guard let last = held.last else { return }
+        held = []
         let end = last.time + clock.displayDuration(of: last.frame, nominalFrameTime: nominalFrameTime)
         let slots = clock.slots(before: end)
         for (i, slot) in slots.enumerated() {
@@ -200,14 +184,83 @@ public final class FpsFilter: VideoFilter {
         statistics.droppedFrames = clock.droppedFrames
     }
 
-    private func prepare(_ a: Frame, _ b: Frame, _ la: Plane?, _ lb: Plane?) throws -> InterpolatedPair {
+    /// Emits the output slots from `a`'s time up to (not including) `b`'s.
+    private func emitPair(_ a: HeldFrame, _ b: HeldFrame, next: HeldFrame?, emit: FrameSink) throws {
+        var pair: InterpolatedPair?
+        for slot in clock.slots(before: b.time) {
+            let out: Frame
+            let t = ((slot.time - a.time) / (b.time - a.time)).doubleValue
+            if slot.time == a.time {
+                out = a.frame.clone()
+            } else if b.cutBefore && !blendAcrossCuts || method == .dup {
+                out = (method == .dup && !b.cutBefore && t >= 0.5 ? b.frame : a.frame).clone()
+            } else if b.cutBefore || method == .blend {
+                out = try Frame(width: b.frame.width, height: b.frame.height, pixelFormat: b.frame.pixelFormat, timeBase: clock.timeBase)
+                out.copyProperties(from: a.frame)
+                try BlendKernel.blend(a.frame, b.frame, into: out, weight: t, bytesPerSample: bytesPerSample)
+            } else {
+                if pair == nil { pair = try prepare(a, b, next: next) }
+                out = try pair!.render(at: t)
+                statistics.framesInterpolated += 1
+            }
+            out.timeBase = clock.timeBase
+            out.pts = slot.pts
+            out.duration = 1
+            statistics.framesOut += 1
+            try emit(out)
+        }
+    }
+
+    /// The flows from the frame before `b` to `b`, computed once and kept with `b`.
+    private func flows(to b: HeldFrame, from a: HeldFrame) throws -> PairFlows {
+        if let f = b.flowsFromPrevious { return f }
+        let f = try interpolator.flows(firstLuma: try a.luma ?? converter.luma(a.frame), secondLuma: try b.luma ?? converter.luma(b.frame))
+        statistics.flowSeconds += f.seconds
+        b.flowsFromPrevious = f
+        return f
+    }
+
+    private func prepare(_ a: HeldFrame, _ b: HeldFrame, next: HeldFrame?) throws -> InterpolatedPair {
         do {
-            let pair = try interpolator.prepare(first: a, second: b, firstLuma: try la ?? converter.luma(a), secondLuma: try lb ?? converter.luma(b))
+            let own = try flows(to: b, from: a)
+            var neighbours = PairNeighbours.none
+            if method == .node && interpolator.settings.acceleration {
+                let span = b.time - a.time
+                // The pair before: its flows exist when it was interpolated; none across a cut.
+                if !a.cutBefore, let before = a.flowsFromPrevious, let t = a.previousTime {
+                    neighbours.before = (before, ((a.time - t) / span).doubleValue)
+                }
+                if let next, !next.cutBefore {
+                    neighbours.after = (try flows(to: next, from: b), ((next.time - b.time) / span).doubleValue)
+                }
+            }
+            let pair = try interpolator.prepare(first: a.frame, second: b.frame, firstLuma: try a.luma ?? converter.luma(a.frame),
+                                                secondLuma: try b.luma ?? converter.luma(b.frame), flows: own, neighbours: neighbours)
             statistics.add(pair.statistics)
             return pair
         } catch {
             throw FilterError.processing(filter: Self.name, reason: "interpolating after input frame \(statistics.framesIn - 1): \(error)")
         }
+    }
+}
+
+/// A frame the `fps` filter holds: the frame, its time, its luma (motion methods), whether a
+/// scene cut separates it from the frame before, that frame's time, and the flows from it
+/// (computed when first needed, then reused by the neighbouring pairs).
+private final class HeldFrame {
+    let frame: Frame
+    let time: Rational
+    let luma: Plane?
+    let cutBefore: Bool
+    let previousTime: Rational?
+    var flowsFromPrevious: PairFlows?
+
+    init(frame: Frame, time: Rational, luma: Plane?, cutBefore: Bool, previousTime: Rational?) {
+        self.frame = frame
+        self.time = time
+        self.luma = luma
+        self.cutBefore = cutBefore
+        self.previousTime = previousTime
     }
 }
 
@@ -236,6 +289,9 @@ public struct FpsStatistics: Sendable, Equatable {
     public var meanFoldedFraction = 0.0, maximumFoldedFraction = 0.0
     /// Mean fraction of field pixels whose warp leaves the frame.
     public var meanOutOfGridFraction = 0.0
+    /// Pairs whose trajectories had acceleration (four frames), and the mean agreement (0…1) of
+    /// their two acceleration estimates.
+    public var acceleratedPairs = 0, meanAccelerationAgreement = 0.0
     /// The output rate, frames per second.
     public var outputRate = Rational(0, 1)
 
@@ -244,8 +300,11 @@ public struct FpsStatistics: Sendable, Equatable {
         meanFoldedFraction = (meanFoldedFraction * n + s.foldedFraction) / (n + 1)
         meanOutOfGridFraction = (meanOutOfGridFraction * n + s.outOfGridFraction) / (n + 1)
         maximumFoldedFraction = max(maximumFoldedFraction, s.foldedFraction)
-        flowSeconds += s.flowSeconds
         fitSeconds += s.fitSeconds
+        if let agreement = s.accelerationAgreement {
+            meanAccelerationAgreement = (meanAccelerationAgreement * Double(acceleratedPairs) + agreement) / Double(acceleratedPairs + 1)
+            acceleratedPairs += 1
+        }
         pairs += 1
     }
 }

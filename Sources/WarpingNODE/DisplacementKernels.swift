@@ -37,32 +37,46 @@ enum DisplacementKernels {
     }
 
     /// One classical Runge-Kutta step of length `h` of every trajectory x + d(x) through the
-    /// stationary velocity (vu, vv).
-    static func rk4Step(_ d: Deformation, velocity: Deformation, h: Float, threads: Int) -> Deformation {
+    /// velocity (vu, vv), stationary when `acceleration` is nil, else the time-varying field
+    /// v(x, τ) = velocity(x) + (τ − ½)·acceleration(x) with the step starting at time `time`.
+    static func rk4Step(_ d: Deformation, velocity: Deformation, acceleration: Deformation? = nil, time: Float = 0.5,
+                        h: Float, threads: Int) -> Deformation {
         let w = d.width, hh = d.height
         guard w > 0, hh > 0 else { return d }
         var ou = Plane(width: w, height: hh), ov = Plane(width: w, height: hh)
+        // A zero acceleration stands in for none, so one loop serves both.
+        let accel = acceleration ?? Deformation(identityWidth: w, height: hh)
+        let accelerated: Float = acceleration == nil ? 0 : 1
         velocity.u.withSamples { vu in
-            velocity.v.withSamples { vv in
-                d.u.withSamples { iu in
-                    d.v.withSamples { iv in
-                        ou.withMutableSamples { du in
-                            ov.withMutableSamples { dv in
-                                Parallel.forChunks(hh, threads: Parallel.workers(for: w * hh, threads: threads, grain: 4096)) { rows in
-                                    @inline(__always) func vel(_ x: Float, _ y: Float) -> (Float, Float) {
-                                        (Plane.bilinear(vu, width: w, height: hh, x: x, y: y), Plane.bilinear(vv, width: w, height: hh, x: x, y: y))
+        velocity.v.withSamples { vv in
+        accel.u.withSamples { au in
+        accel.v.withSamples { av in
+            d.u.withSamples { iu in
+                d.v.withSamples { iv in
+                    ou.withMutableSamples { du in
+                        ov.withMutableSamples { dv in
+                            Parallel.forChunks(hh, threads: Parallel.workers(for: w * hh, threads: threads, grain: 4096)) { rows in
+                                @inline(__always) func vel(_ x: Float, _ y: Float, _ tau: Float) -> (Float, Float) {
+                                    let s = accelerated * (tau - 0.5)
+                                    var ru = Plane.bilinear(vu, width: w, height: hh, x: x, y: y)
+                                    var rv = Plane.bilinear(vv, width: w, height: hh, x: x, y: y)
+                                    if s != 0 {
+                                        ru += s * Plane.bilinear(au, width: w, height: hh, x: x, y: y)
+                                        rv += s * Plane.bilinear(av, width: w, height: hh, x: x, y: y)
                                     }
-                                    for y in rows {
-                                        for x in 0..<w {
-                                            let i = y * w + x
-                                            let px = Float(x) + iu[i], py = Float(y) + iv[i]
-                                            let k1 = vel(px, py)
-                                            let k2 = vel(px + 0.5 * h * k1.0, py + 0.5 * h * k1.1)
-                                            let k3 = vel(px + 0.5 * h * k2.0, py + 0.5 * h * k2.1)
-                                            let k4 = vel(px + h * k3.0, py + h * k3.1)
-                                            du[i] = iu[i] + h / 6 * (k1.0 + 2 * k2.0 + 2 * k3.0 + k4.0)
-                                            dv[i] = iv[i] + h / 6 * (k1.1 + 2 * k2.1 + 2 * k3.1 + k4.1)
-                                        }
+                                    return (ru, rv)
+                                }
+                                let t0 = time, tm = time + 0.5 * h, t1 = time + h
+                                for y in rows {
+                                    for x in 0..<w {
+                                        let i = y * w + x
+                                        let px = Float(x) + iu[i], py = Float(y) + iv[i]
+                                        let k1 = vel(px, py, t0)
+                                        let k2 = vel(px + 0.5 * h * k1.0, py + 0.5 * h * k1.1, tm)
+                                        let k3 = vel(px + 0.5 * h * k2.0, py + 0.5 * h * k2.1, tm)
+                                        let k4 = vel(px + h * k3.0, py + h * k3.1, t1)
+                                        du[i] = iu[i] + h / 6 * (k1.0 + 2 * k2.0 + 2 * k3.0 + k4.0)
+                                        dv[i] = iv[i] + h / 6 * (k1.1 + 2 * k2.1 + 2 * k3.1 + k4.1)
                                     }
                                 }
                             }
@@ -70,7 +84,7 @@ enum DisplacementKernels {
                     }
                 }
             }
-        }
+        }}}}
         return Deformation(validU: ou, v: ov)
     }
 

@@ -42,6 +42,14 @@ public struct InterpolationSettings: Sendable, Equatable {
     /// Read the frames with bicubic (Catmull-Rom) instead of bilinear sampling: sharper, about
     /// 3× the rendering cost; measured +0.05 to +0.08 dB on the sample clips.
     public var bicubic = false
+    /// Model acceleration from four frames when the caller passes the neighbouring pairs' flows
+    /// (`PairNeighbours`; node only): the velocity field becomes v(x, τ) = v(x) + (τ − ½)·a(x),
+    /// with a(x) from QVI's quadratic trajectories where both sides agree (`AccelerationEstimator`).
+    public var acceleration = true
+    /// Runge-Kutta steps per unit time when integrating an accelerated field.
+    public var accelerationSteps = 8
+    /// Gaussian smoothing (field pixels) of the acceleration field.
+    public var accelerationSmoothing: Float = 2
     /// Per pixel, keep the motion or fall back to no motion, whichever makes the two frames
     /// agree better around that pixel at time t (a 5×5 mean of |frame 0 − frame 1| at the two
     /// candidates' sample positions, on the field grid; motions under 4 field pixels only): flow
@@ -70,6 +78,12 @@ public struct InterpolationSettings: Sendable, Equatable {
         guard fieldSmoothing.isFinite, (0...16).contains(fieldSmoothing) else {
             throw WarpError.invalidParameter(name: "fieldSmoothing", value: "\(fieldSmoothing)", expected: "0…16")
         }
+        guard (1...256).contains(accelerationSteps) else {
+            throw WarpError.invalidParameter(name: "accelerationSteps", value: "\(accelerationSteps)", expected: "1…256")
+        }
+        guard accelerationSmoothing.isFinite, (0...16).contains(accelerationSmoothing) else {
+            throw WarpError.invalidParameter(name: "accelerationSmoothing", value: "\(accelerationSmoothing)", expected: "0…16")
+        }
         guard threads >= 1 else { throw WarpError.invalidParameter(name: "threads", value: "\(threads)", expected: "≥ 1") }
     }
 }
@@ -90,6 +104,9 @@ public struct PairStatistics: Sendable, Equatable {
     public var fitSeconds: Double
     /// The fit's objective before and after (equal when not fitted).
     public var fit: FitReport?
+    /// Mean agreement (0…1) of the two acceleration estimates, nil when the pair had no
+    /// acceleration (two-frame trajectories: no neighbours, a cut, or the flow method).
+    public var accelerationAgreement: Double? = nil
 }
 
 /// Makes the frame at any time t ∈ (0, 1) between two decoded frames. `prepare` estimates the
@@ -134,10 +151,34 @@ public struct FrameInterpolator: Sendable {
         return try prepare(first: first, second: second, firstLuma: try converter.luma(first), secondLuma: try converter.luma(second))
     }
 
+    /// The pair's flows both ways (`firstLuma`, `secondLuma`: luma in [0, 1] at full size),
+    /// timed, on the field grid (`fieldLevel`), which is all `prepare` reads of them. A stream
+    /// computes them once per pair and passes them to `prepare` for the pair itself and as a
+    /// neighbour of the pairs on either side.
+    public func flows(firstLuma: Plane, secondLuma: Plane) throws -> PairFlows {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let estimator = flowEstimator(lumaWidth: firstLuma.width)
+        let level = fieldLevel(lumaWidth: firstLuma.width)
+        let fw = max(1, firstLuma.width >> level), fh = max(1, firstLuma.height >> level)
+        let forward = try estimator.flow(from: firstLuma, to: secondLuma).resized(width: fw, height: fh, threads: settings.threads)
+        let backward = try estimator.flow(from: secondLuma, to: firstLuma).resized(width: fw, height: fh, threads: settings.threads)
+        return try PairFlows(forward: forward, backward: backward, seconds: Self.seconds(clock.now - started))
+    }
+
     /// Prepares a pair: flows both ways, occlusion masks, the velocity field (node) and its fit.
     /// `firstLuma`/`secondLuma` are the frames' luma planes in [0, 1] at full size.
     /// Throws `WarpError` or `MotionError` for mismatched sizes, bad settings or tiny frames.
     public func prepare(first: Frame, second: Frame, firstLuma: Plane, secondLuma: Plane) throws -> InterpolatedPair {
+        try prepare(first: first, second: second, firstLuma: firstLuma, secondLuma: secondLuma,
+                    flows: try flows(firstLuma: firstLuma, secondLuma: secondLuma), neighbours: .none)
+    }
+
+    /// Prepares a pair from its flows (`flows(firstLuma:secondLuma:)`, any grid of the frames'
+    /// aspect: they are resampled to the field grid) and, for trajectories with acceleration,
+    /// the flows of the pairs before and after it (`neighbours`).
+    public func prepare(first: Frame, second: Frame, firstLuma: Plane, secondLuma: Plane,
+                        flows: PairFlows, neighbours: PairNeighbours) throws -> InterpolatedPair {
         let s = settings
         try s.validate()
         guard first.width == second.width, first.height == second.height, first.pixelFormat == second.pixelFormat else {
@@ -147,14 +188,14 @@ public struct FrameInterpolator: Sendable {
               secondLuma.width == first.width, secondLuma.height == first.height else {
             throw WarpError.sizeMismatch(what: "frames and their luma", first.width, first.height, firstLuma.width, firstLuma.height)
         }
+        guard flows.forward.width > 0, flows.forward.height > 0 else {
+            throw WarpError.sizeMismatch(what: "frames and their flows", first.width, first.height, flows.forward.width, flows.forward.height)
+        }
         let clock = ContinuousClock()
-        var started = clock.now
-        let estimator = flowEstimator(lumaWidth: first.width)
         // Field grid: the luma grid halved `level` times.
         let level = fieldLevel(lumaWidth: first.width)
-        let forwardFull = try estimator.flow(from: firstLuma, to: secondLuma)
-        let backwardFull = try estimator.flow(from: secondLuma, to: firstLuma)
-        let flowSeconds = Self.seconds(clock.now - started)
+        let forwardFull = flows.forward, backwardFull = flows.backward
+        let flowSeconds = flows.seconds
         let fw = max(1, first.width >> level), fh = max(1, first.height >> level)
         let forward = forwardFull.resized(width: fw, height: fh, threads: s.threads)
         let backward = backwardFull.resized(width: fw, height: fh, threads: s.threads)
@@ -163,8 +204,9 @@ public struct FrameInterpolator: Sendable {
             occludedFirst = try forward.occlusionMask(backward: backward, threads: s.threads).blurred(sigma: 1, threads: s.threads)
             occludedSecond = try backward.occlusionMask(backward: forward, threads: s.threads).blurred(sigma: 1, threads: s.threads)
         }
-        started = clock.now
+        let started = clock.now
         var field: VelocityField?
+        var acceleration: (field: Deformation, agreement: Double)?
         var report: FitReport?
         if s.method == .node {
             var v = try VelocityField(midpointFrom: forward, backward: backward, iterations: s.midpointIterations, threads: s.threads)
@@ -183,6 +225,11 @@ public struct FrameInterpolator: Sendable {
                     .resized(width: fw, height: fh, threads: s.threads)
                 v = try VelocityField(u: Self.sum(v.u, correction.u), v: Self.sum(v.v, correction.v))
             }
+            if s.acceleration, let a = AccelerationEstimator.estimate(velocity: v, forward: forward, backward: backward,
+                                                                       neighbours: neighbours, threads: s.threads) {
+                acceleration = (Deformation(validU: a.field.u.blurred(sigma: s.accelerationSmoothing, threads: s.threads),
+                                            v: a.field.v.blurred(sigma: s.accelerationSmoothing, threads: s.threads)), a.agreement)
+            }
             field = v.smoothed(sigma: s.fieldSmoothing, threads: s.threads)
         }
         let fitSeconds = Self.seconds(clock.now - started)
@@ -194,11 +241,13 @@ public struct FrameInterpolator: Sendable {
                 fieldLuma1 = fieldLuma1.downsampled2x(threads: s.threads)
             }
         }
-        let pair = InterpolatedPair(first: first, second: second, settings: s, field: field, forward: forward, backward: backward,
+        let pair = InterpolatedPair(first: first, second: second, settings: s, field: field, acceleration: acceleration?.field,
+                                    forward: forward, backward: backward,
                                     occludedFirst: occludedFirst, occludedSecond: occludedSecond,
                                     fieldLuma: s.staticCandidate && fieldLuma0.width == fw && fieldLuma0.height == fh ? (fieldLuma0, fieldLuma1) : nil,
                                     statistics: PairStatistics(foldedFraction: 0, outOfGridFraction: 0, occludedFraction: 0, smoothingRounds: 0,
-                                                               flowSeconds: flowSeconds, fitSeconds: fitSeconds, fit: report))
+                                                               flowSeconds: flowSeconds, fitSeconds: fitSeconds, fit: report,
+                                                               accelerationAgreement: acceleration?.agreement))
         return try pair.measured()
     }
 

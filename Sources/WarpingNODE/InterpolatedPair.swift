@@ -14,8 +14,11 @@ public struct InterpolatedPair: Sendable {
     let first: Frame
     let second: Frame
     let settings: InterpolationSettings
-    /// The fitted field on the field grid (node method only).
+    /// The fitted field on the field grid (node method only): the velocity at t = ½.
     var field: VelocityField?
+    /// The field's acceleration (pixels per unit time², field grid) when four frames gave one:
+    /// the velocity at time τ is then field + (τ − ½)·acceleration.
+    var acceleration: Deformation?
     /// Flows on the field grid.
     let forward: FlowField
     let backward: FlowField
@@ -106,6 +109,10 @@ public struct InterpolatedPair: Sendable {
 
     /// Where x at time t is read in frame 0 and in frame 1 (field grid).
     func deformations(at t: Double) throws -> (Deformation, Deformation) {
+        if let field, let acceleration {
+            return (try field.deformation(from: t, to: 0, acceleration: acceleration, steps: settings.accelerationSteps, threads: settings.threads),
+                    try field.deformation(from: t, to: 1, acceleration: acceleration, steps: settings.accelerationSteps, threads: settings.threads))
+        }
         if let field {
             return (try field.deformation(time: -t, integrator: settings.integrator, threads: settings.threads),
                     try field.deformation(time: 1 - t, integrator: settings.integrator, threads: settings.threads))
@@ -132,6 +139,9 @@ public struct InterpolatedPair: Sendable {
         var rounds = 0
         while folded > 0, rounds < 4, let rough = copy.field {
             copy.field = rough.smoothed(sigma: 1, threads: settings.threads)
+            if let a = copy.acceleration {
+                copy.acceleration = Deformation(validU: a.u.blurred(sigma: 1, threads: settings.threads), v: a.v.blurred(sigma: 1, threads: settings.threads))
+            }
             plan = try copy.plan(at: 0.5)
             folded = max(plan.toFirst.foldedFraction, plan.toSecond.foldedFraction)
             rounds += 1

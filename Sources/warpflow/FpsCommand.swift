@@ -58,6 +58,9 @@ struct FpsCommand: ParsableCommand {
     @Option(help: "Steps that read the flows along the motion for node's initial field (0 = plain symmetric average at each pixel).")
     var midpoint: Int?
 
+    @Flag(name: .customLong("no-acceleration"), help: "Node: two-frame trajectories only (no acceleration from the frames before and after each pair).")
+    var noAcceleration = false
+
     @Flag(name: .customLong("no-occlusion"), help: "Blend both frames everywhere instead of weighting them by visibility.")
     var noOcclusion = false
 
@@ -99,7 +102,7 @@ struct FpsCommand: ParsableCommand {
     var chain: String {
         var parts = [fps.map { "fps=\($0)" } ?? "factor=\(factor ?? "1")", "method=\(method.rawValue)",
                      "scene=\(sceneThreshold)", "scene_policy=\(scenePolicy.rawValue)", "preset=\(flowPreset)",
-                     "occlusion=\(noOcclusion ? 0 : 1)", "threads=\(threads)"]
+                     "occlusion=\(noOcclusion ? 0 : 1)", "accel=\(noAcceleration ? 0 : 1)", "threads=\(threads)"]
         if let fit { parts.append("fit=\(fit)") }
         if let midpoint { parts.append("midpoint=\(midpoint)") }
         return "fps=" + parts.joined(separator: ":")
@@ -125,6 +128,7 @@ struct FpsCommand: ParsableCommand {
                 "flow_seconds": s.flowSeconds, "fit_seconds": s.fitSeconds, "pairs": s.pairs,
                 "folded_fraction": s.meanFoldedFraction, "folded_fraction_max": s.maximumFoldedFraction,
                 "out_of_grid_fraction": s.meanOutOfGridFraction,
+                "accelerated_pairs": s.acceleratedPairs, "acceleration_agreement": s.meanAccelerationAgreement,
                 "output_format": ["width": r.outputFormat.width, "height": r.outputFormat.height,
                                   "pixel_format": r.outputFormat.pixelFormat.name, "time_base": r.outputFormat.timeBase.description],
                 "audio_packets": r.audioPacketsCopied, "warnings": r.warnings,
