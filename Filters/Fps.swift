@@ -15,6 +15,11 @@ import WarpingNODE
 ///   both frames pulled back and blended by visibility, in the frames' own YUV planes;
 /// - `flow`: linear warping by the same flows and visibility (the ablation of `node`);
 /// - `blend`: linear blending of the two frames; `dup`: the nearer frame repeated.
+/// With `accel=1` (default) a pair is rendered once the frame after it has arrived, and the
+/// node's trajectories bend with the acceleration that frames −1, 0, 1 and 2 agree on. With
+/// `dedup=auto` (default) a short run of repeated frames (animation drawn on twos or threes, a
+/// stalled capture) is dropped and its slots are re-timed along the motion between the distinct
+/// frames around it; a longer run is a real hold and is kept.
 /// Across a scene cut (a frame marked by an upstream `scenecut`, else this filter's own
 /// detector with `scene=`) nothing is morphed: the earlier frame is repeated
 /// (`scene_policy=repeat`) or the two are blended (`scene_policy=blend`). Input frames whose pts
@@ -46,6 +51,10 @@ public final class FpsFilter: VideoFilter {
         FilterOption("midpoint", .int(0...8), default: "\(InterpolationSettings().midpointIterations)", help: "steps that read the flows along the motion for node's initial field; 0 = at each pixel"),
         FilterOption("accel", .bool, default: "1", help: "node: trajectories with acceleration from four frames where both sides agree (two frames at ends and cuts)"),
         FilterOption("still", .bool, default: "0", help: "per pixel, fall back to no motion where that matches the two frames better (breaks smoothness)"),
+        FilterOption("dedup", .choice(["auto", "off"]), default: "auto",
+                     help: "auto: runs of up to dedup_run repeated frames (animation on twos or threes, stalls) are dropped and re-timed along the real motion; longer runs are real holds and kept"),
+        FilterOption("dedup_psnr", .double(30...99), default: "48", help: "a frame whose luma PSNR against the previous distinct frame is at least this is a repeat, dB"),
+        FilterOption("dedup_run", .int(1...8), default: "2", help: "longest run of repeats dropped, frames"),
         FilterOption("threads", .int(0...256), default: "0", help: "worker threads; 0 = all processors"),
     ]
 
@@ -58,6 +67,11 @@ public final class FpsFilter: VideoFilter {
     let sceneThreshold: Double
     let blendAcrossCuts: Bool
     let interpolator: FrameInterpolator
+    /// Repeats: PSNR threshold (dB) and longest run dropped; nil = off.
+    let dedup: (psnr: Double, run: Int)?
+    /// Repeats of the last held frame, waiting for the next distinct frame to tell a short run
+    /// (dropped) from a hold (kept).
+    private var repeats: [HeldFrame] = []
     private var clock = OutputClock(rate: Rational(1, 1))
     private var bytesPerSample = 1
     private var nominalFrameTime: Rational?
@@ -102,6 +116,7 @@ public final class FpsFilter: VideoFilter {
         settings.acceleration = try options.bool("accel")
         let threads = try options.int("threads")
         if threads > 0 { settings.threads = threads }
+        dedup = try options.string("dedup") == "off" ? nil : (try options.double("dedup_psnr"), try options.int("dedup_run"))
         interpolator = FrameInterpolator(settings: settings)
     }
 
@@ -148,7 +163,7 @@ public final class FpsFilter: VideoFilter {
         guard let time = clock.admit(frame) else { return }
         statistics.framesIn += 1
         // Luma is needed for cut detection and for flow.
-        let luma: Plane? = method.isMotionCompensated || (detector != nil && frame.sceneMark == nil) ? try converter.luma(frame) : nil
+        let luma: Plane? = method.isMotionCompensated || dedup != nil || (detector != nil && frame.sceneMark == nil) ? try converter.luma(frame) : nil
         var isCut = false
         if let mark = frame.sceneMark {
             isCut = mark.isCut && !held.isEmpty
@@ -157,9 +172,34 @@ public final class FpsFilter: VideoFilter {
             // mafd alone), so steady fast motion would read as a cut there: it needs 4× the threshold.
             isCut = statistics.framesIn == 2 && !m.sizeChanged ? m.mafd >= 4 * sceneThreshold : m.isCut
         }
-        let entry = HeldFrame(frame: frame, time: time, luma: luma, cutBefore: isCut && !held.isEmpty, previousTime: held.last?.time)
+        if let dedup, !isCut, let current = luma, let reference = held.last?.luma, Self.psnr(current, reference) >= dedup.psnr {
+            repeats.append(HeldFrame(frame: frame, time: time, luma: current, cutBefore: false, previousTime: nil))
+            return
+        }
+        try releaseRepeats(drop: true, emit: emit)
+        try accept(HeldFrame(frame: frame, time: time, luma: luma, cutBefore: isCut && !held.isEmpty, previousTime: held.last?.time), emit: emit)
+    }
+
+    /// Drops a short run of repeats (counted), or passes a hold (a longer run, or any run at the
+    /// end) on as ordinary frames.
+    private func releaseRepeats(drop: Bool, emit: FrameSink) throws {
+        guard !repeats.isEmpty else { return }
+        let run = repeats
+        repeats = []
+        if drop, let dedup, run.count <= dedup.run {
+            statistics.repeatsDropped += run.count
+            return
+        }
+        for r in run {
+            try accept(HeldFrame(frame: r.frame, time: r.time, luma: r.luma, cutBefore: false,
+                                 previousTime: held.last?.time), emit: emit)
+        }
+    }
+
+    /// Holds `entry`; renders the pair before it once the frame after that pair is known (its
+    /// flows give the acceleration).
+    private func accept(_ entry: HeldFrame, emit: FrameSink) throws {
         if entry.cutBefore { statistics.sceneCuts += 1 }
-        // A pair is rendered once the frame after it is known (its flows give the acceleration).
         if held.count == 2 {
             try emitPair(held[0], held[1], next: entry, emit: emit)
             held.removeFirst()
@@ -167,7 +207,21 @@ public final class FpsFilter: VideoFilter {
         held.append(entry)
     }
 
+    /// Luma PSNR of two planes in [0, 1], dB (99 for identical planes, 0 for mismatched sizes).
+    static func psnr(_ a: Plane, _ b: Plane) -> Double {
+        guard a.width == b.width, a.height == b.height, a.count > 0 else { return 0 }
+        var sum = 0.0
+        for i in 0..<a.count {
+            let d = Double(a.data[i] - b.data[i])
+            sum += d * d
+        }
+        let mse = sum / Double(a.count)
+        return mse <= 1e-10 ? 99 : min(99, 10 * log10(1 / mse))
+    }
+
     public func finish(emit: FrameSink) throws {
+        // Repeats at the very end are a hold: they keep the clip's last interval as it was.
+        try releaseRepeats(drop: false, emit: emit)
         if held.count == 2 { try emitPair(held[0], held[1], next: nil, emit: emit) }
         guard let last = held.last else { return }
         held = []
@@ -279,6 +333,8 @@ public struct FpsStatistics: Sendable, Equatable {
     public var framesInterpolated = 0
     /// Input frames dropped because their pts did not increase.
     public var droppedFrames = 0
+    /// Repeated frames dropped (`dedup`): short runs of repeats re-timed along the motion.
+    public var repeatsDropped = 0
     /// Scene cuts found (pairs never morphed).
     public var sceneCuts = 0
     /// Frame pairs prepared for interpolation.

@@ -24,6 +24,10 @@ struct FpsCommand: ParsableCommand {
         case node, flow, blend, dup
     }
 
+    enum Dedup: String, ExpressibleByArgument, CaseIterable {
+        case auto, off
+    }
+
     enum ScenePolicy: String, ExpressibleByArgument, CaseIterable {
         case `repeat`, blend
     }
@@ -57,6 +61,9 @@ struct FpsCommand: ParsableCommand {
 
     @Option(help: "Steps that read the flows along the motion for node's initial field (0 = plain symmetric average at each pixel).")
     var midpoint: Int?
+
+    @Option(help: "Repeated frames: auto drops runs of up to two repeats (animation on twos or threes, stalled captures) and re-times them along the motion; off keeps every frame.")
+    var dedup: Dedup = .auto
 
     @Flag(name: .customLong("no-acceleration"), help: "Node: two-frame trajectories only (no acceleration from the frames before and after each pair).")
     var noAcceleration = false
@@ -102,7 +109,7 @@ struct FpsCommand: ParsableCommand {
     var chain: String {
         var parts = [fps.map { "fps=\($0)" } ?? "factor=\(factor ?? "1")", "method=\(method.rawValue)",
                      "scene=\(sceneThreshold)", "scene_policy=\(scenePolicy.rawValue)", "preset=\(flowPreset)",
-                     "occlusion=\(noOcclusion ? 0 : 1)", "accel=\(noAcceleration ? 0 : 1)", "threads=\(threads)"]
+                     "occlusion=\(noOcclusion ? 0 : 1)", "accel=\(noAcceleration ? 0 : 1)", "dedup=\(dedup.rawValue)", "threads=\(threads)"]
         if let fit { parts.append("fit=\(fit)") }
         if let midpoint { parts.append("midpoint=\(midpoint)") }
         return "fps=" + parts.joined(separator: ":")
@@ -128,7 +135,7 @@ struct FpsCommand: ParsableCommand {
                 "flow_seconds": s.flowSeconds, "fit_seconds": s.fitSeconds, "pairs": s.pairs,
                 "folded_fraction": s.meanFoldedFraction, "folded_fraction_max": s.maximumFoldedFraction,
                 "out_of_grid_fraction": s.meanOutOfGridFraction,
-                "accelerated_pairs": s.acceleratedPairs, "acceleration_agreement": s.meanAccelerationAgreement,
+                "repeats_dropped": s.repeatsDropped, "accelerated_pairs": s.acceleratedPairs, "acceleration_agreement": s.meanAccelerationAgreement,
                 "output_format": ["width": r.outputFormat.width, "height": r.outputFormat.height,
                                   "pixel_format": r.outputFormat.pixelFormat.name, "time_base": r.outputFormat.timeBase.description],
                 "audio_packets": r.audioPacketsCopied, "warnings": r.warnings,
