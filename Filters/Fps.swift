@@ -343,6 +343,8 @@ public struct FpsStatistics: Sendable, Equatable {
     public var flowSeconds = 0.0, fitSeconds = 0.0
     /// Mean and largest fraction of folded field pixels over the pairs (0 = diffeomorphic).
     public var meanFoldedFraction = 0.0, maximumFoldedFraction = 0.0
+    /// Extra smoothing rounds over all pairs, applied where an integrated field folded.
+    public var smoothingRounds = 0
     /// Mean fraction of field pixels whose warp leaves the frame.
     public var meanOutOfGridFraction = 0.0
     /// Pairs whose trajectories had acceleration (four frames), and the mean agreement (0…1) of
@@ -357,6 +359,7 @@ public struct FpsStatistics: Sendable, Equatable {
         meanOutOfGridFraction = (meanOutOfGridFraction * n + s.outOfGridFraction) / (n + 1)
         maximumFoldedFraction = max(maximumFoldedFraction, s.foldedFraction)
         fitSeconds += s.fitSeconds
+        smoothingRounds += s.smoothingRounds
         if let agreement = s.accelerationAgreement {
             meanAccelerationAgreement = (meanAccelerationAgreement * Double(acceleratedPairs) + agreement) / Double(acceleratedPairs + 1)
             acceleratedPairs += 1

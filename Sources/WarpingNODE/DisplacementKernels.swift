@@ -56,15 +56,20 @@ enum DisplacementKernels {
                     ou.withMutableSamples { du in
                         ov.withMutableSamples { dv in
                             Parallel.forChunks(hh, threads: Parallel.workers(for: w * hh, threads: threads, grain: 4096)) { rows in
+                                // One bilinear cell serves the velocity and the acceleration.
                                 @inline(__always) func vel(_ x: Float, _ y: Float, _ tau: Float) -> (Float, Float) {
-                                    let s = accelerated * (tau - 0.5)
-                                    var ru = Plane.bilinear(vu, width: w, height: hh, x: x, y: y)
-                                    var rv = Plane.bilinear(vv, width: w, height: hh, x: x, y: y)
-                                    if s != 0 {
-                                        ru += s * Plane.bilinear(au, width: w, height: hh, x: x, y: y)
-                                        rv += s * Plane.bilinear(av, width: w, height: hh, x: x, y: y)
+                                    let fx = x >= 0 ? min(x, Float(w - 1)) : 0, fy = y >= 0 ? min(y, Float(hh - 1)) : 0
+                                    let x0 = min(Int(fx), w - 1), y0 = min(Int(fy), hh - 1)
+                                    let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, hh - 1)
+                                    let ax = fx - Float(x0), ay = fy - Float(y0)
+                                    let i00 = y0 * w + x0, i01 = y0 * w + x1, i10 = y1 * w + x0, i11 = y1 * w + x1
+                                    @inline(__always) func at(_ p: UnsafePointer<Float>) -> Float {
+                                        let top = p[i00] + ax * (p[i01] - p[i00]), bottom = p[i10] + ax * (p[i11] - p[i10])
+                                        return top + ay * (bottom - top)
                                     }
-                                    return (ru, rv)
+                                    let s = accelerated * (tau - 0.5)
+                                    if s == 0 { return (at(vu), at(vv)) }
+                                    return (at(vu) + s * at(au), at(vv) + s * at(av))
                                 }
                                 let t0 = time, tm = time + 0.5 * h, t1 = time + h
                                 for y in rows {

@@ -47,7 +47,7 @@ public struct InterpolationSettings: Sendable, Equatable {
     /// with a(x) from QVI's quadratic trajectories where both sides agree (`AccelerationEstimator`).
     public var acceleration = true
     /// Runge-Kutta steps per unit time when integrating an accelerated field.
-    public var accelerationSteps = 8
+    public var accelerationSteps = 4
     /// Gaussian smoothing (field pixels) of the acceleration field.
     public var accelerationSmoothing: Float = 2
     /// Per pixel, keep the motion or fall back to no motion, whichever makes the two frames

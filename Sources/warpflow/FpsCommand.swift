@@ -134,6 +134,7 @@ struct FpsCommand: ParsableCommand {
                 "seconds": r.elapsedSeconds, "frames_per_second": r.elapsedSeconds > 0 ? Double(r.framesOut) / r.elapsedSeconds : 0,
                 "flow_seconds": s.flowSeconds, "fit_seconds": s.fitSeconds, "pairs": s.pairs,
                 "folded_fraction": s.meanFoldedFraction, "folded_fraction_max": s.maximumFoldedFraction,
+                "smoothing_rounds": s.smoothingRounds,
                 "out_of_grid_fraction": s.meanOutOfGridFraction,
                 "repeats_dropped": s.repeatsDropped, "accelerated_pairs": s.acceleratedPairs, "acceleration_agreement": s.meanAccelerationAgreement,
                 "output_format": ["width": r.outputFormat.width, "height": r.outputFormat.height,

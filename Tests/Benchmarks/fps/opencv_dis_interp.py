@@ -54,7 +54,19 @@ def read_frames(path, w, h):
         raise RuntimeError(f"ffmpeg could not decode {path}")
 
 
+def blend(w0, w1, t):
+    """(1-t)*w0 + t*w1 of two 8-bit planes, rounded to 8 bits."""
+    v = (1 - t) * w0.astype(np.float32) + t * w1.astype(np.float32)
+    return np.clip(np.rint(v), 0, 255).astype(np.uint8)
+
+
 class Interpolator:
+    """DIS-medium flows of one pair of frames and the warps of the pair to any time t in (0, 1).
+
+    Also used by oracle_interp.py: `warp` pulls one plane along a flow, `chroma_flow` carries a
+    luma flow over to the chroma planes, and `warps` gives the two warped frames that `frame`
+    blends."""
+
     def __init__(self, w, h):
         self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
         cw, ch = (w + 1) // 2, (h + 1) // 2
@@ -63,25 +75,40 @@ class Interpolator:
         self.csize = (cw, ch)
         self.pair = None
 
+    def flow(self, y_from, y_to):
+        """DIS-medium flow of two Y planes: y_from(x) ~ y_to(x + flow(x))."""
+        return self.dis.calc(y_from, y_to, None)
+
+    def chroma_flow(self, f):
+        """A luma-plane flow resized to the chroma planes (bilinear) and halved."""
+        return cv2.resize(f, self.csize, interpolation=cv2.INTER_LINEAR) * 0.5
+
+    def warp(self, plane, p, f):
+        """Backward warp of plane number p (0 Y, 1 U, 2 V): out(x) = plane(x + f(x)), bilinear, edges replicated."""
+        gx, gy = self.grids[p]
+        return cv2.remap(plane, gx + f[..., 0], gy + f[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
     def set_pair(self, f0, f1):
         """Flows of a new pair, for the luma and (resized, halved) chroma planes."""
-        f01 = self.dis.calc(f0[0], f1[0], None)
-        f10 = self.dis.calc(f1[0], f0[0], None)
-        c01 = cv2.resize(f01, self.csize, interpolation=cv2.INTER_LINEAR) * 0.5
-        c10 = cv2.resize(f10, self.csize, interpolation=cv2.INTER_LINEAR) * 0.5
+        f01 = self.flow(f0[0], f1[0])
+        f10 = self.flow(f1[0], f0[0])
+        c01, c10 = self.chroma_flow(f01), self.chroma_flow(f10)
         self.pair = (f0, f1, [(f01, f10), (c01, c10), (c01, c10)])
 
-    def frame(self, t):
+    def warps(self, t):
+        """([Y, U, V] of I0 pulled to t, [Y, U, V] of I1 pulled to t), 8-bit planes."""
         f0, f1, flows = self.pair
-        out = []
-        for p, ((gx, gy), (a, b)) in enumerate(zip(self.grids, flows)):
+        out0, out1 = [], []
+        for p, (a, b) in enumerate(flows):
             ft0 = -(1 - t) * t * a + t * t * b
             ft1 = (1 - t) ** 2 * a - t * (1 - t) * b
-            w0 = cv2.remap(f0[p], gx + ft0[..., 0], gy + ft0[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            w1 = cv2.remap(f1[p], gx + ft1[..., 0], gy + ft1[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            v = (1 - t) * w0.astype(np.float32) + t * w1.astype(np.float32)
-            out.append(np.clip(np.rint(v), 0, 255).astype(np.uint8))
-        return out
+            out0.append(self.warp(f0[p], p, ft0))
+            out1.append(self.warp(f1[p], p, ft1))
+        return out0, out1
+
+    def frame(self, t):
+        w0, w1 = self.warps(t)
+        return [blend(a, b, t) for a, b in zip(w0, w1)]
 
 
 def main():
