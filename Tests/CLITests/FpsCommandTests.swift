@@ -145,4 +145,44 @@ final class FpsCommandTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("no-such.mp4"), missing.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
     }
+
+    /// Mean absolute luma difference (8-bit units) between consecutive decoded frames.
+    func consecutiveDifferences(_ path: String, width: Int, height: Int) throws -> [Double] {
+        let raw = TestMedia.path(((path as NSString).lastPathComponent as NSString).deletingPathExtension + ".gray")
+        let r = TestMedia.run("ffmpeg", ["-v", "error", "-y", "-i", path, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", raw])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: raw)))
+        let n = width * height, count = bytes.count / n
+        return (1..<count).map { k in
+            var sum = 0
+            for i in 0..<n { sum += abs(Int(bytes[k * n + i]) - Int(bytes[(k - 1) * n + i])) }
+            return Double(sum) / Double(n)
+        }
+    }
+
+    func testAnimationOnTwosIsRetimedWithoutStillThenJump() throws {
+        // 12 drawings per second shown at 24 fps (each drawing twice), doubled to 48 fps.
+        let input = try TestMedia.makeClip(name: "fpstwos.mp4", args: TestMedia.testSource(width: 128, height: 96, rate: "12", seconds: 2)
+            + ["-vf", "fps=24", "-c:v", "libx264", "-qp", "0", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        let output = TestMedia.path("fpstwos-48.mp4"), plain = TestMedia.path("fpstwos-48-nodedup.mp4")
+        let r = warpflow(["fps", input, "-o", output, "--factor", "2", "--crf", "0", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let stats = try json(r.stdout)
+        // 24 drawings, each shown twice: the 23 repeats before a new drawing are dropped (the
+        // last one ends the clip, a hold, and is kept).
+        XCTAssertEqual(stats["repeats_dropped"] as? Int, 23)
+        XCTAssertEqual(stats["frames_out"] as? Int, 96)
+        try assertExactGrid(output, rate: (48, 1), count: 96)
+        let off = warpflow(["fps", input, "-o", plain, "--factor", "2", "--crf", "0", "--dedup", "off", "--json"])
+        XCTAssertEqual(off.status, 0, off.stderr)
+        XCTAssertEqual(try json(off.stdout)["repeats_dropped"] as? Int, 0)
+        // Without dedup, three of every four output frames repeat a drawing: still, then a jump.
+        // With it, every step between output frames moves (the last drawing's hold aside).
+        let steps = try consecutiveDifferences(output, width: 128, height: 96).dropLast(4)
+        let stillSteps = try consecutiveDifferences(plain, width: 128, height: 96).dropLast(4)
+        XCTAssertGreaterThan(stillSteps.filter { $0 < 0.3 }.count, stillSteps.count / 3)
+        XCTAssertEqual(steps.filter { $0 < 0.3 }.count, 0, "\(steps)")
+        let sorted = steps.sorted()
+        XCTAssertLessThan(sorted[sorted.count - 1], 3 * sorted[sorted.count / 2], "steps vary: \(steps)")
+    }
 }
