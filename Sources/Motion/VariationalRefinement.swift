@@ -10,6 +10,20 @@ import Raster
 struct VariationalRefinement {
     let i0: Plane, i1: Plane
     let parameters: FlowEstimator.Parameters
+    /// Symmetric mode: the field lives at the midpoint between the frames, frame 0 is read at
+    /// x − ½f and frame 1 at x + ½f, and the residual is their difference (the same linearised
+    /// terms, since moving both reads by ∓½df changes the residual by ½(∇I₀ + ∇I₁)·df).
+    var symmetric = false
+    /// Per-pixel weight (0…1) of the data terms, e.g. visibility in both frames; nil = 1.
+    var confidence: Plane?
+
+    init(i0: Plane, i1: Plane, parameters: FlowEstimator.Parameters, symmetric: Bool = false, confidence: Plane? = nil) {
+        self.i0 = i0
+        self.i1 = i1
+        self.parameters = parameters
+        self.symmetric = symmetric
+        self.confidence = confidence
+    }
 
     static let epsilon: Float = 0.001
     static let zeta: Float = 0.1
@@ -23,9 +37,12 @@ struct VariationalRefinement {
 
     func terms(for flow: FlowField) -> Terms {
         let threads = parameters.threads
-        let warped = i1.warped(u: flow.u, v: flow.v, threads: threads)
+        let reach: Float = symmetric ? 0.5 : 1
+        let base = symmetric ? i0.warped(u: flow.u.scaled(by: -reach), v: flow.v.scaled(by: -reach), threads: threads) : i0
+        let warped = symmetric ? i1.warped(u: flow.u.scaled(by: reach), v: flow.v.scaled(by: reach), threads: threads)
+            : i1.warped(u: flow.u, v: flow.v, threads: threads)
         // Unsmoothed 5-point derivatives: Sobel's smoothing would bias the sub-pixel increments.
-        let (gx0, gy0) = i0.derivatives5(threads: threads)
+        let (gx0, gy0) = base.derivatives5(threads: threads)
         let (gx1, gy1) = warped.derivatives5(threads: threads)
         let w = i0.width, h = i0.height
         /// wa·a + wb·b, SIMD, rows in parallel.
@@ -48,23 +65,29 @@ struct VariationalRefinement {
                 }
             }
         }
-        let inside = Plane(width: w, height: h) { o in
+        let symmetricReads = symmetric
+        var inside = Plane(width: w, height: h) { o in
             flow.u.withSamples { fu in
                 flow.v.withSamples { fv in
                     Parallel.forChunks(h, threads: Parallel.workers(for: w * h, threads: threads)) { rows in
+                        @inline(__always) func within(_ x: Float, _ y: Float) -> Bool { x >= 0 && y >= 0 && x <= Float(w - 1) && y <= Float(h - 1) }
                         for y in rows {
                             for x in 0..<w {
                                 let k = y * w + x
-                                let fx = Float(x) + fu[k], fy = Float(y) + fv[k]
-                                o[k] = (fx >= 0 && fy >= 0 && fx <= Float(w - 1) && fy <= Float(h - 1)) ? 1 : 0
+                                let fx = Float(x) + reach * fu[k], fy = Float(y) + reach * fv[k]
+                                let back = !symmetricReads || within(Float(x) - reach * fu[k], Float(y) - reach * fv[k])
+                                o[k] = within(fx, fy) && back ? 1 : 0
                             }
                         }
                     }
                 }
             }
         }
+        if let confidence, confidence.width == w, confidence.height == h {
+            for k in 0..<(w * h) { inside.data[k] *= min(max(confidence.data[k], 0), 1) }
+        }
         let ix = mix(gx0, 0.5, gx1, 0.5), iy = mix(gy0, 0.5, gy1, 0.5)
-        var t = Terms(ix: ix, iy: iy, iz: mix(warped, 1, i0, -1), ixx: ix, ixy: ix, iyy: ix,
+        var t = Terms(ix: ix, iy: iy, iz: mix(warped, 1, base, -1), ixx: ix, ixy: ix, iyy: ix,
                       ixz: mix(gx1, 1, gx0, -1), iyz: mix(gy1, 1, gy0, -1), inside: inside)
         let (xx, xy) = t.ix.derivatives5(threads: threads)
         t.ixx = xx

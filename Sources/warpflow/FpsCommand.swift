@@ -59,6 +59,9 @@ struct FpsCommand: ParsableCommand {
     @Option(help: "Velocity-field fit steps per level (node); 0 = symmetric flow initialisation only.")
     var fit: Int?
 
+    @Option(help: "Symmetric variational refinement of node's field: fixed-point iterations per level (0 = the field from the flows).")
+    var refine: Int?
+
     @Option(help: "Steps that read the flows along the motion for node's initial field (0 = plain symmetric average at each pixel).")
     var midpoint: Int?
 
@@ -101,6 +104,7 @@ struct FpsCommand: ParsableCommand {
             throw ValidationError("--flow-preset \(flowPreset): expected auto or one of \(FlowEstimator.Preset.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let fit, !(0...200).contains(fit) { throw ValidationError("--fit \(fit): expected 0…200 steps") }
+        if let refine, !(0...100).contains(refine) { throw ValidationError("--refine \(refine): expected 0…100 iterations") }
         if let midpoint, !(0...8).contains(midpoint) { throw ValidationError("--midpoint \(midpoint): expected 0…8 steps") }
         guard (0...256).contains(threads) else { throw ValidationError("--threads \(threads): expected 0…256") }
     }
@@ -112,6 +116,7 @@ struct FpsCommand: ParsableCommand {
                      "occlusion=\(noOcclusion ? 0 : 1)", "accel=\(noAcceleration ? 0 : 1)", "dedup=\(dedup.rawValue)", "threads=\(threads)"]
         if let fit { parts.append("fit=\(fit)") }
         if let midpoint { parts.append("midpoint=\(midpoint)") }
+        if let refine { parts.append("refine=\(refine)") }
         return "fps=" + parts.joined(separator: ":")
     }
 

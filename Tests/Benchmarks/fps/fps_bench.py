@@ -43,6 +43,7 @@ WARPFLOW = {
     "warpflow-node-fit": ["--method", "node", "--fit", "8"],        # + 8 Adam steps per level of the fit
     "warpflow-node-noocc": ["--method", "node", "--no-occlusion"],  # − visibility weights
     "warpflow-node-noaccel": ["--method", "node", "--no-acceleration"],  # − acceleration (two-frame trajectories)
+    "warpflow-node-refine": ["--method", "node", "--refine", "5"],  # + symmetric variational refinement of the field
 }
 WARPFLOW_COMMON = ["--crf", "0", "--preset", "ultrafast", "--no-audio", "-q"]
 # Used when `warpflow fps` does not exist yet: name -> `warpflow run` filter chain.
