@@ -50,6 +50,7 @@ public final class FpsFilter: VideoFilter {
         FilterOption("field_width", .int(16...65_536), default: "\(InterpolationSettings().maximumFieldWidth)", help: "the motion field's grid is the frame halved until at most this wide, pixels"),
         FilterOption("midpoint", .int(0...8), default: "\(InterpolationSettings().midpointIterations)", help: "steps that read the flows along the motion for node's initial field; 0 = at each pixel"),
         FilterOption("refine", .int(0...100), default: "0", help: "node: fixed-point iterations per level of the symmetric variational refinement of the field (visibility-masked); 0 = the field from the flows"),
+        FilterOption("sampling", .choice(["bicubic", "bilinear"]), default: "bicubic", help: "how luma is read at the warped positions (chroma is read bilinearly): bicubic (Catmull-Rom, sharper) or bilinear (faster)"),
         FilterOption("accel", .bool, default: "1", help: "node: trajectories with acceleration from four frames where both sides agree (two frames at ends and cuts)"),
         FilterOption("still", .bool, default: "0", help: "per pixel, fall back to no motion where that matches the two frames better (breaks smoothness)"),
         FilterOption("dedup", .choice(["auto", "off"]), default: "auto",
@@ -116,6 +117,7 @@ public final class FpsFilter: VideoFilter {
         settings.staticCandidate = try options.bool("still")
         settings.acceleration = try options.bool("accel")
         settings.refinement = try options.int("refine")
+        settings.bicubic = try options.string("sampling") == "bicubic"
         let threads = try options.int("threads")
         if threads > 0 { settings.threads = threads }
         dedup = try options.string("dedup") == "off" ? nil : (try options.double("dedup_psnr"), try options.int("dedup_run"))

@@ -56,9 +56,9 @@ public struct PairNeighbours: Sendable {
 /// trajectory falls back to the two-frame one.
 public enum AccelerationEstimator {
     /// σ's floor, field pixels per unit time².
-    public static let agreementFloor: Float = 0.5
+    public static let agreementFloor: Float = 2
     /// σ's share of the mean acceleration's length.
-    public static let agreementShare: Float = 0.5
+    public static let agreementShare: Float = 1
 
     /// The acceleration field on the field grid (pixels per unit time²) and its mean agreement
     /// weight (0…1), or nil when a side is missing. `velocity` is the midpoint field; the
@@ -75,11 +75,20 @@ public enum AccelerationEstimator {
         let dm = Float(before.interval), dp = Float(after.interval)
         let cm = 2 / (dm * (dm + 1)), cp = 2 / (dp * (dp + 1))
         var a0u = Plane(width: w, height: h), a0v = a0u, a1u = a0u, a1v = a0u
-        for i in 0..<(w * h) {
-            a0u.data[i] = cm * (toPrevious.u.data[i] + dm * forward.u.data[i])
-            a0v.data[i] = cm * (toPrevious.v.data[i] + dm * forward.v.data[i])
-            a1u.data[i] = cp * (toNext.u.data[i] + dp * backward.u.data[i])
-            a1v.data[i] = cp * (toNext.v.data[i] + dp * backward.v.data[i])
+        // Where an outer flow leaves the frame (content entering or leaving at the border) it
+        // was guessed, not measured: no acceleration there (NaN marks it, read as no weight).
+        let maxX = Float(w - 1), maxY = Float(h - 1)
+        for y in 0..<h {
+            for x in 0..<w {
+                let i = y * w + x
+                let px = Float(x) + toPrevious.u.data[i], py = Float(y) + toPrevious.v.data[i]
+                let nx = Float(x) + toNext.u.data[i], ny = Float(y) + toNext.v.data[i]
+                let lost: Float = px < 0 || py < 0 || px > maxX || py > maxY || nx < 0 || ny < 0 || nx > maxX || ny > maxY ? .nan : 1
+                a0u.data[i] = lost * cm * (toPrevious.u.data[i] + dm * forward.u.data[i])
+                a0v.data[i] = lost * cm * (toPrevious.v.data[i] + dm * forward.v.data[i])
+                a1u.data[i] = lost * cp * (toNext.u.data[i] + dp * backward.u.data[i])
+                a1v.data[i] = lost * cp * (toNext.v.data[i] + dp * backward.v.data[i])
+            }
         }
         var au = Plane(width: w, height: h), av = au
         var agreementSum = 0.0
@@ -94,7 +103,9 @@ public enum AccelerationEstimator {
                 let mu = 0.5 * (e0u + e1u), mv = 0.5 * (e0v + e1v)
                 let du = e0u - e1u, dv = e0v - e1v
                 let sigma = floor + share * (mu * mu + mv * mv).squareRoot()
-                let weight = exp(-(du * du + dv * dv) / (2 * sigma * sigma))
+                let agreement = exp(-(du * du + dv * dv) / (2 * sigma * sigma))
+                let weight = agreement.isNaN ? 0 : agreement
+                guard weight > 0 else { continue }
                 au.data[i] = weight * mu
                 av.data[i] = weight * mv
                 agreementSum += Double(weight)

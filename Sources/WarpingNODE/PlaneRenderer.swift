@@ -51,7 +51,7 @@ enum PlaneRenderer {
                 first.withPlane(plane) { a, sa, _, _ in
                     second.withPlane(plane) { b, sb, _, _ in
                         guard let ob = o.baseAddress, let ab = a.baseAddress, let bb = b.baseAddress else { return }
-                        renderPlane(maps, bytes: bytes, maxValue: maxValue, cubic: cubic, a: (ab, sa), b: (bb, sb), out: (ob, so), threads: threads)
+                        renderPlane(maps, bytes: bytes, maxValue: maxValue, cubic: cubic && plane == 0, a: (ab, sa), b: (bb, sb), out: (ob, so), threads: threads)
                     }
                 }
             }

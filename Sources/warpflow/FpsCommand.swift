@@ -28,6 +28,10 @@ struct FpsCommand: ParsableCommand {
         case auto, off
     }
 
+    enum Sampling: String, ExpressibleByArgument, CaseIterable {
+        case bilinear, bicubic
+    }
+
     enum ScenePolicy: String, ExpressibleByArgument, CaseIterable {
         case `repeat`, blend
     }
@@ -64,6 +68,9 @@ struct FpsCommand: ParsableCommand {
 
     @Option(help: "Steps that read the flows along the motion for node's initial field (0 = plain symmetric average at each pixel).")
     var midpoint: Int?
+
+    @Option(help: "How luma is read at the warped positions: bicubic (Catmull-Rom, sharper) or bilinear (faster); chroma is read bilinearly.")
+    var sampling: Sampling = .bicubic
 
     @Option(help: "Repeated frames: auto drops runs of up to two repeats (animation on twos or threes, stalled captures) and re-times them along the motion; off keeps every frame.")
     var dedup: Dedup = .auto
@@ -113,7 +120,7 @@ struct FpsCommand: ParsableCommand {
     var chain: String {
         var parts = [fps.map { "fps=\($0)" } ?? "factor=\(factor ?? "1")", "method=\(method.rawValue)",
                      "scene=\(sceneThreshold)", "scene_policy=\(scenePolicy.rawValue)", "preset=\(flowPreset)",
-                     "occlusion=\(noOcclusion ? 0 : 1)", "accel=\(noAcceleration ? 0 : 1)", "dedup=\(dedup.rawValue)", "threads=\(threads)"]
+                     "occlusion=\(noOcclusion ? 0 : 1)", "accel=\(noAcceleration ? 0 : 1)", "dedup=\(dedup.rawValue)", "sampling=\(sampling.rawValue)", "threads=\(threads)"]
         if let fit { parts.append("fit=\(fit)") }
         if let midpoint { parts.append("midpoint=\(midpoint)") }
         if let refine { parts.append("refine=\(refine)") }
