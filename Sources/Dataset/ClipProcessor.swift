@@ -135,11 +135,13 @@ final class ClipProcessor {
         let c = configuration
         let name = "clips/clip-" + zeroPadded(report.clip, 6) + "-" + zeroPadded(report.shards.count, 3) + ".safetensors"
         let samples = pending
+        var checksum = ""
         seconds.write += try clock.seconds {
-            try ShardWriter(configuration: c).write(samples, clip: report.clip, source: report.source,
-                                                    to: directory + "/" + name)
+            checksum = try ShardWriter(configuration: c).write(samples, clip: report.clip, source: report.source,
+                                                               to: directory + "/" + name)
         }
         written.append(name)
+        report.checksums[name] = checksum
         report.shards.append(name)
         for (i, s) in samples.enumerated() {
             report.samples.append(SampleRecord(shard: name, index: i, clip: report.clip, source: report.source, start: s.startTime,

@@ -64,6 +64,9 @@ public struct ClipReport: Sendable, Equatable {
     public var windows: [WindowVerdict: Int]
     /// Shard files written, relative to the dataset directory.
     public var shards: [String]
+    /// Checksum of each shard file as written (`ShardVerifier.checksum`, FNV-1a 64, hex), by
+    /// shard name; empty in reports of builds that did not record them.
+    public var checksums: [String: String]
     public var samples: [SampleRecord]
     /// |S_k| histogram of the kept samples.
     public var histogram: MagnitudeHistogram
@@ -89,6 +92,7 @@ public struct ClipReport: Sendable, Equatable {
         ]
         return ["format": "warpflow-dataset-clip", "version": 1, "clip": clip, "clips_total": clipsTotal, "source": source,
                 "status": status.rawValue, "reason": reason ?? NSNull(), "windows": w, "shards": shards,
+                "shard_checksums": checksums,
                 "samples": samples.map(\.json), "histogram": hist, "frames": frames, "configuration": configuration,
                 "seconds": ["decode": jsonRounded(seconds.decode), "flow": jsonRounded(seconds.flow),
                             "dft": jsonRounded(seconds.dft), "write": jsonRounded(seconds.write)]]
@@ -124,6 +128,14 @@ public struct ClipReport: Sendable, Equatable {
             windows[v] = n
         }
         shards = try r.array("shards").map { guard let s = $0 as? String else { throw DatasetError(path, "shards must be strings") }; return s }
+        if let sums = o["shard_checksums"] {
+            guard let map = sums as? [String: String], map.values.allSatisfy({ $0.count == 16 && $0.allSatisfy(\.isHexDigit) }) else {
+                throw DatasetError(path, "\"shard_checksums\" must map shard names to 16 hex digits")
+            }
+            checksums = map
+        } else {
+            checksums = [:]
+        }
         samples = try r.array("samples").map {
             guard let o = $0 as? [String: Any] else { throw DatasetError(path, "samples must be objects") }
             return try SampleRecord(json: o, file: path)
@@ -158,7 +170,7 @@ public struct ClipReport: Sendable, Equatable {
 
     init(clip: Int, clipsTotal: Int, source: String, histogram: MagnitudeHistogram, configuration: [String: String]) {
         self.clip = clip; self.clipsTotal = clipsTotal; self.source = source; self.status = .ok; self.reason = nil
-        self.windows = [:]; self.shards = []; self.samples = []; self.histogram = histogram; self.seconds = StageSeconds()
+        self.windows = [:]; self.shards = []; self.checksums = [:]; self.samples = []; self.histogram = histogram; self.seconds = StageSeconds()
         self.frames = 0; self.configuration = configuration
     }
 

@@ -23,6 +23,9 @@ public struct DatasetBuildResult: Sendable {
     public var reports: [ClipReport]
     /// Clips found done by an earlier run.
     public var resumedClips: Int
+    /// Clips an earlier run had reported whose report or shards were damaged, so they were
+    /// built again: the clip number and what was wrong, in clip order.
+    public var rebuiltClips: [(clip: Int, reason: String)]
     /// The merged statistics when the build covered every clip (unsharded), else nil.
     public var merged: DatasetStatistics?
     /// Wall-clock seconds.
@@ -82,11 +85,27 @@ public struct DatasetBuilder: Sendable {
                 do {
                     let reportPath = clipsDirectory + "/" + ClipReport.fileName(clip: clip)
                     var resumed = false
+                    var earlier: ClipReport?
+                    if FileManager.default.fileExists(atPath: reportPath) || Self.isLink(reportPath) {
+                        // A report that cannot be read, or whose shards are damaged, is a clip to
+                        // build again; one written with other inputs or options is an error.
+                        if let found = try? ClipReport(path: reportPath) {
+                            try Self.checkCompatible(found, clip: clip, total: clips.count, source: clips[clip],
+                                                     configuration: configuration, path: reportPath)
+                            do {
+                                try ShardVerifier(directory: directory).verify(found, reportPath: reportPath)
+                                earlier = found
+                            } catch {
+                                state.rebuilt(clip: clip, because: "\(error)")
+                            }
+                        } else {
+                            state.rebuilt(clip: clip, because: "\(reportPath): cannot be read")
+                        }
+                        if earlier == nil { try? FileManager.default.removeItem(atPath: reportPath) }
+                    }
                     let report: ClipReport
-                    if FileManager.default.fileExists(atPath: reportPath) {
-                        report = try ClipReport(path: reportPath)
-                        try Self.checkCompatible(report, clip: clip, total: clips.count, source: clips[clip],
-                                                 configuration: configuration, path: reportPath)
+                    if let earlier {
+                        report = earlier
                         resumed = true
                     } else {
                         report = try processor.process(clip: clip, total: clips.count, path: clips[clip],
@@ -111,7 +130,7 @@ public struct DatasetBuilder: Sendable {
             // (a Double need not survive a JSON round trip to the last bit).
             merged = try DatasetMerger(directory: directory).merge(percentile: configuration.percentile)
         }
-        return DatasetBuildResult(reports: reports, resumedClips: state.resumed, merged: merged,
+        return DatasetBuildResult(reports: reports, resumedClips: state.resumed, rebuiltClips: state.rebuiltClips, merged: merged,
                                   elapsedSeconds: start.duration(to: .now).seconds, jobs: jobCount, threadsPerJob: perJob)
     }
 
@@ -128,6 +147,11 @@ public struct DatasetBuilder: Sendable {
                 .map { "\($0) \(report.configuration[$0] ?? "unset") vs \(ours[$0] ?? "")" }
             throw DatasetError(path, "was built with other options (\(differing.joined(separator: ", "))); use another output directory")
         }
+    }
+
+    /// True when `path` is a symbolic link (even a dangling one, which `fileExists` hides).
+    static func isLink(_ path: String) -> Bool {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeSymbolicLink
     }
 
     /// Removes temporary files a killed run left behind.
@@ -148,6 +172,7 @@ private final class BuildState: @unchecked Sendable {
     private(set) var resumed = 0
     private var done = 0
     private(set) var error: Error?
+    private var rebuilt: [(clip: Int, reason: String)] = []
 
     init(count: Int) {
         self.count = count
@@ -170,6 +195,16 @@ private final class BuildState: @unchecked Sendable {
     }
 
     var failed: Bool { lock.lock(); defer { lock.unlock() }; return error != nil }
+
+    func rebuilt(clip: Int, because reason: String) {
+        lock.lock(); defer { lock.unlock() }
+        rebuilt.append((clip, reason))
+    }
+
+    var rebuiltClips: [(clip: Int, reason: String)] {
+        lock.lock(); defer { lock.unlock() }
+        return rebuilt.sorted { $0.clip < $1.clip }
+    }
 
     func fail(_ e: Error) {
         lock.lock(); defer { lock.unlock() }

@@ -35,14 +35,20 @@ enum DatasetFileIO {
         String(cString: strerror(code))
     }
 
-    /// The bytes of the file at `path`. Errors name `path`.
+    /// The bytes of the file at `path`. Errors name `path`. Only a regular file is read: the
+    /// type is checked before the open, and the open itself never blocks (O_NONBLOCK), so a
+    /// FIFO, device or directory in its place is an error, not a hang.
     static func readFile(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        var before = stat()
+        guard stat(path, &before) == 0 else { throw DatasetError(path, "cannot open the file: \(reason())") }
+        guard before.st_mode & S_IFMT == S_IFREG else { throw DatasetError(path, "is not a regular file (\(fileType(before.st_mode)))") }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw DatasetError(path, "cannot open the file: \(reason())") }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw DatasetError(path, "cannot read the file: \(reason())") }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw DatasetError(path, "not a regular file") }
+        // Checked again on the open file: the name may have been swapped in between.
+        guard info.st_mode & S_IFMT == S_IFREG else { throw DatasetError(path, "is not a regular file (\(fileType(info.st_mode)))") }
         var bytes = [UInt8]()
         bytes.reserveCapacity(min(max(0, Int(info.st_size)), 1 << 30))  // a sparse or lying size must not trap
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
@@ -58,9 +64,55 @@ enum DatasetFileIO {
         return bytes
     }
 
+    /// A file type in words, for messages.
+    static func fileType(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        case S_IFLNK: return "a symbolic link"
+        default: return "not a regular file"
+        }
+    }
+
     /// Writes `chunks`, concatenated, to `path` atomically. On any failure the temporary file is
     /// removed and the error names `path`; a file already at `path` is then left as it was.
     static func writeAtomically(_ path: String, chunks: [[UInt8]], io: Calls = .system) throws {
+        try writeAtomically([(path, chunks)], io: io)
+    }
+
+    /// Writes several files as one commit: every destination is checked (a directory or other
+    /// non-regular file in the way is an error before anything is written), every file is written
+    /// to a flushed temporary beside it, and only then are they renamed into place. On any
+    /// failure before the renames every temporary is removed and no destination changes.
+    static func writeAtomically(_ files: [(path: String, chunks: [[UInt8]])], io: Calls = .system) throws {
+        for (path, _) in files {
+            var info = stat()
+            if lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+                throw DatasetError(path, "cannot be replaced: it is \(fileType(info.st_mode)), not a regular file")
+            }
+        }
+        var temporaries: [String] = []
+        do {
+            for (path, chunks) in files { temporaries.append(try writeTemporary(for: path, chunks: chunks, io: io)) }
+        } catch {
+            for temp in temporaries { unlink(temp) }
+            throw error
+        }
+        for (i, (path, _)) in files.enumerated() {
+            guard io.rename(temporaries[i], path) == 0 else {
+                let why = reason()
+                for temp in temporaries[i...] { unlink(temp) }
+                throw DatasetError(path, "cannot rename the temporary file to this name: \(why)")
+            }
+        }
+    }
+
+    /// Writes `chunks` to a new, flushed temporary file beside `path` and returns its name; on
+    /// failure nothing is left behind and the error names `path`.
+    private static func writeTemporary(for path: String, chunks: [[UInt8]], io: Calls) throws -> String {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[...$0]) } ?? ""
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -94,7 +146,7 @@ enum DatasetFileIO {
             guard io.fsync(fd) == 0 else { throw DatasetError(path, "cannot flush the file to disk: \(reason())") }
             closed = true
             guard close(fd) == 0 else { throw DatasetError(path, "cannot close the file: \(reason())") }
-            guard io.rename(temp, path) == 0 else { throw DatasetError(path, "cannot rename the temporary file to this name: \(reason())") }
+            return temp
         } catch {
             if !closed { close(fd) }
             unlink(temp)

@@ -67,16 +67,51 @@ public struct DatasetMerger: Sendable {
         let names = try FileManager.default.contentsOfDirectory(atPath: clipsDirectory)
             .filter { $0.hasPrefix("clip-") && $0.hasSuffix(".json") }.sorted()
         guard !names.isEmpty else { throw DatasetError(clipsDirectory, "holds no clip reports; run `warpflow dataset build` first") }
-        let reports = try names.map { try ClipReport(path: clipsDirectory + "/" + $0) }.sorted { $0.clip < $1.clip }
+        var reports: [ClipReport] = []
+        let verifier = ShardVerifier(directory: directory)
+        for name in names {
+            let path = clipsDirectory + "/" + name
+            let digits = name.dropFirst("clip-".count).dropLast(".json".count)
+            guard digits.count >= 6, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else {
+                throw DatasetError(path, "is not a clip report name (clip-NNNNNN.json); move it out of clips/")
+            }
+            let report = try ClipReport(path: path)
+            guard ClipReport.fileName(clip: report.clip) == name else {
+                throw DatasetError(path, "holds the report of clip \(report.clip), whose report is \(ClipReport.fileName(clip: report.clip)); "
+                                   + "each clip has one report under its own name")
+            }
+            try verifier.verify(report, reportPath: path)
+            reports.append(report)
+        }
+        reports.sort { $0.clip < $1.clip }
         let first = reports[0]
         for r in reports {
             guard r.clipsTotal == first.clipsTotal, r.configuration == first.configuration else {
+                let keys = Set(r.configuration.keys).union(first.configuration.keys).sorted()
+                let differing = (r.clipsTotal == first.clipsTotal ? [] : ["clips_total \(r.clipsTotal) vs \(first.clipsTotal)"])
+                    + keys.filter { r.configuration[$0] != first.configuration[$0] }
+                        .map { "\($0) \(r.configuration[$0] ?? "unset") vs \(first.configuration[$0] ?? "unset")" }
                 throw DatasetError(clipsDirectory + "/" + ClipReport.fileName(clip: r.clip),
-                                   "belongs to another build (other inputs or options) than \(ClipReport.fileName(clip: first.clip))")
+                                   "belongs to another build than \(ClipReport.fileName(clip: first.clip)): \(differing.joined(separator: ", "))")
             }
         }
         let p = percentile ?? first.configuration["percentile"].flatMap(Double.init) ?? 97
         return try merge(reports: reports, clipsTotal: first.clipsTotal, percentile: p, allowPartial: allowPartial)
+    }
+
+    /// How many of clips 0..<`total` are not in `present` (sorted, distinct, in range), and the
+    /// first ten of them; the work depends on the reports, never on `total`, which comes from a file.
+    static func missingClips(present: [Int], total: Int) -> (count: Int, first: [Int]) {
+        var first: [Int] = []
+        var next = 0
+        for clip in present + [total] where first.count < 10 {
+            while next < clip && first.count < 10 {
+                first.append(next)
+                next += 1
+            }
+            next = clip + 1
+        }
+        return (max(0, total - present.count), first)
     }
 
     /// Merges `reports` (one build's) and writes the merged files.
@@ -85,10 +120,9 @@ public struct DatasetMerger: Sendable {
             throw DatasetError("--percentile", "\(percentile) must be in (0, 100]")
         }
         let sorted = reports.sorted { $0.clip < $1.clip }
-        let present = Set(sorted.map(\.clip))
-        let missing = (0..<clipsTotal).filter { !present.contains($0) }
-        if !missing.isEmpty && !allowPartial {
-            let list = missing.prefix(10).map(String.init).joined(separator: ", ") + (missing.count > 10 ? ", …" : "")
+        let missing = Self.missingClips(present: sorted.map(\.clip), total: clipsTotal)
+        if missing.count > 0 && !allowPartial {
+            let list = missing.first.map(String.init).joined(separator: ", ") + (missing.count > missing.first.count ? ", …" : "")
             throw DatasetError(directory, "\(missing.count) of \(clipsTotal) clips are not built yet (clips \(list)); "
                                + "wait for every shard to finish, or merge with --allow-partial")
         }
@@ -117,9 +151,9 @@ public struct DatasetMerger: Sendable {
         }
         stats.histogram = histogram
         stats.scales = histogram.scales(percentile: percentile)
-        try DatasetFileIO.writeAtomically(directory + "/manifest.jsonl", chunks: [[UInt8](lines)])
         let json = try JSONSerialization.data(withJSONObject: stats.jsonObject(), options: [.sortedKeys, .withoutEscapingSlashes])
-        try DatasetFileIO.writeAtomically(directory + "/stats.json", chunks: [[UInt8](json)])
+        // One commit: both files are written, then both renamed; a failure leaves neither changed.
+        try DatasetFileIO.writeAtomically([(directory + "/manifest.jsonl", [[UInt8](lines)]), (directory + "/stats.json", [[UInt8](json)])])
         return stats
     }
 }

@@ -8,7 +8,9 @@ import Motion
 struct ShardWriter {
     let configuration: DatasetConfiguration
 
-    func write(_ samples: [DatasetSample], clip: Int, source: String, to path: String) throws {
+    /// Writes the shard atomically and returns its checksum (`ShardVerifier.checksum`).
+    @discardableResult
+    func write(_ samples: [DatasetSample], clip: Int, source: String, to path: String) throws -> String {
         let c = configuration
         let n = samples.count, w = c.width, h = c.height, k = c.frequencies
         let dtype: TensorDType = c.precision == .float16 ? .f16 : .f32
@@ -37,6 +39,8 @@ struct ShardWriter {
             }
             try writer.add("trajectories", shape: [n, c.window - 1, 2, h, w], floats: values, as: dtype, promoteOnOverflow: true)
         }
-        try writer.write(to: path)
+        let bytes = try writer.serialized()
+        try DatasetFileIO.writeAtomically(path, chunks: [bytes])
+        return ShardVerifier.checksum(bytes)
     }
 }

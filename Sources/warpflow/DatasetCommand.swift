@@ -162,11 +162,13 @@ struct DatasetBuildCommand: ParsableCommand {
                 "stage_seconds": ["decode": seconds.decode, "flow": seconds.flow, "dft": seconds.dft, "write": seconds.write],
                 "jobs": r.jobs, "threads_per_job": r.threadsPerJob,
                 "skipped": r.reports.filter { $0.status == .skipped }.map { ["source": $0.source, "reason": $0.reason ?? ""] },
+                "clips_rebuilt": r.rebuiltClips.map { ["clip": $0.clip, "reason": $0.reason] },
             ]
             if let m = r.merged { o["scales"] = m.scales.map { Double($0) } }
             o["merged"] = r.merged != nil
             try printJSON(o)
         } else if !out.quiet {
+            for (clip, reason) in r.rebuiltClips { printError("warpflow: warning: clip \(clip) was built again: \(reason)") }
             print("\(output): shard \(spec), \(r.reports.count) clips (\(r.resumedClips) already done, \(skipped) skipped), "
                   + "\(samples) samples, windows: " + WindowVerdict.allCases.map { "\(windows[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
                   + String(format: "; %.1f s (%.1f clips/min)", r.elapsedSeconds, minutes > 0 ? Double(processed) / minutes : 0))
