@@ -67,7 +67,7 @@ let package = Package(
         // FilterVerifier and helpers that make clips with the ffmpeg CLI at test time.
         .target(name: "WarpFlowTestSupport", dependencies: ["Pipeline", "MediaIO"], path: "Sources/WarpFlowTestSupport"),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "Raster", "WarpFlowTestSupport", .product(name: "PropertyBased", package: "swift-property-based")], path: "Tests/MediaIOTests"),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "WarpFlowFilters", "Motion", "Raster", "WarpFlowTestSupport"], path: "Tests/PipelineTests"),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "WarpFlowFilters", "Motion", "Raster", "Dataset", "WarpFlowTestSupport"], path: "Tests/PipelineTests"),
         .testTarget(name: "MotionTests", dependencies: ["Motion", "Raster"], path: "Tests/MotionTests"),
         .testTarget(name: "WarpingNODETests", dependencies: ["WarpingNODE", "Motion", "Raster", "MediaIO", "WarpFlowTestSupport"], path: "Tests/WarpingNODETests"),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Motion", "MediaIO", "Raster", "WarpFlowTestSupport"], path: "Tests/DatasetTests"),

@@ -43,11 +43,38 @@ enum LoopSpectrumFile {
         let all = try file.floats("spectra")
         let per = 4 * k * h * w
         guard all.count >= per, all.allSatisfy({ $0.isFinite }) else { throw DatasetError(path, "spectra hold non-finite values") }
+        guard window >= 2, window <= 1_000_000 else {
+            throw DatasetError(path, "metadata \"window\" is \(window); expected a loop period of 2…1000000 steps")
+        }
+        let values = Array(all[0..<per])
+        let reach = largestDisplacement(values, frequencies: k, planeSize: w * h, window: window) * Double(amplitude)
+        guard reach <= 2 * Double(max(w, h)) else {
+            throw DatasetError(path, "spectra would move pixels by up to \(String(format: "%.3g", reach)) px, more than twice the "
+                               + "\(w)×\(h) frame: this is not a loop's spectrum, or its values are damaged")
+        }
         do {
-            let spectrum = try MotionSpectrum(width: w, height: h, frequencies: k, windowLength: window, values: Array(all[0..<per]))
+            let spectrum = try MotionSpectrum(width: w, height: h, frequencies: k, windowLength: window, values: values)
             return try LoopMotion(spectrum: spectrum, amplitude: amplitude)
         } catch let error as MotionError {
             throw DatasetError(path, "\(error)")
         }
+    }
+
+    /// An upper bound (pixels) of the loop displacement `values` can make: per pixel and axis,
+    /// (4/T)·Σ_{k≥1} (|Re| + |Im|), the largest over the picture (`LoopMotion.displacement`'s
+    /// coefficients are at most 2/T times 2 in size). In Double, so huge values cannot overflow.
+    static func largestDisplacement(_ values: [Float], frequencies k: Int, planeSize n: Int, window: Int) -> Double {
+        guard k > 1, n > 0 else { return 0 }
+        var largest = 0.0
+        var x = [Double](repeating: 0, count: n), y = x
+        for f in 1..<k {
+            let base = 4 * f * n
+            for i in 0..<n {
+                x[i] += Double(abs(values[base + i])) + Double(abs(values[base + n + i]))
+                y[i] += Double(abs(values[base + 2 * n + i])) + Double(abs(values[base + 3 * n + i]))
+            }
+        }
+        for i in 0..<n { largest = max(largest, x[i], y[i]) }
+        return 4 / Double(window) * largest
     }
 }
