@@ -1,3 +1,4 @@
+import MediaIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -94,6 +95,7 @@ enum DatasetFileIO {
                 throw DatasetError(path, "cannot be replaced: it is \(fileType(info.st_mode)), not a regular file")
             }
         }
+        for (path, _) in files { removeStaleTemporaries(of: path) }
         var temporaries: [String] = []
         do {
             for (path, chunks) in files { temporaries.append(try writeTemporary(for: path, chunks: chunks, io: io)) }

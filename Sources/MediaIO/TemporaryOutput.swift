@@ -5,11 +5,13 @@ internal import CFFmpeg
 /// beside the final path, which becomes the final file only when everything succeeded, so no
 /// half-written file ever sits under the final name.
 enum TemporaryOutput {
-    /// A fresh hidden name in `path`'s directory (`.NAME.RANDOM.tmp`).
+    /// A fresh hidden name in `path`'s directory (`.NAME.PID.RANDOM.tmp`), after removing the
+    /// temporaries of `path` that killed runs left (`removeStaleTemporaries(of:)`).
     static func path(for path: String) -> String {
+        removeStaleTemporaries(of: path)
         let url = URL(fileURLWithPath: path)
         return (url.deletingLastPathComponent().path as NSString)
-            .appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
+            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
     }
 
     /// Writes the trailer, closes the temporary file and renames it to `path`. Errors name `path`.
@@ -30,5 +32,22 @@ enum TemporaryOutput {
             output = nil
         }
         if !committed { unlink(temporary) }
+    }
+}
+
+/// Removes the temporaries of `path` (hidden `.NAME.PID.….tmp` files beside it, as warpflow's
+/// atomic writers name them) whose process no longer runs, i.e. what a killed run left. Those
+/// of other outputs, and of runs still going, stay.
+public func removeStaleTemporaries(of path: String) {
+    let url = URL(fileURLWithPath: path)
+    let directory = url.deletingLastPathComponent().path, prefix = "." + url.lastPathComponent + "."
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+    for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+        let middle = name.dropFirst(prefix.count).dropLast(".tmp".count)
+        // A live process's temporary stays; a number that is no process id, or none, is stale.
+        if let first = middle.split(separator: ".").first, let pid = Int32(first), pid > 0, kill(pid, 0) == 0 || errno == EPERM {
+            continue
+        }
+        unlink((directory as NSString).appendingPathComponent(name))
     }
 }

@@ -185,4 +185,18 @@ final class FpsCommandTests: XCTestCase {
         let sorted = steps.sorted()
         XCTAssertLessThan(sorted[sorted.count - 1], 3 * sorted[sorted.count / 2], "steps vary: \(steps)")
     }
+
+    func testStaleTemporariesOfTheOutputAreRemovedByTheNextRun() throws {
+        let input = try TestMedia.makeClip(name: "fpsstale.mp4", args: TestMedia.testSource(width: 64, height: 48, rate: "10", seconds: 0.5)
+            + ["-c:v", "libx264", "-qp", "0", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        let dir = try TestMedia.makeScratchDirectory("stale")
+        let output = dir + "/out.mp4"
+        // What killed runs leave: temporaries of this output by dead processes (an id past any
+        // pid_max, and the old form without one), and one of another output, which must stay.
+        let stale = [dir + "/.out.mp4.2147483000.77.tmp", dir + "/.out.mp4.123456789012.tmp"], other = dir + "/.other.mp4.2147483000.5.tmp"
+        for path in stale + [other] { XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3]))) }
+        let r = warpflow(["fps", input, "-o", output, "--factor", "2", "--method", "blend", "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(TestMedia.listDirectory(dir).sorted(), [".other.mp4.2147483000.5.tmp", "out.mp4"])
+    }
 }
