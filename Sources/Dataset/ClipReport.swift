@@ -106,9 +106,16 @@ public struct ClipReport: Sendable, Equatable {
 
     /// Parses and validates a report's bytes; errors name `path`.
     public init(data: Data, path: String) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: data), let o = object as? [String: Any] else {
-            throw DatasetError(path, "is not a JSON object")
+        let rebuild = "delete it to rebuild that clip"
+        guard !data.isEmpty else { throw DatasetError(path, "is empty; \(rebuild)") }
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+            throw DatasetError(path, "is not valid JSON (\(detail ?? "\(data.count) bytes that do not parse, e.g. truncated or with a number out of range")); \(rebuild)")
         }
+        guard let o = object as? [String: Any] else { throw DatasetError(path, "is not a JSON object; \(rebuild)") }
         let r = JSONReader(o, file: path)
         guard try r.string("format") == "warpflow-dataset-clip", try r.int("version") == 1 else {
             throw DatasetError(path, "is not a version 1 warpflow clip report")

@@ -95,7 +95,16 @@ public struct DatasetMerger: Sendable {
                                    "belongs to another build than \(ClipReport.fileName(clip: first.clip)): \(differing.joined(separator: ", "))")
             }
         }
-        let p = percentile ?? first.configuration["percentile"].flatMap(Double.init) ?? 97
+        var p = 97.0
+        if let percentile {
+            p = percentile
+        } else if let text = first.configuration["percentile"] {
+            guard let value = Double(text), value.isFinite, value > 0, value <= 100 else {
+                throw DatasetError(clipsDirectory + "/" + ClipReport.fileName(clip: first.clip),
+                                   "configuration \"percentile\" is \"\(text)\"; expected a value in (0, 100] (or pass --percentile)")
+            }
+            p = value
+        }
         return try merge(reports: reports, clipsTotal: first.clipsTotal, percentile: p, allowPartial: allowPartial)
     }
 

@@ -154,4 +154,20 @@ final class DamagedDatasetTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + firstShard)), original)
         XCTAssertNoThrow(try DatasetMerger(directory: dir).merge())
     }
+
+    func testUnreadableReportsAndBadPercentilesSayWhatToDo() throws {
+        for (label, bytes, words) in [("empty", Data(), ["is empty", "delete it to rebuild"]),
+                                      ("truncated", Data("{\"format\": \"warpflow-dataset-clip\", \"vers".utf8), ["not valid JSON", "delete it to rebuild"]),
+                                      ("huge-number", Data("{\"clip\": 1e999}".utf8), ["delete it to rebuild"])] {
+            let dir = try copy("report-" + label)
+            try bytes.write(to: URL(fileURLWithPath: dir + "/clips/" + ClipReport.fileName(clip: 1)))
+            assertRefused(dir, [ClipReport.fileName(clip: 1)] + words)
+        }
+        let dir = try copy("percentile")
+        for clip in 0..<2 {
+            try editReport(dir, clip: clip) { o in var c = o["configuration"] as! [String: String]; c["percentile"] = "nan"; o["configuration"] = c }
+        }
+        assertRefused(dir, [ClipReport.fileName(clip: 0), "configuration \"percentile\" is \"nan\""])
+        XCTAssertNoThrow(try DatasetMerger(directory: dir).merge(percentile: 90))
+    }
 }
