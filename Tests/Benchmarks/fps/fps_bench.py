@@ -44,6 +44,7 @@ WARPFLOW = {
     "warpflow-node-noocc": ["--method", "node", "--no-occlusion"],  # − visibility weights
     "warpflow-node-noaccel": ["--method", "node", "--no-acceleration"],  # − acceleration (two-frame trajectories)
     "warpflow-node-refine": ["--method", "node", "--refine", "5"],  # + symmetric variational refinement of the field
+    "warpflow-node-bilinear": ["--method", "node", "--sampling", "bilinear"],  # − bicubic luma reads
 }
 WARPFLOW_COMMON = ["--crf", "0", "--preset", "ultrafast", "--no-audio", "-q"]
 # Used when `warpflow fps` does not exist yet: name -> `warpflow run` filter chain.
