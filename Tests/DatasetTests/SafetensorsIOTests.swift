@@ -86,10 +86,10 @@ final class DatasetFileIOTests: XCTestCase {
         XCTAssertThrowsError(try big.write(to: path, io: failingFsync)) { XCTAssertTrue("\($0)".contains("flush"), "\($0)") }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), old)
         XCTAssertEqual(listing(), ["shard.safetensors"])
-        // A directory under the final name: rename fails, the temporary goes.
+        // A directory under the final name: refused before anything is written, no temporary left.
         let taken = dir.appendingPathComponent("taken.safetensors")
         try FileManager.default.createDirectory(at: taken.appendingPathComponent("inside"), withIntermediateDirectories: true)
-        XCTAssertThrowsError(try big.write(to: taken.path)) { XCTAssertTrue("\($0)".contains("rename"), "\($0)") }
+        XCTAssertThrowsError(try big.write(to: taken.path)) { XCTAssertTrue("\($0)".contains("cannot be replaced: it is a directory"), "\($0)") }
         XCTAssertEqual(listing(), ["shard.safetensors", "taken.safetensors"])
         XCTAssertEqual(listing(taken), ["inside"])
     }
