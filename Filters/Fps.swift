@@ -180,7 +180,8 @@ public final class FpsFilter: VideoFilter {
             repeats.append(HeldFrame(frame: frame, time: time, luma: current, cutBefore: false, previousTime: nil))
             return
         }
-        try releaseRepeats(drop: true, emit: emit)
+        // Repeats before a cut end their shot: they are a hold, not drawings to re-time.
+        try releaseRepeats(drop: !isCut, emit: emit)
         try accept(HeldFrame(frame: frame, time: time, luma: luma, cutBefore: isCut && !held.isEmpty, previousTime: held.last?.time), emit: emit)
     }
 
