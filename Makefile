@@ -40,6 +40,14 @@ test: deps
 	cd Samples/CustomFilter && $(SWIFT) build --scratch-path .build && \
 	  $(SWIFT) run --scratch-path .build custom-filter ../clips/object.mp4 ../out/custom-invert.mp4
 	$(MAKE) test-python
+	$(MAKE) test-damage
+
+## test-damage: a small dataset built by the debug binary, damaged in 100 ways (shards, reports,
+## outputs in the way); merge must refuse each with the file's name and write nothing, a resumed
+## build must rebuild damaged shards byte-identically (Tests/Damage/damage_corpus.py).
+.PHONY: test-damage
+test-damage:
+	python3 Tests/Damage/damage_corpus.py "$$($(SWIFT) build --show-bin-path)/warpflow"
 
 ## test-python: builds a dataset from the sample clips and checks it from Python: the PyTorch
 ## loader, the normalisation, spectra = np.fft.fft of the exported trajectories, the viewer
