@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Damaged-dataset corpus: builds a small dataset with the real `warpflow dataset build`, damages
 copies of it in many ways, runs `warpflow dataset merge` (and, for shard damage, the build again,
-which must resume by rebuilding) on each, and classifies what happened.
+which must resume by rebuilding) on each, and classifies what happened. Then kills `warpflow fps`
+and `warpflow dataset build` at several points and runs them again: nothing may sit at the final
+path early, and the rerun must finish and leave no temporary.
 
 Usage: damage_corpus.py WARPFLOW_BIN [--work DIR] [--table OUT.md]
 
@@ -173,6 +175,45 @@ def report_cases():
     return cases
 
 
+def kill_cases(binary, work, pristine):
+    """Kills `fps` and `dataset build` at several points: nothing may sit at the final path
+    unless the run had finished, and the next run must finish and leave no temporary."""
+    out = []
+    clip = CLIPS[0]
+    for delay in (0.2, 0.5, 1.0):
+        d = os.path.join(work, "kill")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        target = os.path.join(d, "out.mp4")
+        p = subprocess.Popen([binary, "fps", clip, "-o", target, "--factor", "2", "--method", "blend", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            p.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+        finished = p.returncode == 0
+        early = os.path.exists(target) and not finished
+        code, err = run([binary, "fps", clip, "-o", target, "--factor", "2", "--method", "blend", "-q"])
+        temps = [n for n in os.listdir(d) if n.endswith(".tmp")]
+        ok = not early and code == 0 and os.path.exists(target) and not temps
+        out.append((f"fps killed after {delay} s, then run again", "fine" if ok else "partial", f"{early=} {code=} {temps=} {err.strip()[:80]}"))
+    for delay in (1.0, 3.0):
+        d = os.path.join(work, "kill-build")
+        shutil.rmtree(d, ignore_errors=True)
+        p = subprocess.Popen([binary, "dataset", "build", *CLIPS, "-o", d, *BUILD, "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            p.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+        code, err = run([binary, "dataset", "build", *CLIPS, "-o", d, *BUILD, "-q"])
+        same = code == 0 and all(read(d, f"clips/{n}") == read(pristine, f"clips/{n}")
+                                 for n in os.listdir(os.path.join(pristine, "clips")) if n.endswith(".safetensors"))
+        temps = [x for x in leftovers(d) if x.endswith(".tmp")]
+        out.append((f"dataset build killed after {delay} s, then run again", "fine" if same and not temps else "partial", f"{code=} {temps=}"))
+    return out
+
+
 def leftovers(d):
     found = [n for n in ("manifest.jsonl", "stats.json") if os.path.isfile(os.path.join(d, n))]
     for root, _, names in os.walk(d):
@@ -232,6 +273,7 @@ def main():
         code, err = run([a.bin, "dataset", "build", *CLIPS, "-o", d, *BUILD, "-q"])
         same = code == 0 and read(d, SHARD) == read(pristine, SHARD) and not [x for x in leftovers(d) if x.endswith(".tmp")]
         results.append(("resume after " + name, "fine" if same else ("hang" if code is None else "wrong result"), err.strip()[:160]))
+    results += kill_cases(a.bin, work, pristine)
     counts = {}
     for r in results:
         counts[r[1]] = counts.get(r[1], 0) + 1
