@@ -5,8 +5,9 @@ import Raster
 /// A frame pair prepared by `FrameInterpolator.prepare`: renders the frame at any t ∈ [0, 1].
 ///
 /// Node: frame 0 is pulled back by φ_{−t} and frame 1 by φ_{1−t}, where φ is the flow of the
-/// fitted stationary velocity field (`deformation(time:)`), so a point moves along the field's
-/// integral curve, not a straight line. Visibility: where the content at x comes from a pixel
+/// velocity field (`deformation(time:)`; with `acceleration`, the time-varying field
+/// v + (τ − ½)·a integrated from t to 0 and to 1), so a point moves along the field's integral
+/// curve, not a straight line. Visibility: where the content at x comes from a pixel
 /// of frame 0 that the forward-backward check marks as hidden in frame 1, frame 1's weight is
 /// halved there (the masks are noisy), and symmetrically; a sample that falls outside a frame
 /// gets no weight at all; elsewhere the weights are (1−t, t).
