@@ -52,15 +52,16 @@ struct ShardVerifier {
     /// `DatasetError` naming the report or the shard, the key or tensor, and what is wrong.
     func verify(_ report: ClipReport, reportPath: String) throws {
         let options = try Options(report.configuration, file: reportPath)
-        try checkConsistency(report, options: options, file: reportPath)
+        let counts = try checkConsistency(report, options: options, file: reportPath)
         for (part, name) in report.shards.enumerated() {
-            let count = report.samples.lazy.filter { $0.shard == name }.count
-            try checkShard(directory + "/" + name, part: part, samples: count, report: report, options: options)
+            try checkShard(directory + "/" + name, part: part, samples: counts[name, default: 0], report: report, options: options)
         }
     }
 
-    /// The report's fields against their ranges, each other and the build's options.
-    func checkConsistency(_ report: ClipReport, options o: Options, file: String) throws {
+    /// The report's fields against their ranges, each other and the build's options; returns
+    /// the number of samples the report puts in each shard.
+    @discardableResult
+    func checkConsistency(_ report: ClipReport, options o: Options, file: String) throws -> [String: Int] {
         func fail(_ key: String, _ problem: String) -> DatasetError { DatasetError(file, "\"\(key)\" \(problem)") }
         if report.status == .skipped {
             guard report.samples.isEmpty, report.shards.isEmpty else {
@@ -110,6 +111,7 @@ struct ShardVerifier {
             throw fail("histogram", "counts \(report.histogram.totalCount(frequency: k)) magnitudes at frequency \(k); "
                        + "\(report.samples.count) samples of \(o.width)x\(o.height) give \(perFrequency)")
         }
+        return nextIndex
     }
 
     /// One shard file against the report.

@@ -216,14 +216,25 @@ public struct FrameInterpolator: Sendable {
             occludedFirst = try forward.occlusionMask(backward: backward, threads: s.threads).blurred(sigma: 1, threads: s.threads)
             occludedSecond = try backward.occlusionMask(backward: forward, threads: s.threads).blurred(sigma: 1, threads: s.threads)
         }
+        // Luma on the field grid, for the refinement and for choosing between motion and no
+        // motion per pixel; nil when neither is on or the halvings do not land on the grid.
+        var fieldLuma: (Plane, Plane)?
+        if s.staticCandidate || (s.method == .node && s.refinement > 0) {
+            var l0 = firstLuma, l1 = secondLuma
+            for _ in 0..<level {
+                l0 = l0.downsampled2x(threads: s.threads)
+                l1 = l1.downsampled2x(threads: s.threads)
+            }
+            if l0.width == fw && l0.height == fh { fieldLuma = (l0, l1) }
+        }
         let started = clock.now
         var field: VelocityField?
         var acceleration: (field: Deformation, agreement: Double)?
         var report: FitReport?
         if s.method == .node {
             var v = try VelocityField(midpointFrom: forward, backward: backward, iterations: s.midpointIterations, threads: s.threads)
-            if s.refinement > 0 {
-                v = try refined(v, firstLuma: firstLuma, secondLuma: secondLuma, level: level,
+            if s.refinement > 0, let (l0, l1) = fieldLuma {
+                v = try refined(v, first: l0, second: l1, lumaWidth: firstLuma.width,
                                 hidden: s.occlusion ? (occludedFirst, occludedSecond) : nil)
             }
             if s.fit.iterations > 0 {
@@ -249,34 +260,21 @@ public struct FrameInterpolator: Sendable {
             field = v.smoothed(sigma: s.fieldSmoothing, threads: s.threads)
         }
         let fitSeconds = Self.seconds(clock.now - started)
-        // Luma on the field grid, for choosing between motion and no motion per pixel.
-        var fieldLuma0 = firstLuma, fieldLuma1 = secondLuma
-        if s.staticCandidate {
-            for _ in 0..<level {
-                fieldLuma0 = fieldLuma0.downsampled2x(threads: s.threads)
-                fieldLuma1 = fieldLuma1.downsampled2x(threads: s.threads)
-            }
-        }
         let pair = InterpolatedPair(first: first, second: second, settings: s, field: field, acceleration: acceleration?.field,
                                     forward: forward, backward: backward,
                                     occludedFirst: occludedFirst, occludedSecond: occludedSecond,
-                                    fieldLuma: s.staticCandidate && fieldLuma0.width == fw && fieldLuma0.height == fh ? (fieldLuma0, fieldLuma1) : nil,
+                                    fieldLuma: s.staticCandidate ? fieldLuma : nil,
                                     statistics: PairStatistics(foldedFraction: 0, outOfGridFraction: 0, occludedFraction: 0, smoothingRounds: 0,
                                                                flowSeconds: flowSeconds, fitSeconds: fitSeconds, fit: report,
                                                                accelerationAgreement: acceleration?.agreement))
         return try pair.measured()
     }
 
-    /// The midpoint field refined symmetrically on the field grid (`refinement`); `hidden` are the
-    /// occlusion masks of both frames, read where the content at x sits in each.
-    func refined(_ v: VelocityField, firstLuma: Plane, secondLuma: Plane, level: Int, hidden: (Plane, Plane)?) throws -> VelocityField {
+    /// The midpoint field refined symmetrically on the field grid (`refinement`) against the
+    /// frames' luma on that grid (`first`, `second`; frames `lumaWidth` wide at full size);
+    /// `hidden` are the occlusion masks of both frames, read where the content at x sits in each.
+    func refined(_ v: VelocityField, first l0: Plane, second l1: Plane, lumaWidth: Int, hidden: (Plane, Plane)?) throws -> VelocityField {
         let s = settings
-        var l0 = firstLuma, l1 = secondLuma
-        for _ in 0..<level {
-            l0 = l0.downsampled2x(threads: s.threads)
-            l1 = l1.downsampled2x(threads: s.threads)
-        }
-        guard l0.width == v.width, l0.height == v.height else { return v }
         var confidence: Plane?
         if let (h0, h1) = hidden {
             var c = Plane(width: v.width, height: v.height)
@@ -290,7 +288,7 @@ public struct FrameInterpolator: Sendable {
             confidence = c
         }
         let field = try FlowField(u: v.u, v: v.v)
-        let out = try flowEstimator(lumaWidth: firstLuma.width).refinedMidpointField(field, first: l0, second: l1, confidence: confidence,
+        let out = try flowEstimator(lumaWidth: lumaWidth).refinedMidpointField(field, first: l0, second: l1, confidence: confidence,
                                                                                       iterations: s.refinement, levels: s.refinementLevels)
         return try VelocityField(u: out.u, v: out.v)
     }
