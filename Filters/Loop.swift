@@ -338,7 +338,12 @@ public final class LoopFilter: VideoFilter {
             phase = motion.ordinaryWrapPhase(frames: loopFrames, reference: luma)
         }
         statistics.originPhase = phase
-        let frames = try (0..<loopFrames).map { try renderer.render(phase: phase + Double($0) / Double(loopFrames)) }
+        let frames: [Frame]
+        do {
+            frames = try (0..<loopFrames).map { try renderer.render(phase: phase + Double($0) / Double(loopFrames)) }
+        } catch FilterError.processing(let filter, let reason) where spectrumIn != nil {
+            throw FilterError.processing(filter: filter, reason: "\(spectrumIn ?? ""): \(reason) (a damaged or edited spectrum?)")
+        }
         let pixels = Double(reference.width) * Double(reference.height) * Double(max(1, loopFrames))
         statistics.holeFraction = Double(renderer.holes) / pixels
         statistics.backgroundFill = renderer.holes > 0 ? Double(renderer.holesFromBackground) / Double(renderer.holes) : 0

@@ -73,6 +73,12 @@ struct LoopRenderer {
                                          fillHoles: false, threads: threads)
             let isLuma = group.indices[0] == 0
             if isLuma { holes += result.holeCount }
+            // Flat frames filled from a few pixels' neighbourhood are not a picture: refused.
+            if isLuma, result.holeCount * 2 > w * h {
+                throw FilterError.processing(filter: LoopFilter.name, reason: String(
+                    format: "the motion at loop phase %.3f leaves %.0f%% of the picture uncovered (no pixel of the reference frame lands there); "
+                        + "the motion moves pixels too far to render: lower amplitude=", phase, 100 * Double(result.holeCount) / Double(w * h)))
+            }
             if let background, result.holeCount > 0 {
                 // A hole whose pixel is steady background in every plane of the group takes it.
                 let steady = group.indices.map { background[$0] }

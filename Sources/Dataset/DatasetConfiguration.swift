@@ -61,7 +61,9 @@ public struct DatasetConfiguration: Sendable, Equatable {
         try check((1...100_000).contains(stride), "stride", stride, "1…100000 frames")
         try check((16...8192).contains(width) && (16...8192).contains(height), "size", "\(width)x\(height)",
                   "a size from 16x16 to 8192x8192")
-        try check((1...window).contains(frequencies), "k", frequencies, "1…window (\(window))")
+        // A real signal's frequencies above half the window repeat the ones below it.
+        try check((1...max(1, window / 2)).contains(frequencies), "k", frequencies,
+                  "1…\(max(1, window / 2)) (half the window of \(window) frames; higher frequencies mirror lower ones)")
         try check(percentile.isFinite && percentile > 0 && percentile <= 100, "percentile", percentile, "a value in (0, 100]")
         try check(sceneThreshold.isFinite && sceneThreshold >= 0, "scene-threshold", sceneThreshold, "a finite value ≥ 0")
         try check(minimumMotion.isFinite && minimumMotion >= 0, "min-motion", minimumMotion, "a finite value ≥ 0 (pixels)")

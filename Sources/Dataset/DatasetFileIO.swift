@@ -100,14 +100,22 @@ enum DatasetFileIO {
         do {
             for (path, chunks) in files { temporaries.append(try writeTemporary(for: path, chunks: chunks, io: io)) }
         } catch {
-            for temp in temporaries { unlink(temp) }
+            for temp in temporaries {
+                unlink(temp)
+                LiveTemporaries.unregister(temp)
+            }
             throw error
         }
-        for (i, (path, _)) in files.enumerated() {
-            guard io.rename(temporaries[i], path) == 0 else {
-                let why = reason()
-                for temp in temporaries[i...] { unlink(temp) }
-                throw DatasetError(path, "cannot rename the temporary file to this name: \(why)")
+        // All renames under the lock an interrupted CLI takes to remove temporaries: a signal
+        // sees all the files in place or none.
+        try LiveTemporaries.whileHeld {
+            defer { for temp in temporaries { LiveTemporaries.unregisterHeld(temp) } }
+            for (i, (path, _)) in files.enumerated() {
+                guard io.rename(temporaries[i], path) == 0 else {
+                    let why = reason()
+                    for temp in temporaries[i...] { unlink(temp) }
+                    throw DatasetError(path, "cannot rename the temporary file to this name: \(why)")
+                }
             }
         }
     }
@@ -126,8 +134,14 @@ enum DatasetFileIO {
         for _ in 0..<8 {
             // A short prefix of the name keeps the temporary name within NAME_MAX.
             temp = "\(directory).\(base.prefix(64)).\(getpid()).\(String(UInt32.random(in: .min ... .max), radix: 16)).tmp"
+            // Registered before it exists, so an interrupted CLI removes it whenever it is created.
+            LiveTemporaries.register(temp)
             fd = io.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if fd >= 0 || errno != EEXIST { break }
+            if fd >= 0 { break }
+            let code = errno
+            LiveTemporaries.unregister(temp)
+            errno = code
+            if code != EEXIST { break }
         }
         guard fd >= 0 else {
             throw DatasetError(path, "cannot create a temporary file in its directory: \(reason())")
@@ -152,6 +166,7 @@ enum DatasetFileIO {
         } catch {
             if !closed { close(fd) }
             unlink(temp)
+            LiveTemporaries.unregister(temp)
             throw error
         }
     }

@@ -5,7 +5,8 @@ import Foundation
 /// rule; nothing in the header can trap, however large its numbers.
 enum SafetensorsHeader {
     /// The metadata and the tensors (sorted by offset, ties by name) of `json`, the header
-    /// text, checked against a data buffer of `bufferLength` bytes. `source` names the file.
+    /// text, checked against a data buffer of `bufferLength` bytes. `source` names the file;
+    /// `json`'s indices are its offsets in the file (the data buffer starts at `json.endIndex`).
     static func parse(_ json: ArraySlice<UInt8>, bufferLength: Int, source: String) throws -> (metadata: [String: String], tensors: [TensorInfo]) {
         func fail(_ problem: String) -> DatasetError { DatasetError(source, problem) }
         guard json.first == UInt8(ascii: "{") else {
@@ -36,7 +37,7 @@ enum SafetensorsHeader {
             if name == Safetensors.metadataKey {
                 metadata = try parseMetadata(value, fail)
             } else {
-                tensors.append(try parseTensor(name, value, bufferLength: bufferLength, fail))
+                tensors.append(try parseTensor(name, value, bufferLength: bufferLength, dataStart: json.endIndex, fail))
             }
         }
         tensors.sort { ($0.byteRange.lowerBound, $0.byteRange.upperBound, $0.name) < ($1.byteRange.lowerBound, $1.byteRange.upperBound, $1.name) }
@@ -61,7 +62,9 @@ enum SafetensorsHeader {
 
     /// One tensor entry: exactly `dtype`, `shape` and `data_offsets`, consistent with each other
     /// and with the buffer.
-    private static func parseTensor(_ name: String, _ value: Any, bufferLength: Int, _ fail: (String) -> DatasetError) throws -> TensorInfo {
+    /// `dataStart` is the data buffer's offset in the file (for messages).
+    private static func parseTensor(_ name: String, _ value: Any, bufferLength: Int, dataStart: Int,
+                                    _ fail: (String) -> DatasetError) throws -> TensorInfo {
         let what = "tensor \(quoted(name))"
         guard let entry = value as? [String: Any] else {
             throw fail("\(what) is not a JSON object")
@@ -96,7 +99,11 @@ enum SafetensorsHeader {
             throw fail("\(what): data_offsets [\(begin), \(end)] end before they begin")
         }
         guard end <= bufferLength else {
-            throw fail("\(what): data_offsets [\(begin), \(end)] are out of range of the \(bufferLength)-byte data buffer")
+            // Offsets this large come from a damaged header or (far more often) a cut-off file.
+            let (fileEnd, overflow) = dataStart.addingReportingOverflow(end)
+            throw fail(overflow || end > 64 * max(bufferLength, 1 << 20)
+                ? "\(what): data_offsets [\(begin), \(end)] are out of range of the \(bufferLength)-byte data buffer"
+                : "truncated: \(dataStart + bufferLength) of at least \(fileEnd) bytes (\(what)'s data ends at byte \(fileEnd))")
         }
         guard let bytes = Safetensors.byteCount(shape, dtype) else {
             throw fail("\(what): shape \(shape) of \(dtype.rawValue) has more bytes than fit in 64 bits (overflow)")

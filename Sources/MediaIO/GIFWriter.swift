@@ -88,6 +88,18 @@ public final class GIFWriter {
     @discardableResult
     public static func write(frames: [[UInt8]], width: Int, height: Int, frameRate: Rational, to path: String,
                              dither: Dither = .none) throws -> Rational {
+        try encode(frames: frames, width: width, height: height, frameRate: frameRate, to: path, dither: dither, stage: false).rate
+    }
+
+    /// Like `write(frames:…)`, but the finished file keeps its temporary name (`finishStaged()`).
+    public static func writeStaged(frames: [[UInt8]], width: Int, height: Int, frameRate: Rational, to path: String,
+                                   dither: Dither = .none) throws -> (file: StagedFile, rate: Rational) {
+        let r = try encode(frames: frames, width: width, height: height, frameRate: frameRate, to: path, dither: dither, stage: true)
+        return (r.file, r.rate)
+    }
+
+    private static func encode(frames: [[UInt8]], width: Int, height: Int, frameRate: Rational, to path: String,
+                               dither: Dither, stage: Bool) throws -> (file: StagedFile, rate: Rational) {
         try checkSize(width, height, path: path)
         guard !frames.isEmpty else { throw MediaError(.invalidArgument, path: path, "no frames to write") }
         for (i, f) in frames.enumerated() { try checkFrame(f, index: i, width: width, height: height, path: path) }
@@ -100,12 +112,11 @@ public final class GIFWriter {
         let writer = try GIFWriter(path: path, width: width, height: height, frameRate: frameRate, palette: palette, dither: dither)
         do {
             for f in frames { try writer.write(rgb: f) }
-            try writer.finish()
+            return (try writer.complete(stage: stage), writer.actualFrameRate)
         } catch {
             writer.abort()
             throw error
         }
-        return writer.actualFrameRate
     }
 
     /// Maps one picture (width × height × 3 bytes of interleaved RGB, row-major) to the palette
@@ -137,6 +148,16 @@ public final class GIFWriter {
     /// Flushes the encoder, writes the trailer and renames the temporary file to `path`.
     /// Throws, leaving no file, when no frame was written or a frame has no packet.
     public func finish() throws {
+        _ = try complete(stage: false)
+    }
+
+    /// Like `finish()`, but the finished file keeps its temporary name: put it in place with
+    /// `StagedFile.commit` (together with other outputs), or remove it with `discard`.
+    public func finishStaged() throws -> StagedFile {
+        try complete(stage: true)
+    }
+
+    private func complete(stage: Bool) throws -> StagedFile {
         guard !done, let enc = encoder, let out = output else { throw MediaError(.invalidArgument, path: path, "finish after finish or abort") }
         do {
             guard framesWritten > 0 else { throw MediaError(.encodeFailed, path: path, "no frames were written") }
@@ -146,9 +167,15 @@ public final class GIFWriter {
                 throw MediaError(.encodeFailed, path: path, "the encoder returned \(packetsWritten) packets for \(framesWritten) frames, so the file is not written")
             }
             headerWritten = false  // commit writes the trailer, once, even when it fails
-            try TemporaryOutput.commit(out, temporary: tempPath, to: path)
+            let staged = StagedFile(temporary: tempPath, path: path)
+            if stage {
+                try TemporaryOutput.close(out, path: path)
+            } else {
+                try TemporaryOutput.commit(out, temporary: tempPath, to: path)
+            }
             done = true
             cleanUp()
+            return staged
         } catch {
             cleanUp()
             throw error

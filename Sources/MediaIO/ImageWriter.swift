@@ -52,17 +52,15 @@ public enum ImageWriter {
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
             throw MediaError(.cannotWrite, path: path, "the output folder \(dir.path) does not exist")
         }
-        let temp = dir.appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        let staged = StagedFile(temporary: TemporaryOutput.path(for: path), path: path)
         do {
-            try data.write(to: temp)
-            if rename(temp.path, path) != 0 {
-                throw MediaError(.cannotWrite, path: path, "cannot rename the finished file into place (errno \(errno))")
-            }
+            try data.write(to: URL(fileURLWithPath: staged.temporary))
+            try StagedFile.commit([staged])
         } catch let error as MediaError {
-            try? FileManager.default.removeItem(at: temp)
+            StagedFile.discard([staged])
             throw error
         } catch {
-            try? FileManager.default.removeItem(at: temp)
+            StagedFile.discard([staged])
             throw MediaError(.cannotWrite, path: path, "cannot write: \(error.localizedDescription)")
         }
     }

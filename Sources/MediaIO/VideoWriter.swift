@@ -355,6 +355,16 @@ public final class VideoWriter {
     /// Throws, leaving no file, unless the muxer accepted one packet per frame written
     /// (`packetsWritten == framesWritten`), each with a dts larger than the one before.
     public func finish() throws {
+        _ = try complete(stage: false)
+    }
+
+    /// Like `finish()`, but the finished file keeps its temporary name: put it in place with
+    /// `StagedFile.commit` (together with other outputs), or remove it with `discard`.
+    public func finishStaged() throws -> StagedFile {
+        try complete(stage: true)
+    }
+
+    private func complete(stage: Bool) throws -> StagedFile {
         guard !done, let enc = encoder, let out = output else { throw MediaError(.invalidArgument, path: path, "finish after finish or abort") }
         do {
             guard framesWritten > 0 else { throw MediaError(.encodeFailed, path: path, "no frames were written") }
@@ -365,9 +375,15 @@ public final class VideoWriter {
             guard packetsWritten == framesWritten else {
                 throw MediaError(.encodeFailed, path: path, "the encoder returned \(packetsWritten) packets for \(framesWritten) frames; the file would not decode to \(framesWritten) frames, so it is not written")
             }
-            try TemporaryOutput.commit(out, temporary: tempPath, to: path)
+            let staged = StagedFile(temporary: tempPath, path: path)
+            if stage {
+                try TemporaryOutput.close(out, path: path)
+            } else {
+                try TemporaryOutput.commit(out, temporary: tempPath, to: path)
+            }
             done = true
             cleanUp()
+            return staged
         } catch {
             cleanUp()
             throw error

@@ -131,10 +131,16 @@ public struct MagnitudeHistogram: Sendable, Equatable {
     public mutating func merge(_ other: MagnitudeHistogram) throws {
         guard other.frequencies == frequencies, other.minExponent == minExponent, other.maxExponent == maxExponent,
               other.binsPerOctave == binsPerOctave else {
-            throw MotionError.invalidParameter(
-                name: "merged histogram layout",
-                value: "K \(other.frequencies), exponents \(other.minExponent)…\(other.maxExponent), \(other.binsPerOctave)/octave",
-                expected: "K \(frequencies), exponents \(minExponent)…\(maxExponent), \(binsPerOctave)/octave")
+            // Only what differs, so the message never reads as if both sides were the same.
+            var theirs: [String] = [], ours: [String] = []
+            for (name, a, b) in [("K", other.frequencies, frequencies), ("min_exponent", other.minExponent, minExponent),
+                                 ("max_exponent", other.maxExponent, maxExponent), ("bins_per_octave", other.binsPerOctave, binsPerOctave)]
+            where a != b {
+                theirs.append("\(name) \(a)")
+                ours.append("\(name) \(b)")
+            }
+            throw MotionError.invalidParameter(name: "merged histogram layout", value: theirs.joined(separator: ", "),
+                                               expected: ours.joined(separator: ", ") + " (the first histogram's)")
         }
         try merge(counts: other.counts)
     }

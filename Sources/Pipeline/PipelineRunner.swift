@@ -73,6 +73,9 @@ public struct PipelineResult: Sendable {
     /// Non-fatal notes (e.g. timestamps repaired or frames scaled by the reader, pixel format
     /// changed for the encoder, audio not copyable).
     public var warnings: [String]
+    /// With `PipelineRunner.stagesOutput`, the finished file under its temporary name, for the
+    /// caller to `StagedFile.commit` (with other outputs) or `discard`; nil otherwise.
+    public var stagedOutput: StagedFile?
 }
 
 /// Streams a file through a chain of filters into an encoder:
@@ -92,6 +95,9 @@ public struct PipelineRunner {
     public var settings: EncoderSettings
     /// Copy the input's audio streams into the output.
     public var copyAudio: Bool
+    /// Leave the finished output under its temporary name (`PipelineResult.stagedOutput`)
+    /// instead of renaming it to `outputPath`: for outputs written together with others.
+    public var stagesOutput = false
 
     public init(input: String, output: String, filters: [any VideoFilter], settings: EncoderSettings = EncoderSettings(), copyAudio: Bool = true) {
         self.inputPath = input
@@ -136,6 +142,7 @@ public struct PipelineRunner {
         // MP4 cannot show (its edit list hides those frames).
         var timelineShift: Int64 = 0
         var timelineOffset = Rational(0, 1)
+        var staged: StagedFile?
         let prefetcher = FramePrefetcher(reader: reader, capacity: 4, keepAudio: hasAudio)
         prefetcher.start()
         do {
@@ -180,7 +187,11 @@ public struct PipelineRunner {
             if writer.framesWritten == 0 {
                 throw PipelineError.noOutputFrames(input: inputPath, chain: filters.map { type(of: $0).name }, framesIn: framesIn)
             }
-            try writer.finish()
+            if stagesOutput {
+                staged = try writer.finishStaged()
+            } else {
+                try writer.finish()
+            }
         } catch {
             writer.abort()
             throw error
@@ -188,7 +199,8 @@ public struct PipelineRunner {
         return PipelineResult(inputPath: inputPath, outputPath: outputPath, framesIn: framesIn,
                               framesOut: writer.framesWritten, elapsedSeconds: elapsed(), outputFormat: writer.encoderFormat,
                               decodeStats: reader.stats, audioPacketsCopied: audioPackets,
-                              warnings: reader.repairWarnings + filters.flatMap(\.warnings) + writer.warnings)
+                              warnings: reader.repairWarnings + filters.flatMap(\.warnings) + writer.warnings,
+                              stagedOutput: staged)
     }
 
     /// Writes audio packets, dropping those outside `cut` and

@@ -118,8 +118,7 @@ struct DatasetBuildCommand: ParsableCommand {
             }
             let clips = try ClipInputs.expand(inputs)
             let shardSpec = spec
-            let interrupt = InterruptHandler()
-            let token = interrupt.token
+            let token = Interrupts.token
             let showProgress = !out.quiet && !out.json && isatty(STDERR_FILENO) == 1
             let builder = DatasetBuilder(configuration: c, directory: output, threads: threads ?? Parallel.defaultThreads, jobs: jobs)
             let result: DatasetBuildResult
@@ -135,7 +134,7 @@ struct DatasetBuildCommand: ParsableCommand {
                 }, isCancelled: { token.isCancelled })
             } catch where token.isCancelled {
                 printError("\nwarpflow: cancelled; finished clips are kept and a rerun resumes")
-                throw ExitCode(130)
+                throw ExitCode(Interrupts.exitCode)
             }
             if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
             try report(result, spec: spec, clipCount: clips.count)

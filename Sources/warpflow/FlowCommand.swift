@@ -130,10 +130,9 @@ struct FlowCommand: ParsableCommand {
             options["occ"] = occlusion
         }
         let filters = [try FilterRegistry.standard.makeFilter("flow", options: options)]
-        let interrupt = InterruptHandler()
-        let bar = ProgressBar(label: "flow", quiet: out.quiet || out.json)
+            let bar = ProgressBar(label: "flow", quiet: out.quiet || out.json)
         let result = try PipelineRunner(input: inputs[0], output: output, filters: filters, settings: EncoderSettings(crf: crf), copyAudio: false)
-            .run(progress: bar.update, cancellation: interrupt.token)
+            .run(progress: bar.update, cancellation: Interrupts.token)
         bar.finish()
         if out.json {
             try printJSON(["input": inputs[0], "output": output, "frames": result.framesOut, "seconds": result.elapsedSeconds,

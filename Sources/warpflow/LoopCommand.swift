@@ -23,7 +23,7 @@ struct LoopCommand: ParsableCommand {
 
     @Argument(help: "The clip.")
     var input: String
-    @Option(name: .shortAndLong, help: "Output MP4 (with --spectrum-only: the spectrum file, .safetensors).")
+    @Option(name: .shortAndLong, help: "Output MP4, or GIF when it ends in .gif (with --spectrum-only: the spectrum file, .safetensors).")
     var output: String
     @Option(help: "How the loop is made: spectral, pingpong or crossfade.")
     var mode = "spectral"
@@ -131,13 +131,33 @@ struct LoopCommand: ParsableCommand {
             settings.editList = false
             settings.uniformQuality = true
             settings.keyframeInterval = encoder.keyint ?? 1
-            let result = try runPipeline(label: "loop", input: input, output: output, filters: convert + [loop], encoder: encoder, out: out,
-                                         copyAudio: false, settings: settings)
+            // 4:2:0 unless asked otherwise: what browsers and phones play (an RGB source would
+            // otherwise give H.264 4:4:4).
+            if encoder.pixelFormat == nil { settings.pixelFormat = PixelFormat(name: "yuv420p") }
+            // `-o x.gif`: the MP4 is only an intermediate, nearly lossless, never put in place.
+            let gifOnly = (output as NSString).pathExtension.lowercased() == "gif"
+            if gifOnly { settings.crf = min(settings.crf, 10) }
+            // The MP4 and the GIF are put in place together, or neither is.
+            let video = gifOnly ? output + ".mp4" : output
+            let result = try runPipeline(label: "loop", input: input, output: video, filters: convert + [loop], encoder: encoder, out: out,
+                                         copyAudio: false, settings: settings, staged: true)
+            guard let mp4 = result.stagedOutput else { throw ValidationError("the loop's video was not staged") }
             var gifPath: String?
-            if gif {
-                let path = (output as NSString).deletingPathExtension + ".gif"
-                try LoopGIF.write(from: output, to: path, frames: loop.statistics.loopFrames)
-                gifPath = path
+            var gifRate: Rational?
+            do {
+                var files = gifOnly ? [] : [mp4]
+                if gif || gifOnly {
+                    let path = gifOnly ? output : (output as NSString).deletingPathExtension + ".gif"
+                    let written = try LoopGIF.write(from: mp4.temporary, to: path, frames: loop.statistics.loopFrames)
+                    files.append(written.file)
+                    gifPath = path
+                    gifRate = written.rate
+                }
+                try StagedFile.commit(files)
+                if gifOnly { StagedFile.discard([mp4]) }
+            } catch {
+                StagedFile.discard([mp4])
+                throw error
             }
             let s = loop.statistics
             if out.json {
@@ -147,7 +167,8 @@ struct LoopCommand: ParsableCommand {
                                "flow_seconds": s.flowSeconds, "render_seconds": s.renderSeconds, "seconds": result.elapsedSeconds,
                                "mean_motion": s.meanMotion, "origin_phase": s.originPhase, "still_fraction": s.stillFraction,
                                "camera_fraction": s.cameraFraction,
-                               "hole_fraction": s.holeFraction, "background_fill": s.backgroundFill, "gif": gifPath ?? NSNull(), "warnings": s.warnings] as [String: Any])
+                               "hole_fraction": s.holeFraction, "background_fill": s.backgroundFill, "gif": gifPath ?? NSNull(),
+                               "gif_frame_rate": gifRate?.description ?? NSNull(), "warnings": s.warnings] as [String: Any])
             } else if !out.quiet {
                 print(String(format: "%@: %d-frame %@ loop (%@ fps)%@ in %.2f s", output, s.loopFrames, mode,
                              result.outputFormat.frameRate.description, `repeat` > 1 ? " ×\(`repeat`)" : "", result.elapsedSeconds)
@@ -178,12 +199,13 @@ enum LoopSpectrumExport {
     }
 }
 
-/// The GIF beside a loop's MP4: the MP4 decoded back, one palette for all frames.
+/// The GIF beside a loop's MP4: the (staged) MP4 decoded back, one palette for all frames;
+/// returned staged, for the caller to commit with the MP4.
 enum LoopGIF {
-    static func write(from video: String, to path: String, frames count: Int) throws {
+    static func write(from video: String, to path: String, frames count: Int) throws -> (file: StagedFile, rate: Rational) {
         let reader = try VideoReader(path: video)
         let converter = FrameConverter()
-        guard let rgb24 = PixelFormat(name: "rgb24") else { return }
+        guard let rgb24 = PixelFormat(name: "rgb24") else { throw MediaError(.invalidArgument, path: path, "this FFmpeg has no rgb24 pixel format") }
         var frames: [[UInt8]] = []
         var width = 0, height = 0
         while frames.count < count, let frame = try reader.nextFrame() {
@@ -196,6 +218,6 @@ enum LoopGIF {
             }
             frames.append(bytes)
         }
-        try GIFWriter.write(frames: frames, width: width, height: height, frameRate: reader.info.frameRate, to: path)
+        return try GIFWriter.writeStaged(frames: frames, width: width, height: height, frameRate: reader.info.frameRate, to: path)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MediaIO
 import Pipeline
 
 /// A one-line progress bar on stderr, drawn only when stderr is a terminal, at most ten
@@ -34,22 +35,48 @@ final class ProgressBar {
     }
 }
 
-/// Turns Ctrl-C into a cancellation: the run stops between frames and removes its output.
-final class InterruptHandler {
-    let token = CancellationToken()
-    private let source: DispatchSourceSignal
+/// Ctrl-C, SIGTERM and SIGHUP, for the whole process (`install()` runs before any command).
+/// The first signal cancels `token`: a pipeline stops between frames and removes its output, a
+/// dataset build stops between clips (finished clips are kept). Whatever has not stopped
+/// within `grace` seconds (a long clip, a GIF being written) — or at once on a second signal —
+/// has every temporary output removed (`LiveTemporaries`, which also holds back any rename not
+/// yet made) and exits with 128 + the signal: no half-written file, no temporary left.
+enum Interrupts {
+    /// Cancelled by the first signal.
+    static let token = CancellationToken()
+    /// Seconds a cooperative stop gets before the forced one.
+    static let grace = 3.0
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    nonisolated(unsafe) private static var signalled = false
+    /// The first signal received (SIGINT until one is).
+    nonisolated(unsafe) private(set) static var first: Int32 = SIGINT
+    /// 128 + the first signal: the exit status of a run it stopped.
+    static var exitCode: Int32 { 128 + first }
+    /// The sources' own serial queue (the main thread is busy running the command).
+    private static let queue = DispatchQueue(label: "warpflow.signals")
 
-    init() {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        let token = self.token
-        source.setEventHandler { token.cancel() }
-        source.resume()
-        let term = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        term.setEventHandler { token.cancel() }
-        term.resume()
-        termSource = term
+    static func install() {
+        for number in [SIGINT, SIGTERM, SIGHUP] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { received(number) }
+            source.resume()
+            sources.append(source)
+        }
     }
-    private var termSource: DispatchSourceSignal?
+
+    /// On `queue` only, so `signalled` needs no lock.
+    private static func received(_ number: Int32) {
+        if signalled { stop(number) }
+        signalled = true
+        first = number
+        token.cancel()
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace) { stop(number) }
+    }
+
+    private static func stop(_ number: Int32) -> Never {
+        LiveTemporaries.removeAllAndHold()
+        printError("\nwarpflow: interrupted (signal \(number)); unfinished outputs removed")
+        _exit(128 + number)
+    }
 }

@@ -112,11 +112,11 @@ struct RunCommand: ParsableCommand {
 /// cancels, a progress bar shows unless `--quiet` or `--json`, and the result is returned for
 /// the command's own report.
 func runPipeline(label: String, input: String, output: String, filters: [any VideoFilter], encoder: EncoderOptions,
-                 out: OutputOptions, copyAudio: Bool, settings: EncoderSettings? = nil) throws -> PipelineResult {
-    let interrupt = InterruptHandler()
+                 out: OutputOptions, copyAudio: Bool, settings: EncoderSettings? = nil, staged: Bool = false) throws -> PipelineResult {
     let bar = ProgressBar(label: label, quiet: out.quiet || out.json)
-    let runner = PipelineRunner(input: input, output: output, filters: filters, settings: settings ?? encoder.settings, copyAudio: copyAudio)
-    let result = try runner.run(progress: bar.update, cancellation: interrupt.token)
+    var runner = PipelineRunner(input: input, output: output, filters: filters, settings: settings ?? encoder.settings, copyAudio: copyAudio)
+    runner.stagesOutput = staged
+    let result = try runner.run(progress: bar.update, cancellation: Interrupts.token)
     bar.finish()
     return result
 }

@@ -22,6 +22,11 @@ struct WarpFlowCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [ProbeCommand.self, FpsCommand.self, RunCommand.self, FlowCommand.self, DatasetCommand.self, LoopCommand.self, FiltersCommand.self]
     )
+
+    static func main() {
+        Interrupts.install()
+        main(nil)
+    }
 }
 
 /// Flags every subcommand that prints results shares.
@@ -38,20 +43,21 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// Prints `object` as pretty, key-sorted JSON on stdout.
+/// Prints `object` as pretty, key-sorted JSON on stdout. A number that is not finite (which
+/// JSON cannot hold) is written as null.
 func printJSON(_ object: Any) throws {
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    let data = try JSONSerialization.data(withJSONObject: finiteJSON(object), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     print(String(decoding: data, as: UTF8.self))
 }
 
 /// Runs `body`, turning library errors into one line on stderr and exit code 1
-/// (130 for cancellation), as a command-line user expects.
+/// (128 + the signal for a run a signal cancelled), as a command-line user expects.
 func runReportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as PipelineError where error == .cancelled {
         printError("warpflow: cancelled; no output written")
-        throw ExitCode(130)
+        throw ExitCode(Interrupts.exitCode)
     } catch let error as ExitCode {
         throw error
     } catch let error as ValidationError {
@@ -59,5 +65,16 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     } catch {
         printError("warpflow: error: \(error)")
         throw ExitCode(1)
+    }
+}
+
+/// `object` with every non-finite Double or Float (at any depth) replaced by null.
+func finiteJSON(_ object: Any) -> Any {
+    switch object {
+    case let d as Double: return d.isFinite ? d : NSNull()
+    case let f as Float: return f.isFinite ? f : NSNull()
+    case let a as [Any]: return a.map(finiteJSON)
+    case let o as [String: Any]: return o.mapValues(finiteJSON)
+    default: return object
     }
 }

@@ -74,6 +74,24 @@ final class LoopCommandTests: XCTestCase {
         XCTAssertEqual(try lumaFrames(gif).count, 30)
     }
 
+    /// `-o x.gif` writes the GIF alone (its MP4 is an intermediate, never left behind); an RGB
+    /// source still gives a 4:2:0 MP4, which browsers and phones play.
+    func testGIFOutputAloneAndRGBSourceGivesA420MP4() throws {
+        let rgb = try TestMedia.makeClip(name: "loop-rgb.mp4", args: [
+            "-loop", "1", "-framerate", "30", "-i", try stillPicture(), "-t", "1",
+            "-vf", "crop=w=128:h=96:x='32+8*sin(2*PI*n/30)':y=24", "-c:v", "libx264rgb", "-qp", "0", "-pix_fmt", "rgb24"])
+        let folder = try TestMedia.makeScratchDirectory("loop-gif-only")
+        let r = warpflow(["loop", rgb, "-o", folder + "/l.gif", "--window", "1", "--k", "4", "--size", "64", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(TestMedia.listDirectory(folder), ["l.gif"])
+        XCTAssertEqual(try lumaFrames(folder + "/l.gif").count, 30)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["gif"] as? String, folder + "/l.gif")
+        let m = warpflow(["loop", rgb, "-o", folder + "/l.mp4", "--window", "1", "--k", "4", "--size", "64", "-q"])
+        XCTAssertEqual(m.status, 0, m.stderr)
+        XCTAssertEqual(try TestMedia.ffprobeStreams(folder + "/l.mp4", type: "video").first?["pix_fmt"] as? String, "yuv420p")
+    }
+
     /// By default the file begins at a half-frame phase where the step into the first frame is
     /// an ordinary one: the seam ratio stays near 1, and the first frame shows the clip's pose
     /// at that phase (the loop's period is the window here, so phase φ is source frame 30φ).

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Damaged-dataset corpus: builds a small dataset with the real `warpflow dataset build`, damages
 copies of it in many ways, runs `warpflow dataset merge` (and, for shard damage, the build again,
-which must resume by rebuilding) on each, and classifies what happened. Then kills `warpflow fps`
-and `warpflow dataset build` at several points and runs them again: nothing may sit at the final
-path early, and the rerun must finish and leave no temporary.
+which must resume by rebuilding) on each, and classifies what happened. Then damages a loop
+spectrum in many ways and renders each (spectrum_cases.py), and kills `fps`, `loop --gif`,
+`dataset build` and `dataset merge` at several points, by SIGKILL and by SIGTERM
+(kill_cases.py): nothing may sit at a final path early, outputs written together appear
+together or not at all, a caught signal leaves no temporary, and the rerun must finish and
+leave none.
 
 Usage: damage_corpus.py WARPFLOW_BIN [--work DIR] [--table OUT.md]
 
@@ -19,7 +22,11 @@ Outcomes per case:
 The script exits 1 unless every case is "clear error" or "fine", and prints
 "N passed, M failed" as its last line. Only the standard library is used.
 """
-import argparse, json, os, shutil, signal, struct, subprocess, sys, tempfile
+import argparse, json, os, shutil, struct, subprocess, sys, tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kill_cases import kill_cases  # noqa: E402
+from spectrum_cases import spectrum_cases  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -175,45 +182,6 @@ def report_cases():
     return cases
 
 
-def kill_cases(binary, work, pristine):
-    """Kills `fps` and `dataset build` at several points: nothing may sit at the final path
-    unless the run had finished, and the next run must finish and leave no temporary."""
-    out = []
-    clip = CLIPS[0]
-    for delay in (0.2, 0.5, 1.0):
-        d = os.path.join(work, "kill")
-        shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(d)
-        target = os.path.join(d, "out.mp4")
-        p = subprocess.Popen([binary, "fps", clip, "-o", target, "--factor", "2", "--method", "blend", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            p.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
-            p.send_signal(signal.SIGKILL)
-            p.wait()
-        finished = p.returncode == 0
-        early = os.path.exists(target) and not finished
-        code, err = run([binary, "fps", clip, "-o", target, "--factor", "2", "--method", "blend", "-q"])
-        temps = [n for n in os.listdir(d) if n.endswith(".tmp")]
-        ok = not early and code == 0 and os.path.exists(target) and not temps
-        out.append((f"fps killed after {delay} s, then run again", "fine" if ok else "partial", f"{early=} {code=} {temps=} {err.strip()[:80]}"))
-    for delay in (1.0, 3.0):
-        d = os.path.join(work, "kill-build")
-        shutil.rmtree(d, ignore_errors=True)
-        p = subprocess.Popen([binary, "dataset", "build", *CLIPS, "-o", d, *BUILD, "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            p.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
-            p.send_signal(signal.SIGKILL)
-            p.wait()
-        code, err = run([binary, "dataset", "build", *CLIPS, "-o", d, *BUILD, "-q"])
-        same = code == 0 and all(read(d, f"clips/{n}") == read(pristine, f"clips/{n}")
-                                 for n in os.listdir(os.path.join(pristine, "clips")) if n.endswith(".safetensors"))
-        temps = [x for x in leftovers(d) if x.endswith(".tmp")]
-        out.append((f"dataset build killed after {delay} s, then run again", "fine" if same and not temps else "partial", f"{code=} {temps=}"))
-    return out
-
-
 def leftovers(d):
     found = [n for n in ("manifest.jsonl", "stats.json") if os.path.isfile(os.path.join(d, n))]
     for root, _, names in os.walk(d):
@@ -273,7 +241,8 @@ def main():
         code, err = run([a.bin, "dataset", "build", *CLIPS, "-o", d, *BUILD, "-q"])
         same = code == 0 and read(d, SHARD) == read(pristine, SHARD) and not [x for x in leftovers(d) if x.endswith(".tmp")]
         results.append(("resume after " + name, "fine" if same else ("hang" if code is None else "wrong result"), err.strip()[:160]))
-    results += kill_cases(a.bin, work, pristine)
+    results += spectrum_cases(a.bin, CLIPS[0], work)
+    results += kill_cases(a.bin, work, pristine, CLIPS, BUILD)
     counts = {}
     for r in results:
         counts[r[1]] = counts.get(r[1], 0) + 1
