@@ -51,6 +51,12 @@ public final class LoopFilter: VideoFilter {
         FilterOption("still", .bool, default: "1", help: "hold pixels that do not move in the window exactly still (spectral, motion estimated)"),
         FilterOption("camera", .bool, default: "1",
                      help: "pixels that no track follows move with the camera (an affine fit of the flow) when it moves (spectral, motion estimated)"),
+        FilterOption("hold", .double(0...1), default: "0.06",
+                     help: "hold still, whole, pixels whose motion is one-off (reaches farther than this fraction of the working frame's longer side and never comes back, or only briefly); 0 = off (spectral, motion estimated)"),
+        FilterOption("guard", .double(0...100), default: "0.5",
+                     help: "tear guard: scale the loop's motion down where it would stretch or fold the picture by more than this (pixels per pixel); 0 = off (spectral)"),
+        FilterOption("scene", .double(0...100), default: "12",
+                     help: "scene-cut score (0…100, as scenecut) at which a window is refused as spanning a cut; 0 = never (all modes)"),
         FilterOption("alpha", .double(-100...100), default: "1", help: "softmax splatting sharpness, per pixel of mean motion (spectral)"),
         FilterOption("fill", .choice(LoopHoleFill.allCases.map(\.rawValue)), default: "smooth",
                      help: "what fills the picture the motion uncovers: smooth (from the neighbourhood) or background (the window's steady background where it has one, else smooth; for a thing crossing a still scene) (spectral; a spectrum_in render is always smooth)"),
@@ -76,11 +82,14 @@ public final class LoopFilter: VideoFilter {
     let holdStill: Bool
     let followCamera: Bool
     let fill: LoopHoleFill
+    /// One-off motion reach (fraction of the working longer side; 0 = off), tear guard limit
+    /// (0 = off), scene-cut score (0 = off).
+    let holdReach: Double, guardLimit: Float, sceneThreshold: Double
     let spectrumIn: String?, spectrumOut: String?
     let threads: Int
     let render: Bool
     /// What the filter did, readable after `finish`.
-    public private(set) var statistics = LoopStatistics()
+    public internal(set) var statistics = LoopStatistics()
 
     private var rate = Rational(30, 1)
     private var windowFrames = 150, loopFrames = 150
@@ -94,11 +103,14 @@ public final class LoopFilter: VideoFilter {
     private var trajectories: [FlowField] = []
     private var stillDetector: StillPixelDetector?
     /// The camera's motion from the reference to each frame of the window (camera=1).
-    private var cameras: [AffineMotion] = []
+    var cameras: [AffineMotion] = []
+    /// Pixels held still because their motion is one-off, 0 … 1 (feathered), working size.
+    var heldWeights: Plane?
     private var collected = 0
     private var done = false
     private var workingSize = (width: 0, height: 0)
     private let converter = FrameConverter()
+    var scenes: SceneDetector?
 
     public init(options: FilterOptionValues) throws {
         guard let m = LoopMode(rawValue: try options.string("mode")) else {
@@ -122,6 +134,9 @@ public final class LoopFilter: VideoFilter {
         holdStill = try options.bool("still")
         followCamera = try options.bool("camera")
         fill = LoopHoleFill(rawValue: try options.string("fill")) ?? .smooth
+        holdReach = try options.double("hold")
+        guardLimit = Float(try options.double("guard"))
+        sceneThreshold = try options.double("scene")
         let si = try options.string("spectrum_in"), so = try options.string("spectrum_out")
         spectrumIn = si.isEmpty ? nil : si
         spectrumOut = so.isEmpty ? nil : so
@@ -196,10 +211,13 @@ public final class LoopFilter: VideoFilter {
         let time = (try? Rational.seconds(checked: frame.pts, timeBase: frame.timeBase))?.doubleValue ?? 0
         guard time >= start - 0.5 / rate.doubleValue else { return }
         collected += 1
+        if sceneThreshold > 0, collected <= windowFrames {
+            try checkCut(frame, time: time)
+        }
         if mode != .spectral || held.isEmpty { held.append(frame) }
         // Up to LoopBackground.samples frames, evenly spread over the window (the first included).
         let index = collected - 1, samples = LoopBackground.samples
-        if mode == .spectral, spectrumIn == nil, render, fill == .background, index < windowFrames,
+        if mode == .spectral, spectrumIn == nil, render, fill == .background || holdReach > 0, index < windowFrames,
            index == 0 || index * samples / windowFrames != (index - 1) * samples / windowFrames {
             backgroundSamples.append(frame)
         }
@@ -279,14 +297,14 @@ public final class LoopFilter: VideoFilter {
     }
 
     /// The frame's luma at the working size, or at `width × height` when given.
-    private func workingLuma(_ frame: Frame, width: Int? = nil, height: Int? = nil) throws -> Plane {
+    func workingLuma(_ frame: Frame, width: Int? = nil, height: Int? = nil) throws -> Plane {
         let gray = try converter.convert(frame, width: width ?? workingSize.width, height: height ?? workingSize.height,
                                          pixelFormat: .gray, algorithm: .area)
         return try converter.luma(gray)
     }
 
     private func spectralFrames(reference: Frame) throws -> [Frame] {
-        let motion: LoopMotion
+        var motion: LoopMotion
         do {
             if let path = spectrumIn {
                 motion = try LoopSpectrumFile.read(path: path, amplitude: amplitude)
@@ -311,9 +329,11 @@ public final class LoopFilter: VideoFilter {
                     }
                 }
                 statistics.periodFrames = periodSteps
+                kept = holdingOneOffMotion(kept)
                 motion = try LoopMotion(trajectories: kept, frequencies: frequencies, amplitude: amplitude, drift: drift,
                                         threads: threads)
             }
+            motion = try guardingTears(motion)
             if let path = spectrumOut {
                 try LoopSpectrumFile.write(motion, reference: reference, workingLuma: try referenceLuma ?? workingLuma(reference),
                                            fps: rate, to: path)
@@ -330,8 +350,9 @@ public final class LoopFilter: VideoFilter {
         let background = backgroundSamples.count >= 3
             ? try LoopBackground.planes(of: backgroundSamples, threads: threads) : nil
         backgroundSamples = []
+        let plate = heldWeights.flatMap { w in background.map { (weight: w, planes: $0) } }
         var renderer = try LoopRenderer(motion: motion, importance: importance, reference: reference, alpha: alpha,
-                                        background: background, threads: threads)
+                                        background: fill == .background ? background : nil, cleanPlate: plate, threads: threads)
         var phase = 0.0
         if origin == .auto {
             let luma = try referenceLuma ?? workingLuma(reference, width: motion.width, height: motion.height)

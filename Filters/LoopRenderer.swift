@@ -26,11 +26,16 @@ struct LoopRenderer {
     /// Pixels of the first plane (luma) left uncovered by the splat, and how many of them the
     /// background filled, summed over the frames rendered.
     private(set) var holes = 0, holesFromBackground = 0
+    /// True when some reference pixels were replaced by the clean plate.
+    private let replaced: Bool
 
     /// `importance`: each pixel's mean motion over the loop (`motion.meanMagnitude()`), at the
     /// motion's working size. `background`: one per plane of the reference, of that plane's size.
+    /// `cleanPlate`: pixels held still (`weight` 0 … 1 at the motion's working size) show the
+    /// window's steady background (`planes`, one per plane) where it has one, instead of the
+    /// reference frame: a thing that only passes through is left out.
     init(motion: LoopMotion, importance: Plane, reference: Frame, alpha: Float, background: [StaticBackground]? = nil,
-         threads: Int) throws {
+         cleanPlate: (weight: Plane, planes: [StaticBackground])? = nil, threads: Int) throws {
         self.motion = motion
         self.reference = reference
         self.alpha = alpha
@@ -39,7 +44,21 @@ struct LoopRenderer {
         let format = reference.pixelFormat
         bytes = format.bytesPerSample
         maxValue = Self.fullScale(format)
-        planes = (0..<format.planeCount).map { Self.readPlane(reference, $0, bytes: format.bytesPerSample) }
+        var planes = (0..<format.planeCount).map { Self.readPlane(reference, $0, bytes: format.bytesPerSample) }
+        if let plate = cleanPlate, plate.planes.count == planes.count {
+            for i in planes.indices where plate.planes[i].median.width == planes[i].width && plate.planes[i].median.height == planes[i].height {
+                let w = planes[i].width, h = planes[i].height
+                let weight = plate.weight.resizedBilinear(width: w, height: h, threads: threads)
+                for j in 0..<(w * h) where plate.planes[i].steady.data[j] > 0 && weight.data[j] > 0 {
+                    let m = min(1, weight.data[j])
+                    planes[i].data[j] += m * (plate.planes[i].median.data[j] - planes[i].data[j])
+                }
+            }
+            replaced = true
+        } else {
+            replaced = false
+        }
+        self.planes = planes
         if let background {
             guard background.count == planes.count,
                   zip(background, planes).allSatisfy({ $0.median.width == $1.width && $0.median.height == $1.height }) else {
@@ -52,7 +71,12 @@ struct LoopRenderer {
     /// The frame at loop phase `phase` (0 ≤ phase < 1); phase 0 is the reference itself.
     mutating func render(phase: Double) throws -> Frame {
         let out = try reference.copy()
-        if phase == 0 { return out }
+        if phase == 0 {
+            if replaced {
+                for (i, p) in planes.enumerated() { try Self.writePlane(p, into: out, i, bytes: bytes, maxValue: maxValue) }
+            }
+            return out
+        }
         let field = motion.displacement(phase: phase)
         var done: [Int: [Plane]] = [:]
         // Planes of one size (the two chroma planes) are splatted together.

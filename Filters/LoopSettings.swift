@@ -69,6 +69,11 @@ public struct LoopStatistics: Sendable, Equatable {
     /// and the fraction of those filled from the window's steady background (the rest filled
     /// from their neighbourhood); spectral renders, 0 otherwise.
     public var holeFraction = 0.0, backgroundFill = 0.0
+    /// Fraction of the reference's pixels held still because their motion is one-off
+    /// (`hold=`; −1 when off or not computed).
+    public var heldFraction = -1.0
+    /// Fraction of the pixels whose motion the tear guard reduced (`guard=`; −1 when off).
+    public var guardedFraction = -1.0
 
     /// Warnings about the result, for the user: a reference frame so flat (a black or faded
     /// frame, contrast under 0.01) that its motion cannot be followed and the loop shows little.

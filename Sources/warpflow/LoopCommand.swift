@@ -167,7 +167,7 @@ struct LoopCommand: ParsableCommand {
                                "flow_seconds": s.flowSeconds, "render_seconds": s.renderSeconds, "seconds": result.elapsedSeconds,
                                "mean_motion": s.meanMotion, "origin_phase": s.originPhase, "still_fraction": s.stillFraction,
                                "camera_fraction": s.cameraFraction,
-                               "hole_fraction": s.holeFraction, "background_fill": s.backgroundFill, "gif": gifPath ?? NSNull(),
+                               "hole_fraction": s.holeFraction, "held_fraction": s.heldFraction, "guarded_fraction": s.guardedFraction, "background_fill": s.backgroundFill, "gif": gifPath ?? NSNull(),
                                "gif_frame_rate": gifRate?.description ?? NSNull(), "warnings": s.warnings] as [String: Any])
             } else if !out.quiet {
                 print(String(format: "%@: %d-frame %@ loop (%@ fps)%@ in %.2f s", output, s.loopFrames, mode,
