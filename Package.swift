@@ -87,6 +87,8 @@ if Context.environment["WARPFLOW_FUZZ"] == "1" {
         ("reader", ["MediaIO", "Raster"]),
         ("safetensors", ["Dataset"]),
         ("clipreport", ["Dataset", "Motion"]),
+        ("merge", ["Dataset"]),
+        ("spectrum", ["WarpFlowFilters", "Pipeline", "MediaIO"]),
     ]
     for target in fuzzTargets {
         package.targets.append(.executableTarget(name: "fuzz-\(target.name)", dependencies: target.dependencies,

@@ -33,7 +33,8 @@ enum SafetensorsHeader {
         var metadata: [String: String] = [:]
         var tensors: [TensorInfo] = []
         tensors.reserveCapacity(entries.count)
-        for (name, value) in entries {
+        // In name order, so that a file with several broken entries is always refused for the same one.
+        for (name, value) in entries.sorted(by: { $0.key < $1.key }) {
             if name == Safetensors.metadataKey {
                 metadata = try parseMetadata(value, fail)
             } else {
@@ -51,7 +52,7 @@ enum SafetensorsHeader {
             throw fail("__metadata__ is not a JSON object")
         }
         var metadata: [String: String] = [:]
-        for (key, entry) in object {
+        for (key, entry) in object.sorted(by: { $0.key < $1.key }) {
             guard let text = entry as? String else {
                 throw fail("metadata value of \(quoted(key)) is not a string")
             }

@@ -3,6 +3,7 @@ import Foundation
 import MediaIO
 import Motion
 import Pipeline
+import Raster
 import WarpFlowFilters
 
 /// `warpflow loop`: a seamless looping MP4 (and GIF) from a window of a clip.
@@ -25,12 +26,16 @@ struct LoopCommand: ParsableCommand {
     var input: String
     @Option(name: .shortAndLong, help: "Output MP4, or GIF when it ends in .gif (with --spectrum-only: the spectrum file, .safetensors).")
     var output: String
-    @Option(help: "How the loop is made: spectral, pingpong or crossfade.")
-    var mode = "spectral"
-    @Option(help: "Window start, seconds.")
-    var start = 0.0
-    @Option(help: "Window length, seconds (default: 150 frames or the rest of the clip).")
-    var window: Double?
+    @Option(help: "How the loop is made: auto (spectral when a trial spectral loop looks real, else pingpong, said on stderr), spectral, pingpong or crossfade.")
+    var mode = "auto"
+    @Option(help: "Window start, seconds (default: chosen with the window).")
+    var start: Double?
+    @Option(help: "Window length, seconds, or auto: the most loopable window inside one shot, chosen by trial renders (reported on stderr and in --json).")
+    var window = "auto"
+    @Option(help: "One-off motion (an intrusion, a thing passing through) held still when it reaches farther than this fraction of the frame's longer side; 0 = off (spectral; default: chosen with the window, else 0.06).")
+    var hold: Double?
+    @Option(name: .customLong("tear-guard"), help: "Scale the motion down where it would stretch or fold the picture by more than this many pixels per pixel; 0 = off (spectral).")
+    var tearGuard = 0.5
     @Option(help: "Loop length, seconds (default: the window's length).")
     var duration: Double?
     @Option(name: .customLong("k"), help: "Harmonics kept (spectral; default 16, fewer when the window is short).")
@@ -74,12 +79,17 @@ struct LoopCommand: ParsableCommand {
 
     func validate() throws {
         try refuseOverwritingInput(input, output)
-        guard LoopMode(rawValue: mode) != nil else { throw ValidationError("--mode must be spectral, pingpong or crossfade") }
-        for (name, value) in [("--start", start), ("--crossfade", crossfade), ("--amplitude", amplitude), ("--alpha", alpha)] {
+        guard mode == "auto" || LoopMode(rawValue: mode) != nil else { throw ValidationError("--mode must be auto, spectral, pingpong or crossfade") }
+        for (name, value) in [("--start", start ?? 0), ("--crossfade", crossfade), ("--amplitude", amplitude), ("--alpha", alpha),
+                              ("--hold", hold ?? 0), ("--tear-guard", tearGuard)] {
             guard value.isFinite else { throw ValidationError("\(name) must be a finite number") }
         }
-        guard start >= 0 else { throw ValidationError("--start must be ≥ 0 seconds") }
-        if let window, !(window.isFinite && window > 0) { throw ValidationError("--window must be a positive number of seconds") }
+        if let start, start < 0 { throw ValidationError("--start must be ≥ 0 seconds") }
+        if window != "auto" {
+            guard let w = Double(window), w.isFinite, w > 0 else { throw ValidationError("--window must be auto or a positive number of seconds, not \(window)") }
+        }
+        if let hold, !(0...1).contains(hold) { throw ValidationError("--hold must be within 0…1 (a fraction of the frame's longer side)") }
+        guard (0...100).contains(tearGuard) else { throw ValidationError("--tear-guard must be within 0…100") }
         if let duration, !(duration.isFinite && duration > 0) { throw ValidationError("--duration must be a positive number of seconds, not \(duration)") }
         if let frequencies, !(2...1024).contains(frequencies) { throw ValidationError("--k must be within 2…1024") }
         guard (0...100).contains(amplitude) else { throw ValidationError("--amplitude must be within 0…100") }
@@ -91,26 +101,56 @@ struct LoopCommand: ParsableCommand {
         guard LoopHoleFill(rawValue: fill) != nil else { throw ValidationError("--fill must be background or smooth") }
         guard FlowEstimator.Preset(rawValue: flowPreset) != nil else { throw ValidationError("--flow-preset must be ultrafast, fast, medium or high") }
         if spectrumOnly && fromSpectrum != nil { throw ValidationError("--spectrum-only and --from-spectrum exclude each other") }
-        if (spectrumOnly || fromSpectrum != nil) && mode != "spectral" { throw ValidationError("spectra belong to --mode spectral") }
+        if (spectrumOnly || fromSpectrum != nil) && !["spectral", "auto"].contains(mode) { throw ValidationError("spectra belong to --mode spectral") }
         if spectrumOnly && gif { throw ValidationError("--gif needs a video; drop --spectrum-only") }
     }
 
-    func filterOptions() -> [String: String] {
-        var o = ["mode": mode, "start": "\(start)", "k": "\(frequencies ?? 0)", "amplitude": "\(amplitude)", "alpha": "\(alpha)",
-                 "crossfade": "\(crossfade)", "repeat": "\(`repeat`)", "preset": flowPreset, "size": "\(size)",
-                 "drift": drift, "tracking": tracking, "period": period,
-                 "origin": origin, "still": still ? "1" : "0", "camera": camera ? "1" : "0", "fill": fill]
-        if let window { o["window"] = "\(window)" }
-        if let duration { o["duration"] = "\(duration)" }
+    /// Options every `loop` filter of this command gets (trials and the final render).
+    func commonOptions() -> [String: String] {
+        var o = ["k": "\(frequencies ?? 0)", "amplitude": "\(amplitude)", "alpha": "\(alpha)", "crossfade": "\(crossfade)",
+                 "preset": flowPreset, "drift": drift, "tracking": tracking, "period": period, "origin": origin,
+                 "still": still ? "1" : "0", "camera": camera ? "1" : "0", "fill": fill, "guard": "\(tearGuard)"]
         if let threads { o["threads"] = "\(threads)" }
+        return o
+    }
+
+    /// The final render's options, for the mode and window chosen.
+    func filterOptions(_ choice: LoopChoice) -> [String: String] {
+        var o = commonOptions()
+        o["mode"] = choice.mode.rawValue
+        o["start"] = "\(choice.start)"
+        o["repeat"] = "\(`repeat`)"
+        o["size"] = "\(size)"
+        o["hold"] = "\(choice.hold)"
+        if let w = choice.window { o["window"] = "\(w)" }
+        if let d = duration ?? choice.duration { o["duration"] = "\(d)" }
         if let fromSpectrum { o["spectrum_in"] = fromSpectrum }
         if spectrumOnly { o["spectrum_out"] = output; o["render"] = "0" }
         return o
     }
 
+    /// The mode and window: as given, or planned (`LoopPlanner`) when auto.
+    func choose() throws -> LoopChoice {
+        let given = LoopMode(rawValue: mode)
+        let fixedWindow = Double(window)
+        if fromSpectrum != nil || (given != nil && fixedWindow != nil) || (spectrumOnly && fixedWindow != nil) {
+            return LoopChoice(mode: given ?? .spectral, start: start ?? 0, window: fixedWindow, duration: nil, hold: hold ?? 0.06, plan: nil)
+        }
+        var planner = LoopPlanner(threads: threads ?? Parallel.defaultThreads)
+        planner.size = min(size, 128)
+        var trialOptions = commonOptions()
+        trialOptions["preset"] = flowPreset == "ultrafast" ? "ultrafast" : "fast"
+        let plan = try planner.plan(path: input, mode: spectrumOnly ? .spectral : given, start: start, window: fixedWindow,
+                                    loopOptions: trialOptions)
+        return LoopChoice(mode: plan.mode, start: plan.start, window: plan.windowSeconds, duration: plan.duration,
+                          hold: hold ?? (plan.mode == .spectral ? plan.hold : 0.06), plan: plan)
+    }
+
     func run() throws {
         try runReportingErrors {
-            let filter = try FilterRegistry.standard.makeFilter("loop", options: filterOptions())
+            let choice = try choose()
+            if let plan = choice.plan, !out.quiet { printError("warpflow: loop: " + plan.summary(mode: mode)) }
+            let filter = try FilterRegistry.standard.makeFilter("loop", options: filterOptions(choice))
             guard let loop = filter as? LoopFilter else { throw ValidationError("the loop filter is not registered") }
             // Packed RGB and other layouts the renderer cannot work in are converted first.
             let format = try VideoReader.probe(path: input).pixelFormat
@@ -119,7 +159,7 @@ struct LoopCommand: ParsableCommand {
             if spectrumOnly {
                 try LoopSpectrumExport.run(loop, input: input, convert: convert)
                 if out.json {
-                    try printJSON(["input": input, "spectrum": output, "window_frames": loop.statistics.windowFrames,
+                    try printJSON(["input": input, "spectrum": output, "window_frames": loop.statistics.windowFrames, "window_start": choice.start,
                                    "flow_seconds": loop.statistics.flowSeconds])
                 } else if !out.quiet {
                     print("\(output): spectrum of \(loop.statistics.windowFrames) frames of \(input) (k = \(loop.frequencies))")
@@ -161,21 +201,56 @@ struct LoopCommand: ParsableCommand {
             }
             let s = loop.statistics
             if out.json {
-                try printJSON(["input": input, "output": output, "mode": mode, "frames": s.framesOut, "loop_frames": s.loopFrames,
+                var report: [String: Any] = ["input": input, "output": output, "mode": choice.mode.rawValue, "mode_requested": mode, "frames": s.framesOut, "loop_frames": s.loopFrames,
                                "window_frames": s.windowFrames, "period_frames": s.periodFrames, "frame_rate": result.outputFormat.frameRate.description,
                                "duration": Double(s.loopFrames) / result.outputFormat.frameRate.doubleValue,
                                "flow_seconds": s.flowSeconds, "render_seconds": s.renderSeconds, "seconds": result.elapsedSeconds,
                                "mean_motion": s.meanMotion, "origin_phase": s.originPhase, "still_fraction": s.stillFraction,
                                "camera_fraction": s.cameraFraction,
                                "hole_fraction": s.holeFraction, "held_fraction": s.heldFraction, "guarded_fraction": s.guardedFraction, "background_fill": s.backgroundFill, "gif": gifPath ?? NSNull(),
-                               "gif_frame_rate": gifRate?.description ?? NSNull(), "warnings": s.warnings] as [String: Any])
+                               "gif_frame_rate": gifRate?.description ?? NSNull(), "warnings": s.warnings,
+                               "window_start": choice.start, "window_duration": Double(s.windowFrames) / result.outputFormat.frameRate.doubleValue,
+                               "window_auto": choice.plan != nil && window == "auto", "fallback": choice.plan?.fallback ?? NSNull()]
+                if let p = choice.plan, p.realism >= 0 {
+                    report["trial_realism"] = p.realism
+                    report["trial_worst_realism"] = p.worstRealism
+                    report["trial_motion_ratio"] = p.motionRatio
+                    report["scene_cuts"] = p.cuts
+                    report["trials"] = p.trialScores.map {
+                        ["start": $0.start, "seconds": $0.seconds, "hold": $0.hold, "realism": $0.realism,
+                         "worst_realism": $0.worstRealism, "motion_ratio": $0.motionRatio]
+                    }
+                }
+                try printJSON(report)
             } else if !out.quiet {
-                print(String(format: "%@: %d-frame %@ loop (%@ fps)%@ in %.2f s", output, s.loopFrames, mode,
+                print(String(format: "%@: %d-frame %@ loop (%@ fps)%@ in %.2f s", output, s.loopFrames, choice.mode.rawValue,
                              result.outputFormat.frameRate.description, `repeat` > 1 ? " ×\(`repeat`)" : "", result.elapsedSeconds)
                       + (gifPath.map { ", GIF \($0)" } ?? ""))
             }
             if !out.json { for w in s.warnings { printError("warpflow: warning: \(w) (--start)") } }
         }
+    }
+}
+
+/// The mode and window a `loop` run renders: as given, or from a plan.
+struct LoopChoice {
+    var mode: LoopMode
+    /// Seconds; `window` nil = the filter's default.
+    var start: Double, window: Double?, duration: Double?
+    var hold: Double
+    var plan: LoopPlan?
+}
+
+extension LoopPlan {
+    /// One line for stderr: the window chosen and why (the trial's numbers, any fallback).
+    func summary(mode requested: String) -> String {
+        var line = String(format: "%@ loop of %.2f–%.2f s", mode.rawValue, start, start + windowSeconds)
+        if realism >= 0 {
+            line += String(format: " (trial: realism %.2f, worst frame %.2f, motion %.2f of the clip's)", realism, worstRealism, motionRatio)
+        }
+        if let fallback { line += "; \(requested == "auto" ? "fell back to \(mode.rawValue)" : "note"): \(fallback)" }
+        if !cuts.isEmpty { line += "; scene cuts at " + cuts.map { String(format: "%.2f s", $0) }.joined(separator: ", ") }
+        return line
     }
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the seed corpora in Tests/Fuzz/corpus/ (committed; run this only to change them).
-# Needs the ffmpeg CLI (with libx264) and python3. Everything stays small: the whole corpus is
-# well under 200 KB, so libFuzzer starts from real files without slowing down.
+# Needs the ffmpeg CLI (with libx264) and python3 (and for merge and spectrum a warpflow binary,
+# WARPFLOW below). Everything stays small: no seed over about 16 KB, the whole corpus about
+# 200 KB, so libFuzzer starts from real files without slowing down.
 set -euo pipefail
 cd "$(dirname "$0")/corpus"
 
@@ -78,4 +79,104 @@ ff -f lavfi -i "testsrc2=size=64x48:rate=25:duration=0.2" -f lavfi -i "sine=freq
    -frames:v 3 -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -b:a 16k -shortest reader/h264-aac.mp4
 ff "${src[@]}" -frames:v 3 -c:v libx264 -preset ultrafast -pix_fmt yuv420p -f mpegts reader/h264.ts
 ff "${src[@]}" -frames:v 2 -c:v gif reader/anim.gif
-du -sh . chain rational flo reader
+
+# --- merge and spectrum: files written by the warpflow CLI itself (WARPFLOW, default the debug
+# build in .build; any build of the package works) from the first frames of Samples/clips, at
+# the smallest sizes the CLI accepts, so every seed stays under 16 KB. The builds run inside a
+# temporary folder with relative names, so "source" in the reports is just the clip's name.
+samples=$(cd ../../../Samples/clips && pwd)
+WARPFLOW=${WARPFLOW:-$(cd ../../.. && pwd)/.build/debug/warpflow}
+[ -x "$WARPFLOW" ] || { echo "make-corpus: no warpflow binary at $WARPFLOW (swift build --product warpflow, or set WARPFLOW)"; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ff -i "$samples/rotate.mp4" -frames:v 5 -c:v libx264 -preset ultrafast -pix_fmt yuv420p "$tmp/five.mp4"
+ff -i "$samples/rotate.mp4" -frames:v 9 -c:v libx264 -preset ultrafast -pix_fmt yuv420p "$tmp/nine.mp4"
+head -c 3000 "$samples/rotate.mp4" > "$tmp/broken.mp4"   # no picture decodes: a skipped clip
+
+# merge: one input = a clip report, then "\n#shard\n" and a shard for each shard it names
+# (Tests/Fuzz/Sources/merge/FuzzMerge.swift). Datasets of 16x16, k = 2, windows of 4 frames.
+rm -f merge/*
+dataset() {  # dataset OUT ARGS…: a dataset build in $tmp/OUT
+    local out=$1; shift
+    (cd "$tmp" && "$WARPFLOW" dataset build "$@" -o "$out" --window 4 --size 16x16 --k 2 --min-motion 0 \
+        --max-camera-motion 1000 --threads 1 -q 2>/dev/null)
+}
+seed() {  # seed NAME DATASET: its clip 0 report and shards as one merge input
+    local name=$1 d=$tmp/$2/clips
+    cat "$d/clip-000000.json" > "merge/$name"
+    for shard in "$d"/clip-000000-*.safetensors; do
+        [ -e "$shard" ] || continue
+        printf '\n#shard\n' >> "merge/$name"
+        cat "$shard" >> "merge/$name"
+    done
+}
+dataset one five.mp4
+dataset float32 five.mp4 --dtype float32
+dataset trajectories five.mp4 --trajectories --trajectory chained
+dataset two-shards nine.mp4 --samples-per-shard 1
+dataset skipped broken.mp4
+dataset partial five.mp4 broken.mp4 --shard 0/2   # clip 0 of 2 built: merge needs --allow-partial
+seed one-sample.bin one
+seed two-shards.bin two-shards
+seed float32.bin float32
+seed trajectories.bin trajectories
+seed skipped.bin skipped
+seed partial.bin partial
+cp "$tmp/one/clips/clip-000000.json" merge/report-only.bin
+# Without "shard_checksums" (reports of builds that did not record them), so mutated shards
+# reach the shard checks instead of stopping at the checksum.
+python3 - "$tmp/one/clips/clip-000000.json" "$tmp/one/clips/clip-000000-000.safetensors" <<'PY'
+import re, sys
+report = open(sys.argv[1], "rb").read()
+stripped = re.sub(rb'"shard_checksums":\{[^}]*\},', b"", report)
+assert stripped != report
+open("merge/one-sample-no-checksums.bin", "wb").write(stripped + b"\n#shard\n" + open(sys.argv[2], "rb").read())
+PY
+
+# spectrum: loop spectra (`warpflow loop --spectrum-only`, F32) of clips scaled down first (the
+# loop's smallest working size, 32, would give 32x24 and over 16 KB at k = 2), variants of one
+# of them in F16 (values as they are, scaled, window 30) and a dataset shard (the loop reads
+# its first sample).
+rm -f spectrum/*
+loop() {  # loop CLIP WxH OUT ARGS…
+    local clip=$1 size=$2 out=$3; shift 3
+    ff -i "$samples/$clip" -vf "scale=${size/x/:}" -c:v libx264 -preset ultrafast -pix_fmt yuv420p "$tmp/$clip-$size.mp4"
+    "$WARPFLOW" loop "$tmp/$clip-$size.mp4" -o "spectrum/$out" --spectrum-only --window 2 --size 32 --threads 1 -q "$@"
+}
+loop rotate.mp4 24x18 rotate-24x18-k2.safetensors --k 2
+loop zoom.mp4 16x12 zoom-16x16-k3.safetensors --k 3   # working size 16x16 (16 is the least)
+loop pan.mp4 20x12 pan-20x16-k2-remove-direct.safetensors --k 2 --drift remove --tracking direct
+cp "$tmp/one/clips/clip-000000-000.safetensors" spectrum/dataset-shard-16x16-k2-f16.safetensors
+python3 - <<'PY'
+import json, struct
+def read(name):
+    b = open("spectrum/" + name, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    header = json.loads(b[8:8 + n])
+    return header, b[8 + n:]
+def write(name, header, tensors):  # tensors: name -> (dtype, shape, bytes), in order
+    offset, body = 0, b""
+    for key, (dtype, shape, data) in tensors.items():
+        header[key] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        body += data
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    open("spectrum/" + name, "wb").write(struct.pack("<Q", len(text)) + text + body)
+header, body = read("rotate-24x18-k2.safetensors")
+frames, spectra = header["frames"], header["spectra"]
+pixels = body[frames["data_offsets"][0]:frames["data_offsets"][1]]
+values = struct.unpack("<%df" % ((spectra["data_offsets"][1] - spectra["data_offsets"][0]) // 4),
+                       body[spectra["data_offsets"][0]:spectra["data_offsets"][1]])
+meta = header["__metadata__"]
+def variant(name, scale=1.0, dtype="F32", window=None):
+    m = dict(meta)
+    if window: m["window"] = window
+    packed = struct.pack("<%d%s" % (len(values), "f" if dtype == "F32" else "e"), *[v * scale for v in values])
+    write(name, {"__metadata__": m}, {"frames": ("U8", frames["shape"], pixels), "spectra": (dtype, spectra["shape"], packed)})
+variant("rotate-f16.safetensors", dtype="F16")
+variant("rotate-f16-scaled-0.25.safetensors", 0.25, dtype="F16")
+variant("rotate-f16-scaled-100.safetensors", 100.0, dtype="F16")   # moves pixels too far: refused
+variant("rotate-f16-window-30.safetensors", dtype="F16", window="30")  # half the period: twice the motion
+PY
+du -sh . chain rational flo reader merge spectrum
