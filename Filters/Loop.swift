@@ -51,10 +51,10 @@ public final class LoopFilter: VideoFilter {
         FilterOption("still", .bool, default: "1", help: "hold pixels that do not move in the window exactly still (spectral, motion estimated)"),
         FilterOption("camera", .bool, default: "1",
                      help: "pixels that no track follows move with the camera (an affine fit of the flow) when it moves (spectral, motion estimated)"),
-        FilterOption("hold", .double(0...1), default: "0.06",
-                     help: "hold still, whole, pixels whose motion is one-off (reaches farther than this fraction of the working frame's longer side and never comes back, or only briefly); 0 = off (spectral, motion estimated)"),
-        FilterOption("guard", .double(0...100), default: "0.5",
-                     help: "tear guard: scale the loop's motion down where it would stretch or fold the picture by more than this (pixels per pixel); 0 = off (spectral)"),
+        FilterOption("hold", .double(0...1), default: "0",
+                     help: "hold still, whole and from the window's steady background, pixels whose motion is one-off (reaches farther than this fraction of the working frame's longer side and never comes back, or only briefly); 0 = off (spectral, motion estimated)"),
+        FilterOption("guard", .double(0...100), default: "0.7",
+                     help: "tear guard: where the loop's motion would stretch or fold the picture by more than this (pixels per pixel), smooth it and scale it down; 0 = off (spectral)"),
         FilterOption("scene", .double(0...100), default: "12",
                      help: "scene-cut score (0…100, as scenecut) at which a window is refused as spanning a cut; 0 = never (all modes)"),
         FilterOption("alpha", .double(-100...100), default: "1", help: "softmax splatting sharpness, per pixel of mean motion (spectral)"),
@@ -305,9 +305,13 @@ public final class LoopFilter: VideoFilter {
 
     private func spectralFrames(reference: Frame) throws -> [Frame] {
         var motion: LoopMotion
+        var alreadyGuarded = false
         do {
             if let path = spectrumIn {
-                motion = try LoopSpectrumFile.read(path: path, amplitude: amplitude)
+                let read = try LoopSpectrumFile.read(path: path, amplitude: amplitude)
+                motion = read.motion
+                // Guarded once already, at this amplitude or below, within this limit: kept as it is.
+                alreadyGuarded = read.guardLimit.map { $0 <= guardLimit && amplitude <= 1 } ?? false
             } else {
                 // F_1 … F_W are the window's steps; F_{W+1}, when read, shows the motion out of frame W.
                 let steps = min(trajectories.count, windowFrames)
@@ -333,10 +337,10 @@ public final class LoopFilter: VideoFilter {
                 motion = try LoopMotion(trajectories: kept, frequencies: frequencies, amplitude: amplitude, drift: drift,
                                         threads: threads)
             }
-            motion = try guardingTears(motion)
+            if !alreadyGuarded { motion = try guardingTears(motion) }
             if let path = spectrumOut {
                 try LoopSpectrumFile.write(motion, reference: reference, workingLuma: try referenceLuma ?? workingLuma(reference),
-                                           fps: rate, to: path)
+                                           fps: rate, guardLimit: guardLimit > 0 ? guardLimit : nil, to: path)
             }
         } catch let error as FilterError {
             throw error

@@ -58,8 +58,7 @@ extension LoopFilter {
             statistics.guardedFraction = -1
             return motion
         }
-        let factors = TearGuard.factors(motion, limit: guardLimit)
-        let result = try TearGuard.limited(motion, factors: factors)
+        let result = try TearGuard.guarded(motion, limit: guardLimit)
         statistics.guardedFraction = result.reducedFraction
         return result.motion
     }

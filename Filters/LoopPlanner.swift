@@ -11,11 +11,16 @@ public struct LoopPlan: Sendable, Equatable {
     /// The window's first frame, seconds (its presentation time), and its length in frames
     /// and in seconds (frames ÷ the nominal rate).
     public var start: Double, windowFrames: Int, windowSeconds: Double
-    /// The loop's length in seconds (the window's for spectral and crossfade; pingpong plays
-    /// the window out and back).
+    /// The loop's length in seconds (the window's time span for spectral, its frames at the
+    /// nominal rate for crossfade; pingpong plays the window out and back).
     public var duration: Double
+    /// The window's time span by its frames' timestamps, seconds (frames × the nominal frame
+    /// interval when those agree; longer for a clip whose frames are sparser than its rate).
+    public var span = 0.0
     /// `hold=` of the chosen spectral trial (0 = off).
     public var hold: Double
+    /// True when the chosen spectral trial ran without the tear guard.
+    public var guardOff = false
     /// The best spectral trial (at the planner's small size): realism = mean over its frames of
     /// the best SSIM against any window frame, its worst frame's, and the motion ratio = mean
     /// frame-to-frame flow length of the loop ÷ the window's. −1 when no spectral trial ran.
@@ -32,7 +37,7 @@ public struct LoopPlan: Sendable, Equatable {
 
 /// One spectral trial of `LoopPlanner`.
 public struct LoopTrialScore: Sendable, Equatable {
-    public var start: Double, seconds: Double, hold: Double
+    public var start: Double, seconds: Double, hold: Double, tearGuard: Double
     public var realism: Double, worstRealism: Double, motionRatio: Double
 }
 
@@ -52,7 +57,7 @@ public struct LoopPlanner {
     /// Frames read from the start (or from `start`), at most.
     public var maximumFrames = 450
     /// Spectral trials rendered, at most.
-    public var maximumTrials = 14
+    public var maximumTrials = 10
     /// Thresholds of `auto` (see the type's documentation).
     public var minimumRealism = 0.90, minimumWorstRealism = 0.80, minimumMotionRatio = 0.3
     /// Scene-cut score (as `scenecut`).
@@ -84,21 +89,32 @@ public struct LoopPlanner {
             let candidates = Self.candidates(segments: segments, fps: fps, wanted: wanted, fixedStart: start != nil, limit: maximumTrials)
             var best: (score: Double, trial: Trial)?
             var done = 0
-            let total = Double(candidates.count + 4)
+            let total = Double(candidates.count + 3)
+            // Every window without holding, then the best two again holding one-off motion.
+            var ranked: [Trial] = []
+            var firstError: String?
             for c in candidates {
-                if let t = try? trial(clip, start: c.lowerBound, frames: c.count, hold: 0.06, options: loopOptions, into: &plan.trialScores),
-                   best == nil || t.score > best!.score {
-                    best = (t.score, t)
+                do {
+                    ranked.append(try trial(clip, start: c.lowerBound, frames: c.count, hold: 0, options: loopOptions, into: &plan.trialScores))
+                } catch {
+                    firstError = firstError ?? "\(error)"
                 }
                 done += 1
                 progress?(Double(done) / total)
             }
-            // The winning window again without holding and with a wider reach.
-            if let b = best {
-                for hold in [0, 0.12] {
-                    if let t = try? trial(clip, start: b.trial.start, frames: b.trial.frames, hold: hold, options: loopOptions, into: &plan.trialScores),
-                       t.score > best!.score {
-                        best = (t.score, t)
+            ranked.sort { $0.score > $1.score }
+            best = ranked.first.map { ($0.score, $0) }
+            // The best window again: holding one-off motion, and (when the guard is on)
+            // without the tear guard, which slows things that swing whole.
+            let guardOn = Double(loopOptions["guard"] ?? "0.7").map { $0 > 0 } ?? true
+            let variants: [(hold: Double, guardOff: Bool)] = [(0.08, false), (0.15, false)] + (guardOn ? [(0, true)] : [])
+            for w in ranked.prefix(1) {
+                for v in variants {
+                    var o = loopOptions
+                    if v.guardOff { o["guard"] = "0" }
+                    if var t = try? trial(clip, start: w.start, frames: w.frames, hold: v.hold, options: o, into: &plan.trialScores) {
+                        t.guardOff = v.guardOff
+                        if t.score > best!.score { best = (t.score, t) }
                     }
                     done += 1
                     progress?(Double(done) / total)
@@ -110,13 +126,17 @@ public struct LoopPlanner {
                 plan.worstRealism = b.worstRealism
                 plan.motionRatio = b.motionRatio
                 plan.hold = b.hold
+                plan.guardOff = b.guardOff
                 plan.start = clip.times[b.start]
                 plan.windowFrames = b.frames
                 let good = b.realism >= minimumRealism && b.worstRealism >= minimumWorstRealism && b.motionRatio >= minimumMotionRatio
                 if mode == .spectral || good {
                     plan.mode = .spectral
                     plan.windowSeconds = Double(b.frames) / fps
-                    plan.duration = plan.windowSeconds
+                    // Played at the clip's own speed: frames far apart in time (a clip whose
+                    // timestamps are sparser than its nominal rate) make a longer loop.
+                    plan.span = clip.span(start: b.start, frames: b.frames)
+                    plan.duration = plan.span
                     return plan
                 }
                 plan.fallback = String(format: "no spectral loop looks real here (best trial, %.2f–%.2f s: realism %.2f, worst frame %.2f, "
@@ -125,6 +145,7 @@ public struct LoopPlanner {
                                        minimumRealism, minimumWorstRealism, minimumMotionRatio)
             } else {
                 plan.fallback = "no window of the clip could be rendered as a spectral loop"
+                    + (firstError.map { " (\($0))" } ?? (candidates.isEmpty ? " (no shot of 8 frames or more)" : ""))
             }
         }
         // Pingpong (the fallback) and crossfade: a window inside one shot, at its start.
@@ -143,6 +164,7 @@ public struct LoopPlanner {
             plan.duration = Double(plan.windowFrames) / fps
         }
         plan.windowSeconds = Double(plan.windowFrames) / fps
+        plan.span = clip.span(start: first.lowerBound, frames: plan.windowFrames)
         return plan
     }
 
@@ -173,6 +195,7 @@ public struct LoopPlanner {
     struct Trial {
         var start: Int, frames: Int, hold: Double
         var realism: Double, worstRealism: Double, motionRatio: Double
+        var guardOff = false
         /// Realism on average and on the worst frame; a loop that hardly moves scores below any
         /// that does.
         var score: Double { (motionRatio >= 0.3 ? 0 : -10) + realism + 0.5 * worstRealism + 0.1 * min(1, motionRatio) }
@@ -185,7 +208,7 @@ public struct LoopPlanner {
         let fps = clip.rate.doubleValue
         var o = options
         o["mode"] = "spectral"
-        o["start"] = "\(clip.times[start] - 0.25 / fps)"
+        o["start"] = "\(max(0, clip.times[start] - 0.25 / fps))"
         o["window"] = "\(Double(frames) / fps)"
         o["duration"] = "\(Double(frames) / fps)"
         o["size"] = "\(size)"
@@ -211,7 +234,8 @@ public struct LoopPlanner {
         let change = try Self.meanFlow(loop, estimator), sourceChange = try Self.meanFlow(window, estimator)
         let t = Trial(start: start, frames: frames, hold: hold, realism: scores.reduce(0, +) / Double(max(1, scores.count)),
                       worstRealism: scores.min() ?? 0, motionRatio: sourceChange > 1e-6 ? change / sourceChange : 0)
-        trials.append(LoopTrialScore(start: clip.times[start], seconds: Double(frames) / fps, hold: hold, realism: t.realism,
+        trials.append(LoopTrialScore(start: clip.times[start], seconds: Double(frames) / fps, hold: hold,
+                                     tearGuard: Double(o["guard"] ?? "") ?? 0, realism: t.realism,
                                      worstRealism: t.worstRealism, motionRatio: t.motionRatio))
         return t
     }
@@ -272,6 +296,20 @@ struct TrialClip {
             times.append(time)
         }
         format = StreamFormat(width: w, height: h, pixelFormat: .gray, timeBase: timeBase, frameRate: rate, frameCount: nil)
+    }
+
+    /// Seconds from frame `start` to the end of frame `start + frames − 1`, by the timestamps
+    /// (the last frame lasting the median interval); frames ÷ rate when the timestamps are not
+    /// usable.
+    func span(start: Int, frames: Int) -> Double {
+        let nominal = Double(frames) / rate.doubleValue
+        let end = start + frames - 1
+        guard frames >= 2, end < times.count else { return nominal }
+        let intervals = zip(times[start..<end], times[(start + 1)...end]).map { $1 - $0 }.sorted()
+        let median = intervals[intervals.count / 2]
+        let s = times[end] - times[start] + median
+        // Within 20% of the nominal length, the nominal one (rounding of timestamps).
+        return s.isFinite && s > 0 && abs(s - nominal) > 0.2 * nominal ? s : nominal
     }
 
     /// The shots: frame ranges between cuts, each starting at its first frame that is not flat.

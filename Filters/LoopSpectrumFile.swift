@@ -12,12 +12,16 @@ import Raster
 /// --spectrum-only` writes one; `--from-spectrum` renders from one, so a loop can be regenerated
 /// or its spectrum edited (e.g. in NumPy) and rendered again.
 enum LoopSpectrumFile {
-    static func write(_ motion: LoopMotion, reference: Frame, workingLuma: Plane, fps: Rational, to path: String) throws {
+    /// `guardLimit`: the tear guard the spectrum already passed (metadata `tear_guard`), if any.
+    static func write(_ motion: LoopMotion, reference: Frame, workingLuma: Plane, fps: Rational, guardLimit: Float?,
+                      to path: String) throws {
         let s = motion.spectrum
-        var writer = SafetensorsWriter(metadata: [
+        var metadata = [
             "format": "warpflow-dataset", "version": "1", "window": "\(s.windowLength)", "k": "\(s.frequencies)",
             "width": "\(s.width)", "height": "\(s.height)", "samples": "1", "fps": fps.description, "loop": "1",
-        ])
+        ]
+        if let guardLimit { metadata["tear_guard"] = "\(guardLimit)" }
+        var writer = SafetensorsWriter(metadata: metadata)
         var rgb = [UInt8](repeating: 0, count: s.width * s.height * 3)
         let luma = workingLuma.width == s.width && workingLuma.height == s.height
             ? workingLuma : workingLuma.resizedBilinear(width: s.width, height: s.height)
@@ -30,8 +34,9 @@ enum LoopSpectrumFile {
         try writer.write(to: path)
     }
 
-    /// Reads a spectrum file (the first sample when it holds several, e.g. a dataset shard).
-    static func read(path: String, amplitude: Float) throws -> LoopMotion {
+    /// Reads a spectrum file (the first sample when it holds several, e.g. a dataset shard), and
+    /// the tear guard it already passed (metadata `tear_guard`), if any.
+    static func read(path: String, amplitude: Float) throws -> (motion: LoopMotion, guardLimit: Float?) {
         let file = try SafetensorsFile(path: path)
         guard let info = file.tensor("spectra"), info.shape.count == 4, info.shape[0] >= 1, info.shape[1] % 4 == 0 else {
             throw DatasetError(path, "has no spectra tensor of shape [N, 4K, H, W]")
@@ -54,7 +59,8 @@ enum LoopSpectrumFile {
         }
         do {
             let spectrum = try MotionSpectrum(width: w, height: h, frequencies: k, windowLength: window, values: values)
-            return try LoopMotion(spectrum: spectrum, amplitude: amplitude)
+            let guardLimit = file.metadata["tear_guard"].flatMap { Float($0) }.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
+            return (try LoopMotion(spectrum: spectrum, amplitude: amplitude), guardLimit)
         } catch let error as MotionError {
             throw DatasetError(path, "\(error)")
         }

@@ -102,7 +102,9 @@ public enum LoopDynamism {
 /// pixels would move apart or across each other, the splat tears (holes, smears) although the
 /// source shows no tear. For each pixel the largest local deformation over `phases` samples of
 /// the loop, G = max over phases of the larger row sum |∂u/∂x| + |∂u/∂y|, |∂v/∂x| + |∂v/∂y|
-/// (central differences, pixels per pixel), gives a factor min(1, limit / G); the factors are
+/// (pixels per pixel; each derivative the smaller of the two one-sided differences, so the step
+/// at the edge of a thing moving over a still background, which splatting resolves by letting
+/// the moving side win, does not count), gives a factor min(1, limit / G); the factors are
 /// spread by a min filter and smoothed (so their own gradient adds little), and the spectrum is
 /// scaled by them pixel by pixel. A fold needs G ≥ 1 (det(I + J) ≤ 0 only then); the default
 /// limit 0.5 keeps every step well away from it.
@@ -113,18 +115,18 @@ public enum TearGuard {
         var deformation = Plane(width: w, height: h)
         for p in 0..<max(1, phases) {
             let d = motion.displacement(phase: (Double(p) + 0.5) / Double(max(1, phases)))
+            let u = d.u.data, v = d.v.data
             for y in 0..<h {
                 let up = max(0, y - 1), down = min(h - 1, y + 1)
-                let dy = Float(max(1, down - up))
                 for x in 0..<w {
-                    let left = max(0, x - 1), right = min(w - 1, x + 1)
-                    let dx = Float(max(1, right - left))
-                    let ux = (d.u.data[y * w + right] - d.u.data[y * w + left]) / dx
-                    let uy = (d.u.data[down * w + x] - d.u.data[up * w + x]) / dy
-                    let vx = (d.v.data[y * w + right] - d.v.data[y * w + left]) / dx
-                    let vy = (d.v.data[down * w + x] - d.v.data[up * w + x]) / dy
-                    let g = max(abs(ux) + abs(uy), abs(vx) + abs(vy))
-                    if g > deformation.data[y * w + x] { deformation.data[y * w + x] = g }
+                    let left = max(0, x - 1), right = min(w - 1, x + 1), i = y * w + x
+                    // The smaller of the one-sided differences: a step (a thing moving over a
+                    // still background, which splatting handles) has one of them zero; a stretch
+                    // or incoherent tracks have both large.
+                    func slope(_ p: [Float], _ a: Int, _ b: Int) -> Float { min(abs(p[i] - p[a]), abs(p[b] - p[i])) }
+                    let g = max(slope(u, y * w + left, y * w + right) + slope(u, up * w + x, down * w + x),
+                                slope(v, y * w + left, y * w + right) + slope(v, up * w + x, down * w + x))
+                    if g > deformation.data[i] { deformation.data[i] = g }
                 }
             }
         }
@@ -133,6 +135,31 @@ public enum TearGuard {
             factors.data[i] = deformation.data[i].isFinite ? limit / deformation.data[i] : 0
         }
         return LoopDynamism.minimumFiltered(factors, radius: spread).boxFiltered(radius: spread)
+    }
+
+    /// `motion` guarded against tears: where `factors(motion, limit:)` is below 1, the spectrum
+    /// moves toward a spatially smoothed copy of itself (Gaussian, σ = `smoothing` pixels),
+    /// f·S + (1 − f)·(G_σ ∗ S), so things that move keep moving, together, instead of tearing
+    /// apart; what still deforms beyond `limit` (a region that spins or shears as a whole) is
+    /// then scaled down by the factors of the smoothed motion. Also returns the fraction of
+    /// pixels whose motion was changed (first factor below 0.95).
+    public static func guarded(_ motion: LoopMotion, limit: Float, smoothing: Float = 4) throws -> (motion: LoopMotion, reducedFraction: Double) {
+        let first = factors(motion, limit: limit)
+        let s = motion.spectrum, n = s.planeSize
+        var values = s.values
+        for c in 0..<(4 * s.frequencies) {
+            let smooth = s.channel(c).blurred(sigma: smoothing, threads: 1)
+            for i in 0..<n where first.data[i] < 1 {
+                let f = first.data[i]
+                values[c * n + i] = f * values[c * n + i] + (1 - f) * smooth.data[i]
+            }
+        }
+        let smoothed = try LoopMotion(spectrum: try MotionSpectrum(width: s.width, height: s.height, frequencies: s.frequencies,
+                                                                    windowLength: s.windowLength, values: values),
+                                      amplitude: motion.amplitude)
+        let scaled = try limited(smoothed, factors: factors(smoothed, limit: limit))
+        let changed = first.data.reduce(0) { $0 + ($1 < 0.95 ? 1 : 0) }
+        return (scaled.motion, Double(changed) / Double(max(1, n)))
     }
 
     /// `motion` with its spectrum scaled by `factors` (of its size), and the fraction of pixels

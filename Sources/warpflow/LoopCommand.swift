@@ -32,10 +32,12 @@ struct LoopCommand: ParsableCommand {
     var start: Double?
     @Option(help: "Window length, seconds, or auto: the most loopable window inside one shot, chosen by trial renders (reported on stderr and in --json).")
     var window = "auto"
-    @Option(help: "One-off motion (an intrusion, a thing passing through) held still when it reaches farther than this fraction of the frame's longer side; 0 = off (spectral; default: chosen with the window, else 0.06).")
+    @Option(help: "One-off motion (an intrusion, a thing passing through) held still, from the window's steady background, when it reaches farther than this fraction of the frame's longer side; 0 = off (spectral; default: chosen by the automatic window's trials, else 0).")
     var hold: Double?
-    @Option(name: .customLong("tear-guard"), help: "Scale the motion down where it would stretch or fold the picture by more than this many pixels per pixel; 0 = off (spectral).")
-    var tearGuard = 0.5
+    @Option(name: .customLong("tear-guard"), help: "Where the motion would stretch or fold the picture by more than this many pixels per pixel, smooth it and scale it down; 0 = off (spectral; default 0.7, or off when the automatic window's trials look better without it).")
+    var tearGuard: Double?
+    @Option(name: .customLong("scene-threshold"), help: "Scene-cut score (0…100) at which a window is refused as spanning a cut (auto windows stay inside one shot); 0 = never.")
+    var sceneThreshold = 12.0
     @Option(help: "Loop length, seconds (default: the window's length).")
     var duration: Double?
     @Option(name: .customLong("k"), help: "Harmonics kept (spectral; default 16, fewer when the window is short).")
@@ -81,7 +83,7 @@ struct LoopCommand: ParsableCommand {
         try refuseOverwritingInput(input, output)
         guard mode == "auto" || LoopMode(rawValue: mode) != nil else { throw ValidationError("--mode must be auto, spectral, pingpong or crossfade") }
         for (name, value) in [("--start", start ?? 0), ("--crossfade", crossfade), ("--amplitude", amplitude), ("--alpha", alpha),
-                              ("--hold", hold ?? 0), ("--tear-guard", tearGuard)] {
+                              ("--hold", hold ?? 0), ("--tear-guard", tearGuard ?? 0), ("--scene-threshold", sceneThreshold)] {
             guard value.isFinite else { throw ValidationError("\(name) must be a finite number") }
         }
         if let start, start < 0 { throw ValidationError("--start must be ≥ 0 seconds") }
@@ -89,7 +91,8 @@ struct LoopCommand: ParsableCommand {
             guard let w = Double(window), w.isFinite, w > 0 else { throw ValidationError("--window must be auto or a positive number of seconds, not \(window)") }
         }
         if let hold, !(0...1).contains(hold) { throw ValidationError("--hold must be within 0…1 (a fraction of the frame's longer side)") }
-        guard (0...100).contains(tearGuard) else { throw ValidationError("--tear-guard must be within 0…100") }
+        guard (0...100).contains(tearGuard ?? 0) else { throw ValidationError("--tear-guard must be within 0…100") }
+        guard (0...100).contains(sceneThreshold) else { throw ValidationError("--scene-threshold must be within 0…100") }
         if let duration, !(duration.isFinite && duration > 0) { throw ValidationError("--duration must be a positive number of seconds, not \(duration)") }
         if let frequencies, !(2...1024).contains(frequencies) { throw ValidationError("--k must be within 2…1024") }
         guard (0...100).contains(amplitude) else { throw ValidationError("--amplitude must be within 0…100") }
@@ -109,7 +112,8 @@ struct LoopCommand: ParsableCommand {
     func commonOptions() -> [String: String] {
         var o = ["k": "\(frequencies ?? 0)", "amplitude": "\(amplitude)", "alpha": "\(alpha)", "crossfade": "\(crossfade)",
                  "preset": flowPreset, "drift": drift, "tracking": tracking, "period": period, "origin": origin,
-                 "still": still ? "1" : "0", "camera": camera ? "1" : "0", "fill": fill, "guard": "\(tearGuard)"]
+                 "still": still ? "1" : "0", "camera": camera ? "1" : "0", "fill": fill, "guard": "\(tearGuard ?? 0.7)",
+                 "scene": "\(sceneThreshold)"]
         if let threads { o["threads"] = "\(threads)" }
         return o
     }
@@ -122,6 +126,7 @@ struct LoopCommand: ParsableCommand {
         o["repeat"] = "\(`repeat`)"
         o["size"] = "\(size)"
         o["hold"] = "\(choice.hold)"
+        if choice.guardOff { o["guard"] = "0" }
         if let w = choice.window { o["window"] = "\(w)" }
         if let d = duration ?? choice.duration { o["duration"] = "\(d)" }
         if let fromSpectrum { o["spectrum_in"] = fromSpectrum }
@@ -134,16 +139,18 @@ struct LoopCommand: ParsableCommand {
         let given = LoopMode(rawValue: mode)
         let fixedWindow = Double(window)
         if fromSpectrum != nil || (given != nil && fixedWindow != nil) || (spectrumOnly && fixedWindow != nil) {
-            return LoopChoice(mode: given ?? .spectral, start: start ?? 0, window: fixedWindow, duration: nil, hold: hold ?? 0.06, plan: nil)
+            return LoopChoice(mode: given ?? .spectral, start: start ?? 0, window: fixedWindow, duration: nil, hold: hold ?? 0, plan: nil)
         }
         var planner = LoopPlanner(threads: threads ?? Parallel.defaultThreads)
         planner.size = min(size, 128)
+        planner.sceneThreshold = sceneThreshold > 0 ? sceneThreshold : 100
         var trialOptions = commonOptions()
         trialOptions["preset"] = flowPreset == "ultrafast" ? "ultrafast" : "fast"
         let plan = try planner.plan(path: input, mode: spectrumOnly ? .spectral : given, start: start, window: fixedWindow,
                                     loopOptions: trialOptions)
         return LoopChoice(mode: plan.mode, start: plan.start, window: plan.windowSeconds, duration: plan.duration,
-                          hold: hold ?? (plan.mode == .spectral ? plan.hold : 0.06), plan: plan)
+                          hold: hold ?? (plan.mode == .spectral ? plan.hold : 0), plan: plan,
+                          tearGuardChosenOff: tearGuard == nil && plan.guardOff)
     }
 
     func run() throws {
@@ -209,7 +216,8 @@ struct LoopCommand: ParsableCommand {
                                "camera_fraction": s.cameraFraction,
                                "hole_fraction": s.holeFraction, "held_fraction": s.heldFraction, "guarded_fraction": s.guardedFraction, "background_fill": s.backgroundFill, "gif": gifPath ?? NSNull(),
                                "gif_frame_rate": gifRate?.description ?? NSNull(), "warnings": s.warnings,
-                               "window_start": choice.start, "window_duration": Double(s.windowFrames) / result.outputFormat.frameRate.doubleValue,
+                               "window_start": choice.start,
+                               "window_duration": choice.plan?.span ?? Double(s.windowFrames) / result.outputFormat.frameRate.doubleValue,
                                "window_auto": choice.plan != nil && window == "auto", "fallback": choice.plan?.fallback ?? NSNull()]
                 if let p = choice.plan, p.realism >= 0 {
                     report["trial_realism"] = p.realism
@@ -217,7 +225,7 @@ struct LoopCommand: ParsableCommand {
                     report["trial_motion_ratio"] = p.motionRatio
                     report["scene_cuts"] = p.cuts
                     report["trials"] = p.trialScores.map {
-                        ["start": $0.start, "seconds": $0.seconds, "hold": $0.hold, "realism": $0.realism,
+                        ["start": $0.start, "seconds": $0.seconds, "hold": $0.hold, "tear_guard": $0.tearGuard, "realism": $0.realism,
                          "worst_realism": $0.worstRealism, "motion_ratio": $0.motionRatio]
                     }
                 }
@@ -239,12 +247,15 @@ struct LoopChoice {
     var start: Double, window: Double?, duration: Double?
     var hold: Double
     var plan: LoopPlan?
+    /// The planner chose to render without the tear guard.
+    var guardOff: Bool { tearGuardChosenOff }
+    var tearGuardChosenOff = false
 }
 
 extension LoopPlan {
     /// One line for stderr: the window chosen and why (the trial's numbers, any fallback).
     func summary(mode requested: String) -> String {
-        var line = String(format: "%@ loop of %.2f–%.2f s", mode.rawValue, start, start + windowSeconds)
+        var line = String(format: "%@ loop of %.2f–%.2f s", mode.rawValue, start, start + span)
         if realism >= 0 {
             line += String(format: " (trial: realism %.2f, worst frame %.2f, motion %.2f of the clip's)", realism, worstRealism, motionRatio)
         }

@@ -20,7 +20,7 @@ final class SpectrumFileTests: XCTestCase {
 
     func testOrdinaryValuesLoad() throws {
         // Σ over k = 1…3 of (|Re| + |Im|) = 6·0.5 = 3; times 4/30: a reach of 0.4 px.
-        let motion = try LoopSpectrumFile.read(path: try spectrumFile(0.5), amplitude: 1)
+        let motion = try LoopSpectrumFile.read(path: try spectrumFile(0.5), amplitude: 1).motion
         XCTAssertEqual(motion.spectrum.frequencies, 4)
         XCTAssertEqual(LoopSpectrumFile.largestDisplacement(motion.spectrum.values, frequencies: 4, planeSize: 32 * 24, window: 30),
                        0.4, accuracy: 1e-6)
