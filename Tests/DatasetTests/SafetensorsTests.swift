@@ -295,3 +295,25 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertThrowsError(try SafetensorsFile(path: dir.path)) { XCTAssertTrue("\($0)".contains("not a regular file"), "\($0)") }
     }
 }
+
+/// A file cut where several tensors' data lies beyond its end is refused as truncated, always
+/// for the same tensor (entries are checked in name order; a JSON object has no order).
+final class SafetensorsTruncationTests: XCTestCase {
+    func testTruncationIsNamedAndDeterministic() throws {
+        var writer = SafetensorsWriter(metadata: ["format": "warpflow-dataset"])
+        try writer.add("frames", shape: [64], uint8: [UInt8](repeating: 7, count: 64))
+        _ = try writer.add("spectra", shape: [64], floats: [Float](repeating: 1, count: 64), as: .f32)
+        _ = try writer.add("trajectories", shape: [64], floats: [Float](repeating: 2, count: 64), as: .f32)
+        let whole = try writer.serialized()
+        let cut = Array(whole.prefix(whole.count - 400))
+        var messages = Set<String>()
+        for _ in 0..<20 {
+            XCTAssertThrowsError(try SafetensorsFile(bytes: cut, name: "cut.safetensors")) { error in
+                messages.insert("\(error)")
+            }
+        }
+        XCTAssertEqual(messages.count, 1, "\(messages)")
+        let message = try XCTUnwrap(messages.first)
+        XCTAssertTrue(message.contains("cut.safetensors") && message.contains("truncated: \(cut.count) of at least"), message)
+    }
+}
