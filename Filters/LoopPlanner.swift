@@ -129,7 +129,7 @@ public struct LoopPlanner {
                 plan.guardOff = b.guardOff
                 plan.start = clip.times[b.start]
                 plan.windowFrames = b.frames
-                let good = b.realism >= minimumRealism && b.worstRealism >= minimumWorstRealism && b.motionRatio >= minimumMotionRatio
+                let good = passes(realism: b.realism, worstRealism: b.worstRealism, motionRatio: b.motionRatio)
                 if mode == .spectral || good {
                     plan.mode = .spectral
                     plan.windowSeconds = Double(b.frames) / fps
@@ -226,18 +226,46 @@ public struct LoopPlanner {
         try filter.finish { output.append($0) }
         let converter = FrameConverter()
         let loop = try output.map { try converter.luma($0) }
-        let window = Array(clip.lumas[start..<(start + frames)])
+        let scores = try score(loop: loop, window: Array(clip.lumas[start..<(start + frames)]))
+        let t = Trial(start: start, frames: frames, hold: hold, realism: scores.realism, worstRealism: scores.worstRealism,
+                      motionRatio: scores.motionRatio)
+        trials.append(LoopTrialScore(start: clip.times[start], seconds: Double(frames) / fps, hold: hold,
+                                     tearGuard: Double(o["guard"] ?? "") ?? 0, realism: t.realism,
+                                     worstRealism: t.worstRealism, motionRatio: t.motionRatio))
+        return t
+    }
+
+    /// Realism (mean and worst, over at most 16 loop frames spread evenly) of `loop` against
+    /// `window` (luma planes of one size), and the motion ratio (mean flow length of the loop ÷
+    /// the window's).
+    func score(loop: [Plane], window: [Plane]) throws -> (realism: Double, worstRealism: Double, motionRatio: Double) {
         let reference = try SimilarityReference(frames: window)
         let every = max(1, loop.count / 16)
         let scores = stride(from: 0, to: loop.count, by: every).map { reference.bestSSIM(loop[$0]).ssim }
         let estimator = FlowEstimator(preset: .fast, threads: threads)
         let change = try Self.meanFlow(loop, estimator), sourceChange = try Self.meanFlow(window, estimator)
-        let t = Trial(start: start, frames: frames, hold: hold, realism: scores.reduce(0, +) / Double(max(1, scores.count)),
-                      worstRealism: scores.min() ?? 0, motionRatio: sourceChange > 1e-6 ? change / sourceChange : 0)
-        trials.append(LoopTrialScore(start: clip.times[start], seconds: Double(frames) / fps, hold: hold,
-                                     tearGuard: Double(o["guard"] ?? "") ?? 0, realism: t.realism,
-                                     worstRealism: t.worstRealism, motionRatio: t.motionRatio))
-        return t
+        return (scores.reduce(0, +) / Double(max(1, scores.count)), scores.min() ?? 0, sourceChange > 1e-6 ? change / sourceChange : 0)
+    }
+
+    /// The scores of a rendered loop (the video at `video`, e.g. a staged output) against the
+    /// window `plan` chose in the clip at `path`, as the trials were scored: the check that
+    /// what is shipped looks as real as its trial did.
+    public func check(video: String, clip path: String, plan: LoopPlan) throws -> (realism: Double, worstRealism: Double, motionRatio: Double) {
+        let clip = try TrialClip(path: path, size: size, from: plan.start, maximumFrames: plan.windowFrames, sceneThreshold: 100)
+        let reader = try VideoReader(path: video)
+        let converter = FrameConverter()
+        var loop: [Plane] = []
+        while let frame = try reader.nextFrame() {
+            let gray = try converter.convert(frame, width: clip.format.width, height: clip.format.height, pixelFormat: .gray, algorithm: .area)
+            loop.append(try converter.luma(gray))
+        }
+        guard !loop.isEmpty, !clip.lumas.isEmpty else { return (0, 0, 0) }
+        return try score(loop: loop, window: clip.lumas)
+    }
+
+    /// Whether scores pass `auto`'s thresholds.
+    public func passes(realism: Double, worstRealism: Double, motionRatio: Double) -> Bool {
+        realism >= minimumRealism && worstRealism >= minimumWorstRealism && motionRatio >= minimumMotionRatio
     }
 
     /// Mean optical-flow length (pixels) between consecutive planes, over at most 12 pairs

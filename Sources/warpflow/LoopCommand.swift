@@ -134,6 +134,14 @@ struct LoopCommand: ParsableCommand {
         return o
     }
 
+    /// The planner of the automatic window and mode.
+    func makePlanner() -> LoopPlanner {
+        var planner = LoopPlanner(threads: threads ?? Parallel.defaultThreads)
+        planner.size = min(size, 128)
+        planner.sceneThreshold = sceneThreshold > 0 ? sceneThreshold : 100
+        return planner
+    }
+
     /// The mode and window: as given, or planned (`LoopPlanner`) when auto.
     func choose() throws -> LoopChoice {
         let given = LoopMode(rawValue: mode)
@@ -141,9 +149,7 @@ struct LoopCommand: ParsableCommand {
         if fromSpectrum != nil || (given != nil && fixedWindow != nil) || (spectrumOnly && fixedWindow != nil) {
             return LoopChoice(mode: given ?? .spectral, start: start ?? 0, window: fixedWindow, duration: nil, hold: hold ?? 0, plan: nil)
         }
-        var planner = LoopPlanner(threads: threads ?? Parallel.defaultThreads)
-        planner.size = min(size, 128)
-        planner.sceneThreshold = sceneThreshold > 0 ? sceneThreshold : 100
+        let planner = makePlanner()
         var trialOptions = commonOptions()
         trialOptions["preset"] = flowPreset == "ultrafast" ? "ultrafast" : "fast"
         let plan = try planner.plan(path: input, mode: spectrumOnly ? .spectral : given, start: start, window: fixedWindow,
@@ -153,18 +159,46 @@ struct LoopCommand: ParsableCommand {
                           tearGuardChosenOff: tearGuard == nil && plan.guardOff)
     }
 
+    /// The loop filter for `choice`.
+    func makeLoop(_ choice: LoopChoice) throws -> LoopFilter {
+        let filter = try FilterRegistry.standard.makeFilter("loop", options: filterOptions(choice))
+        guard let loop = filter as? LoopFilter else { throw ValidationError("the loop filter is not registered") }
+        return loop
+    }
+
+    /// Packed RGB and other layouts the renderer cannot work in are converted first.
+    func converters() throws -> [any VideoFilter] {
+        let format = try VideoReader.probe(path: input).pixelFormat
+        return BlendKernel.bytesPerSample(for: format) != nil && format.isOneComponentPerPlane
+            ? [] : [try FilterRegistry.standard.makeFilter("scale", options: ["format": format.isRGB ? "yuv444p" : "yuv420p"])]
+    }
+
+    /// Renders `choice` into a staged MP4 (not yet in place).
+    func render(_ choice: LoopChoice) throws -> (LoopFilter, PipelineResult, StagedFile) {
+        let loop = try makeLoop(choice)
+        var settings = encoder.settings
+        settings.bFrames = 0
+        settings.editList = false
+        settings.uniformQuality = true
+        settings.keyframeInterval = encoder.keyint ?? 1
+        // 4:2:0 unless asked otherwise: what browsers and phones play (an RGB source would
+        // otherwise give H.264 4:4:4).
+        if encoder.pixelFormat == nil { settings.pixelFormat = PixelFormat(name: "yuv420p") }
+        let gifOnly = (output as NSString).pathExtension.lowercased() == "gif"
+        if gifOnly { settings.crf = min(settings.crf, 10) }
+        let result = try runPipeline(label: "loop", input: input, output: gifOnly ? output + ".mp4" : output, filters: try converters() + [loop],
+                                     encoder: encoder, out: out, copyAudio: false, settings: settings, staged: true)
+        guard let mp4 = result.stagedOutput else { throw ValidationError("the loop's video was not staged") }
+        return (loop, result, mp4)
+    }
+
     func run() throws {
         try runReportingErrors {
-            let choice = try choose()
+            var choice = try choose()
             if let plan = choice.plan, !out.quiet { printError("warpflow: loop: " + plan.summary(mode: mode)) }
-            let filter = try FilterRegistry.standard.makeFilter("loop", options: filterOptions(choice))
-            guard let loop = filter as? LoopFilter else { throw ValidationError("the loop filter is not registered") }
-            // Packed RGB and other layouts the renderer cannot work in are converted first.
-            let format = try VideoReader.probe(path: input).pixelFormat
-            let convert: [any VideoFilter] = BlendKernel.bytesPerSample(for: format) != nil && format.isOneComponentPerPlane
-                ? [] : [try FilterRegistry.standard.makeFilter("scale", options: ["format": format.isRGB ? "yuv444p" : "yuv420p"])]
             if spectrumOnly {
-                try LoopSpectrumExport.run(loop, input: input, convert: convert)
+                let loop = try makeLoop(choice)
+                try LoopSpectrumExport.run(loop, input: input, convert: try converters())
                 if out.json {
                     try printJSON(["input": input, "spectrum": output, "window_frames": loop.statistics.windowFrames, "window_start": choice.start,
                                    "flow_seconds": loop.statistics.flowSeconds])
@@ -173,22 +207,35 @@ struct LoopCommand: ParsableCommand {
                 }
                 return
             }
-            var settings = encoder.settings
-            settings.bFrames = 0
-            settings.editList = false
-            settings.uniformQuality = true
-            settings.keyframeInterval = encoder.keyint ?? 1
-            // 4:2:0 unless asked otherwise: what browsers and phones play (an RGB source would
-            // otherwise give H.264 4:4:4).
-            if encoder.pixelFormat == nil { settings.pixelFormat = PixelFormat(name: "yuv420p") }
-            // `-o x.gif`: the MP4 is only an intermediate, nearly lossless, never put in place.
+            var (loop, result, mp4) = try render(choice)
+            // What is shipped must look as real as its trial: checked at the trial size, and an
+            // automatic spectral loop that does not falls back to pingpong.
+            if mode == "auto", choice.mode == .spectral, var plan = choice.plan {
+                let planner = makePlanner()
+                let scores: (realism: Double, worstRealism: Double, motionRatio: Double)
+                do {
+                    scores = try planner.check(video: mp4.temporary, clip: input, plan: plan)
+                } catch {
+                    StagedFile.discard([mp4])
+                    throw error
+                }
+                choice.checked = scores
+                if !planner.passes(realism: scores.realism, worstRealism: scores.worstRealism, motionRatio: scores.motionRatio) {
+                    StagedFile.discard([mp4])
+                    let fps = result.outputFormat.frameRate.doubleValue
+                    plan.fallback = String(format: "the spectral loop rendered at full size does not look real (realism %.2f, worst frame %.2f, "
+                                           + "motion %.2f of the clip's; needs %.2f, %.2f and %.2f)", scores.realism, scores.worstRealism,
+                                           scores.motionRatio, planner.minimumRealism, planner.minimumWorstRealism, planner.minimumMotionRatio)
+                    plan.mode = .pingpong
+                    choice = LoopChoice(mode: .pingpong, start: plan.start, window: plan.windowSeconds,
+                                        duration: Double(2 * (plan.windowFrames - 1)) / fps, hold: 0, plan: plan)
+                    choice.checked = scores
+                    if !out.quiet { printError("warpflow: loop: fell back to pingpong: " + (plan.fallback ?? "")) }
+                    (loop, result, mp4) = try render(choice)
+                }
+            }
+            // `-o x.gif`: the MP4 was only an intermediate, never put in place.
             let gifOnly = (output as NSString).pathExtension.lowercased() == "gif"
-            if gifOnly { settings.crf = min(settings.crf, 10) }
-            // The MP4 and the GIF are put in place together, or neither is.
-            let video = gifOnly ? output + ".mp4" : output
-            let result = try runPipeline(label: "loop", input: input, output: video, filters: convert + [loop], encoder: encoder, out: out,
-                                         copyAudio: false, settings: settings, staged: true)
-            guard let mp4 = result.stagedOutput else { throw ValidationError("the loop's video was not staged") }
             var gifPath: String?
             var gifRate: Rational?
             do {
@@ -200,6 +247,7 @@ struct LoopCommand: ParsableCommand {
                     gifPath = path
                     gifRate = written.rate
                 }
+                // The MP4 and the GIF are put in place together, or neither is.
                 try StagedFile.commit(files)
                 if gifOnly { StagedFile.discard([mp4]) }
             } catch {
@@ -224,6 +272,11 @@ struct LoopCommand: ParsableCommand {
                     report["trial_worst_realism"] = p.worstRealism
                     report["trial_motion_ratio"] = p.motionRatio
                     report["scene_cuts"] = p.cuts
+                    if let c = choice.checked {
+                        report["checked_realism"] = c.realism
+                        report["checked_worst_realism"] = c.worstRealism
+                        report["checked_motion_ratio"] = c.motionRatio
+                    }
                     report["trials"] = p.trialScores.map {
                         ["start": $0.start, "seconds": $0.seconds, "hold": $0.hold, "tear_guard": $0.tearGuard, "realism": $0.realism,
                          "worst_realism": $0.worstRealism, "motion_ratio": $0.motionRatio]
@@ -250,6 +303,8 @@ struct LoopChoice {
     /// The planner chose to render without the tear guard.
     var guardOff: Bool { tearGuardChosenOff }
     var tearGuardChosenOff = false
+    /// The rendered spectral loop's own scores (realism, worst frame, motion ratio), when checked.
+    var checked: (realism: Double, worstRealism: Double, motionRatio: Double)?
 }
 
 extension LoopPlan {
