@@ -260,7 +260,11 @@ public struct LoopPlanner {
             loop.append(try converter.luma(gray))
         }
         guard !loop.isEmpty, !clip.lumas.isEmpty else { return (0, 0, 0) }
-        return try score(loop: loop, window: clip.lumas)
+        var scores = try score(loop: loop, window: clip.lumas)
+        // Per loop, not per frame: a loop that plays a sparse clip's window at its own speed
+        // has more, smaller steps than the window.
+        scores.motionRatio *= Double(loop.count) / Double(clip.lumas.count)
+        return scores
     }
 
     /// Whether scores pass `auto`'s thresholds.
