@@ -66,6 +66,10 @@ struct LoopCommand: ParsableCommand {
     var `repeat` = 1
     @Flag(help: "Also write an animated GIF beside the MP4 (same name, .gif).")
     var gif = false
+    @Option(name: .customLong("gif-width"), help: "GIF width, pixels (height in proportion; default: the video's, at most 480).")
+    var gifWidth: Int?
+    @Option(name: .customLong("gif-fps"), help: "GIF frame rate (default: the loop's, at most 25), rounded to whole centiseconds per frame; frames are resampled so the loop keeps its duration.")
+    var gifFPS: Double?
     @Flag(name: .customLong("spectrum-only"), help: "Write only the spectrum (dataset format) to --output.")
     var spectrumOnly = false
     @Option(name: .customLong("from-spectrum"), help: "Render from this spectrum file instead of estimating motion.")
@@ -106,6 +110,8 @@ struct LoopCommand: ParsableCommand {
         if spectrumOnly && fromSpectrum != nil { throw ValidationError("--spectrum-only and --from-spectrum exclude each other") }
         if (spectrumOnly || fromSpectrum != nil) && !["spectral", "auto"].contains(mode) { throw ValidationError("spectra belong to --mode spectral") }
         if spectrumOnly && gif { throw ValidationError("--gif needs a video; drop --spectrum-only") }
+        if let gifWidth, !(16...4096).contains(gifWidth) { throw ValidationError("--gif-width must be within 16…4096 pixels") }
+        if let gifFPS, !(gifFPS.isFinite && gifFPS >= 0.1 && gifFPS <= 50) { throw ValidationError("--gif-fps must be within 0.1…50") }
     }
 
     /// Options every `loop` filter of this command gets (trials and the final render).
@@ -242,7 +248,7 @@ struct LoopCommand: ParsableCommand {
                 var files = gifOnly ? [] : [mp4]
                 if gif || gifOnly {
                     let path = gifOnly ? output : (output as NSString).deletingPathExtension + ".gif"
-                    let written = try LoopGIF.write(from: mp4.temporary, to: path, frames: loop.statistics.loopFrames)
+                    let written = try LoopGIF.write(from: mp4.temporary, to: path, frames: loop.statistics.loopFrames, width: gifWidth, fps: gifFPS)
                     files.append(written.file)
                     gifPath = path
                     gifRate = written.rate
@@ -320,45 +326,3 @@ extension LoopPlan {
     }
 }
 
-/// Drives the loop filter over a clip without writing video: for `--spectrum-only`.
-enum LoopSpectrumExport {
-    static func run(_ filter: LoopFilter, input: String, convert: [any VideoFilter]) throws {
-        let reader = try VideoReader(path: input)
-        var format = reader.info.format
-        for c in convert { format = try c.configure(input: format) }
-        _ = try filter.configure(input: format)
-        while !filter.isFinished, let frame = try reader.nextFrame() {
-            var frames = [frame]
-            for c in convert {
-                var next: [Frame] = []
-                for f in frames { try c.process(f) { next.append($0) } }
-                frames = next
-            }
-            for f in frames { try filter.process(f) { _ in } }
-        }
-        try filter.finish { _ in }
-    }
-}
-
-/// The GIF beside a loop's MP4: the (staged) MP4 decoded back, one palette for all frames;
-/// returned staged, for the caller to commit with the MP4.
-enum LoopGIF {
-    static func write(from video: String, to path: String, frames count: Int) throws -> (file: StagedFile, rate: Rational) {
-        let reader = try VideoReader(path: video)
-        let converter = FrameConverter()
-        guard let rgb24 = PixelFormat(name: "rgb24") else { throw MediaError(.invalidArgument, path: path, "this FFmpeg has no rgb24 pixel format") }
-        var frames: [[UInt8]] = []
-        var width = 0, height = 0
-        while frames.count < count, let frame = try reader.nextFrame() {
-            let packed = try converter.convert(frame, width: frame.width, height: frame.height, pixelFormat: rgb24)
-            width = frame.width
-            height = frame.height
-            var bytes = [UInt8](repeating: 0, count: width * height * 3)
-            packed.withPlane(0) { data, stride, _, _ in
-                for y in 0..<height { for x in 0..<(width * 3) { bytes[y * width * 3 + x] = data[y * stride + x] } }
-            }
-            frames.append(bytes)
-        }
-        return try GIFWriter.writeStaged(frames: frames, width: width, height: height, frameRate: reader.info.frameRate, to: path)
-    }
-}

@@ -46,8 +46,11 @@ final class LoopCommandTests: XCTestCase {
         let pts = try TestMedia.ffprobeVideoPTS(out)
         XCTAssertEqual(pts.pts.first, 0)
         XCTAssertEqual(Set(zip(pts.pts, pts.pts.dropFirst()).map { $1 - $0 }).count, 1, "constant frame duration")
+        // The GIF plays at 25 fps (4 cs per frame, the loop's 30 fps capped), resampled so the
+        // loop still lasts 1 s: 25 frames.
         let gif = (out as NSString).deletingPathExtension + ".gif"
-        XCTAssertEqual(try lumaFrames(gif).count, 30)
+        XCTAssertEqual(try lumaFrames(gif).count, 25)
+        XCTAssertEqual(json["gif_frame_rate"] as? String, "25")
     }
 
     /// `-o x.gif` writes the GIF alone (its MP4 is an intermediate, never left behind); an RGB
@@ -57,10 +60,13 @@ final class LoopCommandTests: XCTestCase {
             "-loop", "1", "-framerate", "30", "-i", try stillPicture(), "-t", "1",
             "-vf", "crop=w=128:h=96:x='32+8*sin(2*PI*n/30)':y=24", "-c:v", "libx264rgb", "-qp", "0", "-pix_fmt", "rgb24"])
         let folder = try TestMedia.makeScratchDirectory("loop-gif-only")
-        let r = loopCLI(["loop", rgb, "-o", folder + "/l.gif", "--mode", "spectral", "--window", "1", "--k", "4", "--size", "64", "--json"])
+        let r = loopCLI(["loop", rgb, "-o", folder + "/l.gif", "--mode", "spectral", "--window", "1", "--k", "4", "--size", "64",
+                         "--gif-width", "64", "--gif-fps", "10", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(TestMedia.listDirectory(folder), ["l.gif"])
-        XCTAssertEqual(try lumaFrames(folder + "/l.gif").count, 30)
+        // 10 fps for the loop's 1 s: 10 frames, 64 px wide (48 high, in proportion).
+        XCTAssertEqual(try lumaFrames(folder + "/l.gif").count, 10)
+        XCTAssertEqual(try TestMedia.ffprobeStreams(folder + "/l.gif", type: "video").first?["height"] as? Int, 48)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(json["gif"] as? String, folder + "/l.gif")
         let m = loopCLI(["loop", rgb, "-o", folder + "/l.mp4", "--mode", "spectral", "--window", "1", "--k", "4", "--size", "64", "-q"])

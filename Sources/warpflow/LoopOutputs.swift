@@ -1,0 +1,65 @@
+import Foundation
+import MediaIO
+import Pipeline
+import WarpFlowFilters
+
+/// Drives the loop filter over a clip without writing video: for `--spectrum-only`.
+enum LoopSpectrumExport {
+    static func run(_ filter: LoopFilter, input: String, convert: [any VideoFilter]) throws {
+        let reader = try VideoReader(path: input)
+        var format = reader.info.format
+        for c in convert { format = try c.configure(input: format) }
+        _ = try filter.configure(input: format)
+        while !filter.isFinished, let frame = try reader.nextFrame() {
+            var frames = [frame]
+            for c in convert {
+                var next: [Frame] = []
+                for f in frames { try c.process(f) { next.append($0) } }
+                frames = next
+            }
+            for f in frames { try filter.process(f) { _ in } }
+        }
+        try filter.finish { _ in }
+    }
+}
+
+/// The GIF beside a loop's MP4 (or instead of it): the staged MP4 decoded back, scaled to
+/// `width` (height in proportion, even), resampled in time to a rate a GIF can hold exactly
+/// (whole centiseconds per frame), so the loop keeps its duration and its motion its speed;
+/// one palette for all frames. Returned staged, for the caller to commit with the MP4.
+enum LoopGIF {
+    /// The GIF rate for a loop at `rate`: `requested` (or the loop's rate, at most 25 fps),
+    /// rounded to 100/d fps for a whole delay d ≥ 2 centiseconds.
+    static func rate(for rate: Rational, requested: Double?) -> Rational {
+        let wanted = requested ?? min(25, rate.doubleValue)
+        let delay = max(2, Int((100 / max(wanted, 0.01)).rounded()))
+        return Rational(100, Int64(min(delay, 65535)))
+    }
+
+    static func write(from video: String, to path: String, frames count: Int, width: Int?, fps: Double?) throws
+        -> (file: StagedFile, rate: Rational, width: Int, height: Int, frames: Int) {
+        let reader = try VideoReader(path: video)
+        let converter = FrameConverter()
+        guard let rgb24 = PixelFormat(name: "rgb24") else { throw MediaError(.invalidArgument, path: path, "this FFmpeg has no rgb24 pixel format") }
+        let sourceWidth = reader.info.width, sourceHeight = reader.info.height
+        let w = max(2, min(width ?? min(sourceWidth, 480), sourceWidth) / 2 * 2)
+        let h = max(2, Int((Double(sourceHeight) * Double(w) / Double(sourceWidth) / 2).rounded()) * 2)
+        var frames: [[UInt8]] = []
+        while frames.count < count, let frame = try reader.nextFrame() {
+            let packed = try converter.convert(frame, width: w, height: h, pixelFormat: rgb24)
+            var bytes = [UInt8](repeating: 0, count: w * h * 3)
+            packed.withPlane(0) { data, stride, _, _ in
+                for y in 0..<h { for x in 0..<(w * 3) { bytes[y * w * 3 + x] = data[y * stride + x] } }
+            }
+            frames.append(bytes)
+        }
+        guard !frames.isEmpty else { throw MediaError(.decodeFailed, path: video, "the loop's video has no frames to make a GIF of") }
+        // Resampled in time: frame i of the GIF shows the loop at i / gifRate seconds.
+        let gifRate = rate(for: reader.info.frameRate, requested: fps)
+        let seconds = Double(frames.count) / reader.info.frameRate.doubleValue
+        let n = max(1, Int((seconds * gifRate.doubleValue).rounded()))
+        let picked = (0..<n).map { frames[min(frames.count - 1, Int(Double($0) * Double(frames.count) / Double(n)))] }
+        let staged = try GIFWriter.writeStaged(frames: picked, width: w, height: h, frameRate: gifRate, to: path)
+        return (staged.file, staged.rate, w, h, n)
+    }
+}
