@@ -24,10 +24,14 @@ enum LoopSpectrumExport {
 }
 
 /// The GIF beside a loop's MP4 (or instead of it): the staged MP4 decoded back, scaled to
-/// `width` (height in proportion, even), resampled in time to a rate a GIF can hold exactly
+/// `width` (height in proportion, even; by default the video's, at most 480 px, narrower when
+/// the GIF would exceed `pixelBudget`), resampled in time to a rate a GIF can hold exactly
 /// (whole centiseconds per frame), so the loop keeps its duration and its motion its speed;
 /// one palette for all frames. Returned staged, for the caller to commit with the MP4.
 enum LoopGIF {
+    /// Pixels over all of a GIF's frames when neither its width nor its rate is given.
+    static let pixelBudget = 6_000_000.0
+
     /// The GIF rate for a loop at `rate`: `requested` (or the loop's rate, at most 25 fps),
     /// rounded to 100/d fps for a whole delay d ≥ 2 centiseconds.
     static func rate(for rate: Rational, requested: Double?) -> Rational {
@@ -42,7 +46,22 @@ enum LoopGIF {
         let converter = FrameConverter()
         guard let rgb24 = PixelFormat(name: "rgb24") else { throw MediaError(.invalidArgument, path: path, "this FFmpeg has no rgb24 pixel format") }
         let sourceWidth = reader.info.width, sourceHeight = reader.info.height
-        let w = max(2, min(width ?? min(sourceWidth, 480), sourceWidth) / 2 * 2)
+        // Size and rate: as asked, or within a budget of `pixelBudget` pixels over the whole GIF
+        // (about 1 byte each once coded): narrower first (down to 160 px), then fewer frames
+        // per second (down to 8).
+        let seconds = Double(count) / reader.info.frameRate.doubleValue
+        var gifRate = rate(for: reader.info.frameRate, requested: fps)
+        var w = max(2, min(width ?? min(sourceWidth, 480), sourceWidth) / 2 * 2)
+        func pixels(_ w: Int, _ r: Rational) -> Double {
+            Double(w) * Double(w) * Double(sourceHeight) / Double(sourceWidth) * seconds * r.doubleValue
+        }
+        if width == nil, pixels(w, gifRate) > pixelBudget {
+            let fitted = Int((Double(w) * (pixelBudget / pixels(w, gifRate)).squareRoot()).rounded(.down))
+            w = max(min(w, 160), fitted / 2 * 2)
+        }
+        if fps == nil, pixels(w, gifRate) > pixelBudget {
+            gifRate = rate(for: reader.info.frameRate, requested: max(8, gifRate.doubleValue * pixelBudget / pixels(w, gifRate)))
+        }
         let h = max(2, Int((Double(sourceHeight) * Double(w) / Double(sourceWidth) / 2).rounded()) * 2)
         var frames: [[UInt8]] = []
         while frames.count < count, let frame = try reader.nextFrame() {
@@ -55,9 +74,7 @@ enum LoopGIF {
         }
         guard !frames.isEmpty else { throw MediaError(.decodeFailed, path: video, "the loop's video has no frames to make a GIF of") }
         // Resampled in time: frame i of the GIF shows the loop at i / gifRate seconds.
-        let gifRate = rate(for: reader.info.frameRate, requested: fps)
-        let seconds = Double(frames.count) / reader.info.frameRate.doubleValue
-        let n = max(1, Int((seconds * gifRate.doubleValue).rounded()))
+        let n = max(1, Int((Double(frames.count) / reader.info.frameRate.doubleValue * gifRate.doubleValue).rounded()))
         let picked = (0..<n).map { frames[min(frames.count - 1, Int(Double($0) * Double(frames.count) / Double(n)))] }
         let staged = try GIFWriter.writeStaged(frames: picked, width: w, height: h, frameRate: gifRate, to: path)
         return (staged.file, staged.rate, w, h, n)
