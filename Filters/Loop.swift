@@ -286,6 +286,7 @@ public final class LoopFilter: VideoFilter {
         referenceLuma = nil
         stillDetector = nil
         cameras = []
+        heldWeights = nil
     }
 
     /// Standard deviation of a plane's samples.
