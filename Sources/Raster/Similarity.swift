@@ -10,7 +10,7 @@ public struct SimilarityReference: Sendable {
     /// The reference frames' local means and variances (Gaussian windows), and the frames.
     private let frames: [Plane], means: [Plane], variances: [Plane]
     private let c1: Float, c2: Float
-    private let sigma: Float = 1.5
+    private static let sigma: Float = 1.5
     /// Width and height of every frame, pixels.
     public let width: Int, height: Int
 
@@ -27,27 +27,21 @@ public struct SimilarityReference: Sendable {
         self.frames = frames
         c1 = (0.01 * fullScale) * (0.01 * fullScale)
         c2 = (0.03 * fullScale) * (0.03 * fullScale)
-        let s = sigma
-        means = frames.map { $0.blurred(sigma: s, threads: 1) }
-        variances = zip(frames, means).map { frame, mean in
-            var square = frame
-            for i in 0..<square.count { square.data[i] *= square.data[i] }
-            var v = square.blurred(sigma: s, threads: 1)
-            for i in 0..<v.count { v.data[i] = max(0, v.data[i] - mean.data[i] * mean.data[i]) }
-            return v
-        }
+        let stats = frames.map { Self.statistics($0, sigma: Self.sigma) }
+        means = stats.map(\.mean)
+        variances = stats.map(\.variance)
     }
 
     /// Mean SSIM of `frame` against reference frame `index`.
     public func ssim(_ frame: Plane, against index: Int) -> Double {
-        let stats = Self.statistics(frame, sigma: sigma)
+        let stats = Self.statistics(frame, sigma: Self.sigma)
         return ssim(frame, stats, index)
     }
 
     /// The best mean SSIM of `frame` against any reference frame (0 … 1), and that frame's index.
     public func bestSSIM(_ frame: Plane) -> (ssim: Double, index: Int) {
         precondition(frame.width == width && frame.height == height, "frame size differs from the reference's")
-        let stats = Self.statistics(frame, sigma: sigma)
+        let stats = Self.statistics(frame, sigma: Self.sigma)
         var best = -Double.infinity, at = 0
         for i in frames.indices {
             let s = ssim(frame, stats, i)
@@ -69,7 +63,7 @@ public struct SimilarityReference: Sendable {
         let other = frames[index]
         var product = frame
         for i in 0..<product.count { product.data[i] *= other.data[i] }
-        let cross = product.blurred(sigma: sigma, threads: 1)
+        let cross = product.blurred(sigma: Self.sigma, threads: 1)
         let ma = stats.mean.data, va = stats.variance.data, mb = means[index].data, vb = variances[index].data
         var total = 0.0
         for i in 0..<cross.count {

@@ -162,7 +162,7 @@ struct LoopCommand: ParsableCommand {
                                     loopOptions: trialOptions)
         return LoopChoice(mode: plan.mode, start: plan.start, window: plan.windowSeconds, duration: plan.duration,
                           hold: hold ?? (plan.mode == .spectral ? plan.hold : 0), plan: plan,
-                          tearGuardChosenOff: tearGuard == nil && plan.guardOff)
+                          guardOff: tearGuard == nil && plan.guardOff)
     }
 
     /// The loop filter for `choice`.
@@ -171,6 +171,9 @@ struct LoopCommand: ParsableCommand {
         guard let loop = filter as? LoopFilter else { throw ValidationError("the loop filter is not registered") }
         return loop
     }
+
+    /// `-o x.gif`: the MP4 is only an intermediate, nearly lossless, never put in place.
+    var gifOnly: Bool { (output as NSString).pathExtension.lowercased() == "gif" }
 
     /// Packed RGB and other layouts the renderer cannot work in are converted first.
     func converters() throws -> [any VideoFilter] {
@@ -190,7 +193,6 @@ struct LoopCommand: ParsableCommand {
         // 4:2:0 unless asked otherwise: what browsers and phones play (an RGB source would
         // otherwise give H.264 4:4:4).
         if encoder.pixelFormat == nil { settings.pixelFormat = PixelFormat(name: "yuv420p") }
-        let gifOnly = (output as NSString).pathExtension.lowercased() == "gif"
         if gifOnly { settings.crf = min(settings.crf, 10) }
         let result = try runPipeline(label: "loop", input: input, output: gifOnly ? output + ".mp4" : output, filters: try converters() + [loop],
                                      encoder: encoder, out: out, copyAudio: false, settings: settings, staged: true)
@@ -240,8 +242,6 @@ struct LoopCommand: ParsableCommand {
                     (loop, result, mp4) = try render(choice)
                 }
             }
-            // `-o x.gif`: the MP4 was only an intermediate, never put in place.
-            let gifOnly = (output as NSString).pathExtension.lowercased() == "gif"
             var gifPath: String?
             var gifRate: Rational?
             do {
@@ -307,8 +307,7 @@ struct LoopChoice {
     var hold: Double
     var plan: LoopPlan?
     /// The planner chose to render without the tear guard.
-    var guardOff: Bool { tearGuardChosenOff }
-    var tearGuardChosenOff = false
+    var guardOff = false
     /// The rendered spectral loop's own scores (realism, worst frame, motion ratio), when checked.
     var checked: (realism: Double, worstRealism: Double, motionRatio: Double)?
 }
