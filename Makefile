@@ -55,9 +55,10 @@ test-damage:
 test-python:
 	WARPFLOW_DATASET_ARGS="--size 128x80 --k 8 --preset fast --max-camera-motion 1000" Tests/Python/run.sh
 
-## sanitize: the tests under AddressSanitizer (leaks inside third-party libraries suppressed).
+## sanitize: the tests under AddressSanitizer (leaks inside third-party libraries suppressed); the
+## automatic loop planner's CLI tests (dozens of trial renders each) are left to `make test`.
 sanitize: deps
-	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp:print_suppressions=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan
+	WARPFLOW_SKIP_SLOW_CLI=1 LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp:print_suppressions=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan
 
 ## valgrind: memcheck over decode → filters → encode and the flow estimator (0 definitely lost).
 valgrind: deps
