@@ -36,8 +36,8 @@ struct DatasetBuildCommand: ParsableCommand {
     var size = "256x160"
     @Option(help: "Aspect handling: crop (centre) or pad.")
     var fit = "crop"
-    @Option(name: .customLong("k"), help: "Frequencies kept (K); the spectrum has 4K channels.")
-    var frequencies = 16
+    @Option(name: .customLong("k"), help: "Frequencies kept (K); the spectrum has 4K channels (default 16, at most half the window).")
+    var frequencies: Int?
     @Option(help: "Percentile of |S_k| used as frequency k's normalisation scale.")
     var percentile = 97.0
     @Option(help: "Trajectories: direct (flow frame 0 → t) or chained (composed consecutive flows).")
@@ -78,7 +78,7 @@ struct DatasetBuildCommand: ParsableCommand {
         c.height = h
         guard let f = DatasetConfiguration.Fit(rawValue: fit) else { throw ValidationError("--fit must be crop or pad") }
         c.fit = f
-        c.frequencies = frequencies
+        c.frequencies = frequencies ?? min(16, max(1, c.window / 2))
         c.percentile = percentile
         guard let m = TrajectoryMode(rawValue: trajectory) else { throw ValidationError("--trajectory must be direct or chained") }
         c.trajectoryMode = m
