@@ -1,12 +1,20 @@
 #!/usr/bin/env python3
-"""Read a warpflow motion-spectrum dataset (FORMAT.md beside this file, version 1).
+"""Read a warpflow motion-spectrum dataset (FORMAT.md beside this file, versions 1 and 2).
 
     from load_dataset import WarpflowDataset, load_sample
     ds = WarpflowDataset("data/")              # torch.utils.data.Dataset
     frame, spectrum = ds[0]                    # uint8 [3, H, W], float32 [4K, H, W] normalised
     frame, spectrum = load_sample("data/", 0)  # the same as NumPy arrays, without torch
+    frame, spectrum, conf = load_sample("data/", 0, return_confidence=True)
+    w = spectrum_weight(conf)                  # float32 [H, W], per-pixel weight of the spectrum
+    ok = trusted(w)                            # bool [H, W]: w >= 0.5 (trusted(conf): per t)
 
     python load_dataset.py DIR                 # prints a summary of the dataset
+
+Confidence (version 2 shards): c(p, t) in [0, 1], float32 [T−1, H, W] (t = 1 … T−1, low where
+F_t(p) is a regularised guess); trusted when c >= 0.5, a pixel's spectrum when the mean over t
+is (helpers from dataset_confidence.py). Version 1 shards have none: their samples give None
+(`DatasetIndex.has_confidence` says if every shard has it; a DataLoader cannot batch None).
 
 Units: frames are RGB 0..255 (or 0..1 with float_frames=True); raw spectra and trajectories are
 in working-resolution pixels; normalised spectra are sign(v)*sqrt(|v|/s_k), dimensionless,
@@ -29,6 +37,9 @@ from typing import Any
 import numpy as np
 from safetensors import safe_open
 
+from dataset_confidence import (TRUST_THRESHOLD, confidence_from_stored,  # beside this file
+                                confidence_header_problem, spectrum_weight, trusted)
+
 if os.environ.get("WARPFLOW_NO_TORCH") == "1":
     torch = None
 else:
@@ -38,10 +49,11 @@ else:
         torch = None
 
 __all__ = ["DatasetError", "DatasetIndex", "NumpyDataset", "WarpflowDataset", "load_sample",
-           "normalize_numpy", "TORCH_AVAILABLE", "SUPPORTED_VERSIONS"]
+           "normalize_numpy", "TORCH_AVAILABLE", "SUPPORTED_VERSIONS", "spectrum_weight", "trusted",
+           "TRUST_THRESHOLD", "confidence_from_stored"]
 
-#: Dataset format versions this loader reads.
-SUPPORTED_VERSIONS = (1,)
+#: Dataset format versions this loader reads (2 adds the `confidence` tensor).
+SUPPORTED_VERSIONS = (1, 2)
 #: True when torch was imported, so WarpflowDataset can be used.
 TORCH_AVAILABLE = torch is not None
 _MAX_OPEN_SHARDS = 64
@@ -74,7 +86,7 @@ def _check_version(path: str, fmt: Any, version: Any, want: str) -> None:
 
 
 class _Shard:
-    """Header facts of one shard file: sample count, sizes, which tensors, their dtypes."""
+    """Header facts of one shard file: version, sample count, sizes, which tensors, dtypes."""
 
     def __init__(self, root: str, rel: str):
         self.rel = rel
@@ -90,6 +102,7 @@ class _Shard:
         except Exception as e:  # safetensors raises its own error types
             raise _fail(self.path, f"not a readable safetensors file ({e})") from None
         _check_version(self.path, meta.get("format"), meta.get("version"), "warpflow-dataset")
+        self.version = int(str(meta.get("version")))
         for n in ("frames", "spectra"):
             if n not in keys:
                 raise _fail(self.path, f"has no '{n}' tensor")
@@ -112,6 +125,11 @@ class _Shard:
             if shapes["trajectories"] != want or self.dtypes["trajectories"] not in ("F16", "F32"):
                 raise _fail(self.path, f"'trajectories' is {self.dtypes['trajectories']} "
                                        f"{shapes['trajectories']}, expected F16/F32 {want}")
+        self.has_confidence = "confidence" in keys
+        problem = confidence_header_problem(self.version, shapes.get("confidence"), self.dtypes.get(
+            "confidence"), [self.samples, self.window - 1, self.height, self.width])
+        if problem:
+            raise _fail(self.path, problem)
 
 
 class DatasetIndex:
@@ -119,7 +137,8 @@ class DatasetIndex:
 
     Attributes: `root`, `samples` (manifest lines, dicts), `stats` (stats.json), `k` (K),
     `window` (T, frames), `width`/`height` (pixels), `scales` (float64 [K], pixels),
-    `percentile`, `shards` ({relative path: header facts}), `has_trajectories` (every shard).
+    `percentile`, `shards` ({relative path: header facts}), `has_trajectories` and
+    `has_confidence` (every shard has the tensor), `versions` (the shards' format versions).
     """
 
     def __init__(self, root: str):
@@ -160,6 +179,8 @@ class DatasetIndex:
                 raise _fail(s.path, f"T={s.window} {s.width}x{s.height} differs from "
                                     f"{first.rel}'s T={self.window} {self.width}x{self.height}")
         self.has_trajectories = bool(self.shards) and all(s.has_trajectories for s in self.shards.values())
+        self.has_confidence = bool(self.shards) and all(s.has_confidence for s in self.shards.values())
+        self.versions = sorted({s.version for s in self.shards.values()})
 
     @staticmethod
     def _read_manifest(path: str) -> list[dict]:
@@ -180,6 +201,9 @@ class DatasetIndex:
                 if (not isinstance(shard, str) or os.path.isabs(shard) or ".." in shard.split("/")
                         or not isinstance(index, int) or isinstance(index, bool) or index < 0):
                     raise _fail(path, f"line {n} needs a relative 'shard' path and an 'index' >= 0")
+                if "version" in line and str(line["version"]) not in {str(v) for v in SUPPORTED_VERSIONS}:
+                    raise _fail(path, f"line {n}: version {line['version']!r} is not one this loader "
+                                      f"reads ({', '.join(map(str, SUPPORTED_VERSIONS))})")
                 lines.append(line)
         return lines
 
@@ -216,10 +240,11 @@ class _SampleReader:
 
     def __init__(self, root: str, normalized: bool = True, return_trajectories: bool = False,
                  frequencies: int | None = None, float_frames: bool = False,
-                 index: DatasetIndex | None = None):
+                 index: DatasetIndex | None = None, *, return_confidence: bool = False):
         self.index = index if index is not None else DatasetIndex(root)
         self.normalized = bool(normalized)
         self.return_trajectories = bool(return_trajectories)
+        self.return_confidence = bool(return_confidence)
         self.float_frames = bool(float_frames)
         self.num_frequencies = self.index.frequencies(frequencies)
         if self.return_trajectories and not self.index.has_trajectories:
@@ -255,7 +280,7 @@ class _SampleReader:
         return h
 
     def _raw(self, i: int):
-        """(frame [H, W, 3] U8, spectrum [4K', H, W], trajectories or None) of sample i."""
+        """(frame [H, W, 3] U8, spectrum [4K', H, W], trajectories, confidence U8) of sample i."""
         n = len(self)
         if not isinstance(i, (int, np.integer)) or isinstance(i, bool):
             raise TypeError(f"sample index must be an integer, not {type(i).__name__}")
@@ -268,21 +293,33 @@ class _SampleReader:
         frame = h.get_slice("frames")[j:j + 1][0]
         spectrum = h.get_slice("spectra")[j:j + 1, 0:4 * self.num_frequencies][0]
         traj = h.get_slice("trajectories")[j:j + 1][0] if self.return_trajectories else None
-        return frame, spectrum, traj
+        want_conf = self.return_confidence and shard.has_confidence
+        conf = h.get_slice("confidence")[j:j + 1][0] if want_conf else None
+        return frame, spectrum, traj, conf
+
+    def _item(self, frame, spectrum, traj, conf) -> tuple:
+        """(frame, spectrum[, trajectories][, confidence]) as the options ask."""
+        item = (frame, spectrum) + ((traj,) if self.return_trajectories else ())
+        if self.return_confidence:
+            item += (None if conf is None else confidence_from_stored(conf),)
+        return item
 
 
 class NumpyDataset(_SampleReader):
-    """Samples as NumPy arrays (no torch needed): `ds[i]` is (frame, spectrum[, trajectories]).
+    """Samples as NumPy arrays (no torch needed): `ds[i]` is (frame, spectrum[, trajectories]
+    [, confidence]).
 
     frame: uint8 [3, H, W] RGB, or float32 in [0, 1] with float_frames=True; spectrum: float32
     [4K', H, W], normalised with stats.json's scales unless normalized=False (then raw, pixels);
-    trajectories (return_trajectories=True): float32 [T−1, 2, H, W], F_1 … F_{T−1}, pixels.
+    trajectories (return_trajectories=True): float32 [T−1, 2, H, W], F_1 … F_{T−1}, pixels;
+    confidence (return_confidence=True, keyword only): float32 [T−1, H, W] in [0, 1], c of
+    F_1 … F_{T−1}, or None for a sample of a version 1 shard.
     """
 
     _framework = "np"
 
     def __getitem__(self, i: int):
-        frame, spectrum, traj = self._raw(i)
+        frame, spectrum, traj, conf = self._raw(i)
         frame = np.ascontiguousarray(np.transpose(frame, (2, 0, 1)))
         if self.float_frames:
             frame = frame.astype(np.float32) / np.float32(255)
@@ -290,16 +327,15 @@ class NumpyDataset(_SampleReader):
             spectrum = normalize_numpy(spectrum, self.index.scales[:self.num_frequencies])
         else:
             spectrum = spectrum.astype(np.float32)
-        if traj is None:
-            return frame, spectrum
-        return frame, spectrum, traj.astype(np.float32)
+        return self._item(frame, spectrum, None if traj is None else traj.astype(np.float32), conf)
 
 
 _INDEX_CACHE: OrderedDict[tuple, DatasetIndex] = OrderedDict()
 
 
 def load_sample(root: str, i: int, normalized: bool = True, return_trajectories: bool = False,
-                frequencies: int | None = None, float_frames: bool = False):
+                frequencies: int | None = None, float_frames: bool = False,
+                return_confidence: bool = False):
     """Sample i of the dataset at `root` as NumPy arrays, like NumpyDataset(root, ...)[i].
 
     The directory's index is cached (keyed by path and the manifest's and stats' mtimes), so
@@ -317,7 +353,8 @@ def load_sample(root: str, i: int, normalized: bool = True, return_trajectories:
         while len(_INDEX_CACHE) > 4:
             _INDEX_CACHE.popitem(last=False)
     ds = NumpyDataset(root, normalized=normalized, return_trajectories=return_trajectories,
-                      frequencies=frequencies, float_frames=float_frames, index=index)
+                      frequencies=frequencies, float_frames=float_frames, index=index,
+                      return_confidence=return_confidence)
     return ds[i]
 
 
@@ -327,21 +364,24 @@ _TorchBase = torch.utils.data.Dataset if torch is not None else object
 class WarpflowDataset(_TorchBase):
     """A torch map-style Dataset over a warpflow dataset directory.
 
-    `ds[i]` is (frame, spectrum) or, with return_trajectories=True, (frame, spectrum,
-    trajectories), all torch tensors: frame uint8 [3, H, W] (float32 in [0, 1] with
-    float_frames=True); spectrum float32 [4K', H, W], normalised sign(v)·sqrt(|v|/s_k) with
-    stats.json's scales (normalized=False: raw, pixels); trajectories float32 [T−1, 2, H, W]
-    (pixels). frequencies=K' keeps the first K' ≤ K frequencies (4K' channels). Works with
+    `ds[i]` is (frame, spectrum[, trajectories][, confidence]) as torch tensors, like NumpyDataset:
+    frame uint8 [3, H, W] (float32 in [0, 1] with float_frames=True); spectrum float32 [4K', H, W],
+    normalised sign(v)·sqrt(|v|/s_k) with stats.json's scales (normalized=False: raw, pixels);
+    return_trajectories=True: float32 [T−1, 2, H, W] (pixels); return_confidence=True: float32
+    [T−1, H, W] in [0, 1] (None for a version 1 shard: see `self.index.has_confidence`).
+    frequencies=K' keeps the first K' ≤ K frequencies (4K' channels). Works with
     DataLoader(num_workers > 0): each worker opens its own shard handles.
     """
 
     def __init__(self, root: str, normalized: bool = True, return_trajectories: bool = False,
-                 frequencies: int | None = None, float_frames: bool = False):
+                 frequencies: int | None = None, float_frames: bool = False,
+                 return_confidence: bool = False):
         if torch is None:
             raise ImportError("WarpflowDataset needs torch (not importable here"
                               + (", WARPFLOW_NO_TORCH=1" if os.environ.get("WARPFLOW_NO_TORCH") == "1" else "")
                               + "); use NumpyDataset or load_sample instead")
-        self._reader = _TorchReader(root, normalized, return_trajectories, frequencies, float_frames)
+        self._reader = _TorchReader(root, normalized, return_trajectories, frequencies, float_frames,
+                                    return_confidence=return_confidence)
         self.index = self._reader.index
 
     def __len__(self) -> int:
@@ -357,7 +397,7 @@ class _TorchReader(_SampleReader):
     _framework = "pt"
 
     def __getitem__(self, i: int):
-        frame, spectrum, traj = self._raw(i)
+        frame, spectrum, traj, conf = self._raw(i)
         frame = frame.permute(2, 0, 1).contiguous()
         if self.float_frames:
             frame = frame.to(torch.float32) / 255.0
@@ -369,24 +409,28 @@ class _TorchReader(_SampleReader):
                                    torch.zeros_like(v)).to(torch.float32)
         else:
             spectrum = spectrum.to(torch.float32)
-        if traj is None:
-            return frame, spectrum
-        return frame, spectrum, traj.to(torch.float32)
+        return self._item(frame, spectrum, None if traj is None else traj.to(torch.float32), conf)
 
 
 def summary(root: str) -> str:
-    """A few lines describing the dataset at `root`: samples, clips, K, T, size, scales."""
+    """A few lines describing the dataset at `root`: samples, clips, K, T, size, version,
+    confidence, scales."""
     ix = DatasetIndex(root)
     st = ix.stats
     clips = st.get("clips", {})
     dtypes = sorted({s.dtypes["spectra"] for s in ix.shards.values()})
     tdt = sorted({s.dtypes.get("trajectories") for s in ix.shards.values() if s.has_trajectories})
+    n_conf = sum(s.has_confidence for s in ix.shards.values())
+    conf = (f"U8 [T−1, H, W] in all {n_conf} shards (trusted: c >= {TRUST_THRESHOLD})" if ix.has_confidence
+            else f"in {n_conf} of {len(ix.shards)} shards (the others are version 1)" if n_conf
+            else "none (version 1 shards)")
     lines = [
         f"{ix.root}: {len(ix.samples)} samples in {len(ix.shards)} shards, clips "
         f"{clips.get('ok', '?')} ok / {clips.get('skipped', '?')} skipped",
         f"window T = {ix.window} frames, K = {ix.k} frequencies, {ix.width}x{ix.height} px, "
         f"spectra {'/'.join(dtypes) or '-'}, trajectories "
         f"{'/'.join(tdt) if ix.has_trajectories else 'no'}",
+        f"format version {'/'.join(map(str, ix.versions)) or '-'}, confidence: {conf}",
         f"scales (P{ix.percentile} of |S_k|, px): " + " ".join(f"{s:.4g}" for s in ix.scales),
         "torch: " + (f"{torch.__version__} (WarpflowDataset available)" if torch is not None
                      else "not available (NumpyDataset / load_sample only)"),

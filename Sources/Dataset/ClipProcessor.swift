@@ -12,11 +12,14 @@ final class ClipProcessor {
     let configuration: DatasetConfiguration
     let directory: String
     let threads: Int
+    /// Notes copied into every clip report (e.g. how the build adjusted an option).
+    let notes: [String]
     private let estimator: FlowEstimator
     private let clock = ContinuousClock()
 
-    init(configuration: DatasetConfiguration, directory: String, threads: Int) {
+    init(configuration: DatasetConfiguration, directory: String, threads: Int, notes: [String] = []) {
         self.configuration = configuration
+        self.notes = notes
         self.directory = directory
         self.threads = max(1, threads)
         estimator = FlowEstimator(preset: configuration.flowPreset, threads: self.threads)
@@ -28,6 +31,7 @@ final class ClipProcessor {
         let emptyHistogram = try MagnitudeHistogram(frequencies: c.frequencies)
         var report = ClipReport(clip: clip, clipsTotal: total, source: path, histogram: emptyHistogram, configuration: c.fingerprint)
         var written: [String] = []
+        report.notes = notes
         do {
             try run(path: path, report: &report, written: &written, isCancelled: isCancelled)
         } catch let error as ClipSkip {
@@ -35,6 +39,7 @@ final class ClipProcessor {
             report.status = .skipped
             report.reason = error.reason
             report.windows = [:]
+            report.decisions = []
             report.samples = []
             report.shards = []
             report.histogram = emptyHistogram
@@ -57,7 +62,7 @@ final class ClipProcessor {
         var scenes = try SceneDetector(threshold: c.sceneThreshold)
         var active: [WindowState] = []
         var pending: [DatasetSample] = []
-        var cutWindowEnds: [Int] = []
+        var cutWindows: [(end: Int, decision: WindowDecision)] = []
         var frameIndex = 0
         while true {
             if isCancelled() { throw DatasetError("build", "cancelled") }
@@ -79,21 +84,24 @@ final class ClipProcessor {
                 throw ClipSkip(reason: "decoding failed at frame \(frameIndex): \(error)")
             }
             guard let frame = working else { break }
-            if let m = scenes.push(frame.luma), m.isCut || m.sizeChanged {
-                for i in active.indices { active[i].cut = true }
+            if let m = scenes.push(frame.luma) {
+                for i in active.indices {
+                    active[i].cutScore = max(active[i].cutScore, m.sizeChanged ? 100 : m.score)
+                    if m.isCut || m.sizeChanged { active[i].cut = true }
+                }
             }
             // Windows cut by a scene change stop working at once; they are counted when they
             // would have completed, so a window the clip ends inside is never counted.
-            cutWindowEnds += active.filter(\.cut).map { $0.startFrame + c.window - 1 }
+            cutWindows += active.filter(\.cut).map { ($0.startFrame + c.window - 1, $0.finish(configuration: c, nominal: fps).0) }
             active.removeAll { $0.cut }
-            let ended = cutWindowEnds.filter { $0 <= frameIndex }.count
-            if ended > 0 {
-                report.windows[.sceneCut, default: 0] += ended
-                cutWindowEnds.removeAll { $0 <= frameIndex }
+            for (_, decision) in cutWindows where decision.startFrame + c.window - 1 <= frameIndex {
+                report.windows[.sceneCut, default: 0] += 1
+                report.decisions.append(decision)
             }
+            cutWindows.removeAll { $0.end <= frameIndex }
             for i in active.indices {
                 do {
-                    try active[i].push(frame, seconds: &seconds, clock: clock)
+                    try active[i].push(frame, time: time, seconds: &seconds, clock: clock)
                 } catch let error as MotionError {
                     throw ClipSkip(reason: "optical flow failed at frame \(frameIndex): \(error)")
                 }
@@ -107,8 +115,9 @@ final class ClipProcessor {
                 }
             }
             for w in active where w.isComplete {
-                let (verdict, sample) = w.finish(configuration: c)
-                report.windows[verdict, default: 0] += 1
+                let (decision, sample) = w.finish(configuration: c, nominal: fps)
+                report.windows[decision.verdict, default: 0] += 1
+                report.decisions.append(decision)
                 if let sample {
                     seconds.dft += try clock.seconds { try report.histogram.add(sample.spectrum) }
                     pending.append(sample)
@@ -127,6 +136,18 @@ final class ClipProcessor {
                 : "too short: \(frameIndex) frames, a window needs \(c.window)")
         }
         if !pending.isEmpty { try flush(&pending, report: &report, written: &written, fps: fps, seconds: &seconds) }
+        report.decisions.sort { $0.startFrame < $1.startFrame }
+        if let rate = report.samples.first(where: { $0.fps != fps })?.fps {
+            report.notes.append("timestamps: frames are \(jsonRounded(1 / rate.doubleValue)) s apart, not the "
+                                + "\(fps.isPositive ? "\(jsonRounded(1 / fps.doubleValue)) s" : "unknown period") the stream's rate "
+                                + "\(fps) gives; samples carry the rate the timestamps show (\(rate))")
+        }
+        if let irregular = report.decisions.first(where: { $0.verdict == .irregularTime }) {
+            report.notes.append("timestamps: \(report.windows[.irregularTime] ?? 0) window(s) dropped because their frames are not "
+                                + "evenly spaced (e.g. from frame \(irregular.startFrame): intervals from "
+                                + "\(irregular.shortestInterval) s to \(irregular.longestInterval) s); re-time the clip first, "
+                                + "e.g. ffmpeg -i IN -vf fps=RATE OUT")
+        }
     }
 
     /// Writes `pending` as the clip's next shard part and records its samples.
@@ -145,7 +166,7 @@ final class ClipProcessor {
         report.shards.append(name)
         for (i, s) in samples.enumerated() {
             report.samples.append(SampleRecord(shard: name, index: i, clip: report.clip, source: report.source, start: s.startTime,
-                                               startFrame: s.startFrame, frames: c.window, fps: fps, width: c.width,
+                                               startFrame: s.startFrame, frames: c.window, fps: s.fps, width: c.width,
                                                height: c.height, meanMotion: jsonRounded(s.meanMotion),
                                                maxMotion: jsonRounded(s.maxMotion), globalMotion: jsonRounded(s.globalMotion)))
         }

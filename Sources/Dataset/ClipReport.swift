@@ -47,6 +47,25 @@ public struct SampleRecord: Sendable, Equatable {
     }
 }
 
+extension WindowDecision {
+    var json: [String: Any] {
+        ["start_frame": startFrame, "start": start.description, "verdict": verdict.rawValue, "mean_motion": meanMotion,
+         "camera_motion": cameraMotion, "cut_score": cutScore, "trusted_share": trustedShare,
+         "shortest_interval": shortestInterval, "longest_interval": longestInterval]
+    }
+
+    init(json o: [String: Any], file: String) throws {
+        let r = JSONReader(o, file: file)
+        guard let v = WindowVerdict(rawValue: try r.string("verdict")) else {
+            throw DatasetError(file, "unknown window verdict \(o["verdict"] ?? "")")
+        }
+        self.init(startFrame: try r.int("start_frame"), start: try r.rational("start"), verdict: v,
+                  meanMotion: try r.double("mean_motion"), cameraMotion: try r.double("camera_motion"),
+                  cutScore: try r.double("cut_score"), trustedShare: try r.double("trusted_share"),
+                  shortestInterval: try r.double("shortest_interval"), longestInterval: try r.double("longest_interval"))
+    }
+}
+
 /// What happened to one input clip; written last (atomically) as `clips/clip-NNNNNN.json`,
 /// so its presence marks the clip as done for a resumed build and for merge.
 public struct ClipReport: Sendable, Equatable {
@@ -62,6 +81,11 @@ public struct ClipReport: Sendable, Equatable {
     public var reason: String?
     /// Completed windows per verdict.
     public var windows: [WindowVerdict: Int]
+    /// Every completed window's verdict with its numbers, in start order (empty in version 1
+    /// reports).
+    public var decisions: [WindowDecision]
+    /// What the build adjusted or noticed for this clip (lowered K, timestamps), one sentence each.
+    public var notes: [String]
     /// Shard files written, relative to the dataset directory.
     public var shards: [String]
     /// Checksum of each shard file as written (`ShardVerifier.checksum`, FNV-1a 64, hex), by
@@ -90,8 +114,9 @@ public struct ClipReport: Sendable, Equatable {
             "bins_per_octave": histogram.binsPerOctave,
             "counts": (0..<histogram.frequencies).map { k in histogram.sparseCounts(frequency: k).map { [$0.bin, Int($0.count)] } },
         ]
-        return ["format": "warpflow-dataset-clip", "version": 1, "clip": clip, "clips_total": clipsTotal, "source": source,
+        return ["format": "warpflow-dataset-clip", "version": 2, "clip": clip, "clips_total": clipsTotal, "source": source,
                 "status": status.rawValue, "reason": reason ?? NSNull(), "windows": w, "shards": shards,
+                "decisions": decisions.map(\.json), "notes": notes,
                 "shard_checksums": checksums,
                 "samples": samples.map(\.json), "histogram": hist, "frames": frames, "configuration": configuration,
                 "seconds": ["decode": jsonRounded(seconds.decode), "flow": jsonRounded(seconds.flow),
@@ -117,8 +142,9 @@ public struct ClipReport: Sendable, Equatable {
         }
         guard let o = object as? [String: Any] else { throw DatasetError(path, "is not a JSON object; \(rebuild)") }
         let r = JSONReader(o, file: path)
-        guard try r.string("format") == "warpflow-dataset-clip", try r.int("version") == 1 else {
-            throw DatasetError(path, "is not a version 1 warpflow clip report")
+        let version = try r.int("version")
+        guard try r.string("format") == "warpflow-dataset-clip", version == 1 || version == 2 else {
+            throw DatasetError(path, "is not a version 1 or 2 warpflow clip report")
         }
         clip = try r.int("clip"); clipsTotal = try r.int("clips_total"); source = try r.string("source")
         guard clipsTotal >= 1, (0..<clipsTotal).contains(clip) else {
@@ -130,6 +156,7 @@ public struct ClipReport: Sendable, Equatable {
         let wr = JSONReader(try r.object("windows"), file: path)
         windows = [:]
         for v in WindowVerdict.allCases {
+            if version == 1, v == .irregularTime { continue }
             let n = try wr.int(v.rawValue)
             guard n >= 0 else { throw DatasetError(path, "window count \(v.rawValue) is negative") }
             windows[v] = n
@@ -142,6 +169,17 @@ public struct ClipReport: Sendable, Equatable {
             checksums = map
         } else {
             checksums = [:]
+        }
+        decisions = version == 1 ? [] : try r.array("decisions").map {
+            guard let o = $0 as? [String: Any] else { throw DatasetError(path, "decisions must be objects") }
+            return try WindowDecision(json: o, file: path)
+        }
+        notes = version == 1 ? [] : try r.array("notes").map {
+            guard let s = $0 as? String else { throw DatasetError(path, "notes must be strings") }
+            return s
+        }
+        if version == 2, decisions.count != windows.values.reduce(0, +) {
+            throw DatasetError(path, "holds \(decisions.count) window decisions for \(windows.values.reduce(0, +)) windows; \(rebuild)")
         }
         samples = try r.array("samples").map {
             guard let o = $0 as? [String: Any] else { throw DatasetError(path, "samples must be objects") }
@@ -177,7 +215,7 @@ public struct ClipReport: Sendable, Equatable {
 
     init(clip: Int, clipsTotal: Int, source: String, histogram: MagnitudeHistogram, configuration: [String: String]) {
         self.clip = clip; self.clipsTotal = clipsTotal; self.source = source; self.status = .ok; self.reason = nil
-        self.windows = [:]; self.shards = []; self.checksums = [:]; self.samples = []; self.histogram = histogram; self.seconds = StageSeconds()
+        self.windows = [:]; self.decisions = []; self.notes = []; self.shards = []; self.checksums = [:]; self.samples = []; self.histogram = histogram; self.seconds = StageSeconds()
         self.frames = 0; self.configuration = configuration
     }
 

@@ -48,6 +48,10 @@ public struct DatasetBuilder: Sendable {
     /// Clips in flight at once (nil: as many as the thread budget and the clips allow).
     public var jobs: Int?
 
+    /// Notes written into every clip report (`ClipReport.notes`), such as how the caller
+    /// adjusted an option (`DatasetConfiguration.fittingFrequencies()`).
+    public var notes: [String] = []
+
     public init(configuration: DatasetConfiguration, directory: String, threads: Int = Parallel.defaultThreads, jobs: Int? = nil) {
         self.configuration = configuration
         self.directory = directory
@@ -74,11 +78,11 @@ public struct DatasetBuilder: Sendable {
         let state = BuildState(count: mine.count)
         let jobCount = max(1, min(jobs ?? threads, threads, max(1, mine.count)))
         let perJob = max(1, threads / jobCount)
-        let configuration = self.configuration, directory = self.directory
+        let configuration = self.configuration, directory = self.directory, notes = self.notes
         // Workers take the next clip from a shared counter; each has its own processor (one
         // FrameConverter and swscale context per thread).
         DispatchQueue.concurrentPerform(iterations: jobCount) { _ in
-            let processor = ClipProcessor(configuration: configuration, directory: directory, threads: perJob)
+            let processor = ClipProcessor(configuration: configuration, directory: directory, threads: perJob, notes: notes)
             while let slot = state.next() {
                 if state.failed || isCancelled() { return }
                 let clip = mine[slot]

@@ -52,6 +52,20 @@ public struct DatasetConfiguration: Sendable, Equatable {
 
     public init() {}
 
+    /// Version of the shards, reports and statistics this build writes (Samples/python/FORMAT.md).
+    public static let formatVersion = 2
+
+    /// This configuration with K lowered to half the window when it asks for more (a real
+    /// signal's frequencies above half the window mirror the ones below), and the note that
+    /// says so (nil when nothing changed).
+    public func fittingFrequencies() -> (DatasetConfiguration, note: String?) {
+        let limit = max(1, window / 2)
+        guard frequencies > limit, window >= 2 else { return (self, nil) }
+        var c = self
+        c.frequencies = limit
+        return (c, "k lowered from \(frequencies) to \(limit): a window of \(window) frames holds \(limit) distinct frequencies")
+    }
+
     /// Throws `DatasetError` naming the first invalid option.
     public func validate() throws {
         func check(_ ok: Bool, _ option: String, _ value: Any, _ expected: String) throws {
@@ -75,7 +89,7 @@ public struct DatasetConfiguration: Sendable, Equatable {
     /// The values that must match between shards of one data set (stored in every clip report
     /// and checked by merge).
     public var fingerprint: [String: String] {
-        ["window": "\(window)", "stride": "\(stride)", "size": "\(width)x\(height)", "fit": fit.rawValue,
+        ["format_version": "\(Self.formatVersion)", "window": "\(window)", "stride": "\(stride)", "size": "\(width)x\(height)", "fit": fit.rawValue,
          "k": "\(frequencies)", "percentile": "\(percentile)", "trajectory": trajectoryMode.rawValue,
          "preset": flowPreset.rawValue, "dtype": precision.rawValue, "trajectories": storeTrajectories ? "1" : "0",
          "scene_threshold": "\(sceneThreshold)", "min_motion": "\(minimumMotion)",

@@ -36,7 +36,7 @@ public struct DatasetStatistics: Sendable, Equatable {
         var w: [String: Any] = ["total": windows.values.reduce(0, +)]
         for v in WindowVerdict.allCases { w[v.rawValue] = windows[v] ?? 0 }
         return [
-            "format": "warpflow-dataset-stats", "version": 1, "percentile": percentile, "k": histogram.frequencies,
+            "format": "warpflow-dataset-stats", "version": DatasetConfiguration.formatVersion, "percentile": percentile, "k": histogram.frequencies,
             "scales": scales.map { Double($0) },
             "histogram": ["min_exponent": histogram.minExponent, "max_exponent": histogram.maxExponent,
                           "bins_per_octave": histogram.binsPerOctave,

@@ -14,6 +14,9 @@ struct ShardVerifier {
     /// The build options a report's `configuration` fingerprint fixes, parsed and bounded.
     struct Options {
         var window: Int, frequencies: Int, width: Int, height: Int, trajectories: Bool
+        /// Shard format version: 2 (with `confidence`), or 1 for builds whose fingerprint has no
+        /// `format_version`.
+        var version: Int
 
         init(_ fingerprint: [String: String], file: String) throws {
             func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int {
@@ -32,6 +35,7 @@ struct ShardVerifier {
             width = size[0]
             height = size[1]
             trajectories = fingerprint["trajectories"] == "1"
+            version = fingerprint["format_version"] == nil ? 1 : try int("format_version", 1...2)
         }
     }
 
@@ -138,8 +142,9 @@ struct ShardVerifier {
             try expect("trajectories", [.f16, .f32], [n, o.window - 1, 2, o.height, o.width])
             floatTensors.append("trajectories")
         }
+        if o.version >= 2 { try expect("confidence", [.u8], [n, o.window - 1, o.height, o.width]) }
         let m = file.metadata
-        let expected = ["format": "warpflow-dataset", "clip": "\(report.clip)", "source": report.source, "samples": "\(n)",
+        let expected = ["format": "warpflow-dataset", "version": "\(o.version)", "clip": "\(report.clip)", "source": report.source, "samples": "\(n)",
                         "window": "\(o.window)", "k": "\(o.frequencies)", "width": "\(o.width)", "height": "\(o.height)"]
         for key in expected.keys.sorted() where m[key] != expected[key] {
             throw DatasetError(path, "metadata \"\(key)\" is \(m[key].map { SafetensorsHeader.quoted($0) } ?? "missing"); "

@@ -4,7 +4,7 @@ import Motion
 /// Writes samples as one safetensors shard (layout in Samples/python/FORMAT.md):
 /// `frames` U8 [N, H, W, 3], `spectra` [N, 4K, H, W] and, when stored,
 /// `trajectories` [N, T−1, 2, H, W], in float16 (float32 for a tensor float16 cannot hold)
-/// or float32.
+/// or float32, and `confidence` U8 [N, T−1, H, W] (round(255·c)).
 struct ShardWriter {
     let configuration: DatasetConfiguration
 
@@ -15,7 +15,7 @@ struct ShardWriter {
         let n = samples.count, w = c.width, h = c.height, k = c.frequencies
         let dtype: TensorDType = c.precision == .float16 ? .f16 : .f32
         var writer = SafetensorsWriter(metadata: [
-            "format": "warpflow-dataset", "version": "1", "window": "\(c.window)", "k": "\(k)", "width": "\(w)",
+            "format": "warpflow-dataset", "version": "\(DatasetConfiguration.formatVersion)", "window": "\(c.window)", "k": "\(k)", "width": "\(w)",
             "height": "\(h)", "clip": "\(clip)", "source": source, "samples": "\(n)",
         ])
         var frames: [UInt8] = []
@@ -39,6 +39,11 @@ struct ShardWriter {
             }
             try writer.add("trajectories", shape: [n, c.window - 1, 2, h, w], floats: values, as: dtype, promoteOnOverflow: true)
         }
+        var confidence: [UInt8] = []
+        confidence.reserveCapacity(n * (c.window - 1) * w * h)
+        for s in samples { confidence += s.confidence }
+        try writer.add("confidence", shape: [n, c.window - 1, h, w], uint8: confidence)
+        confidence = []
         let bytes = try writer.serialized()
         try DatasetFileIO.writeAtomically(path, chunks: [bytes])
         return ShardVerifier.checksum(bytes)

@@ -8,6 +8,13 @@ public struct WorkingFrame: Sendable {
     public var rgb: [UInt8]
     /// Luma (BT.601 weights of the working RGB), [0, 1].
     public var luma: Plane
+
+    /// R, G and B as planes of values in [0, 1].
+    public var colourPlanes: [Plane] {
+        let w = luma.width, h = luma.height
+        guard rgb.count == w * h * 3 else { return [luma] }
+        return (0..<3).map { c in Plane(width: w, height: h, data: (0..<(w * h)).map { Float(rgb[3 * $0 + c]) / 255 }) }
+    }
 }
 
 /// Turns frames of any size, pixel format and aspect into working frames: scaled with

@@ -46,6 +46,21 @@ public struct AffineMotion: Sendable, Equatable {
         return field
     }
 
+    /// Mean length of this map's displacement over a `width × height` frame (pixels), sampled
+    /// on a 9 × 9 grid of points spread over the frame.
+    public func meanDisplacement(width: Int, height: Int) -> Double {
+        var sum = 0.0
+        for j in 0..<9 {
+            for i in 0..<9 {
+                let x = Double(max(0, width - 1)) * Double(i) / 8, y = Double(max(0, height - 1)) * Double(j) / 8
+                let (mx, my) = map(x: x, y: y)
+                sum += ((mx - x) * (mx - x) + (my - y) * (my - y)).squareRoot()
+            }
+        }
+        let mean = sum / 81
+        return mean.isFinite ? mean : 0
+    }
+
     /// The affine map that best explains a flow field (pixel p moves to p + flow(p)), fitted by
     /// iteratively reweighted least squares so that what moves on its own (a person walking, a
     /// branch in the wind) does not pull the camera along. The first map is the median flow (a
@@ -54,21 +69,28 @@ public struct AffineMotion: Sendable, Equatable {
     /// fits again. Every `step`-th pixel of every `step`-th row takes part; non-finite samples
     /// are skipped. Nil when fewer than 3 pixels take part or they lie on one line (no unique
     /// map). `passes` 0 is the plain least-squares fit.
-    public static func fitted(to flow: FlowField, passes: Int = 5, step: Int = 2) -> AffineMotion? {
+    ///
+    /// `weights` (the flow's size, values in [0, 1], e.g. a `TrajectoryConfidence`) weight each
+    /// pixel's say; pixels below 0.25 take no part. Ignored when its size differs.
+    public static func fitted(to flow: FlowField, weights: Plane? = nil, passes: Int = 5, step: Int = 2) -> AffineMotion? {
         let stride = max(1, step)
-        var xs: [Double] = [], ys: [Double] = [], us: [Double] = [], vs: [Double] = []
+        let prior = weights.flatMap { $0.width == flow.width && $0.height == flow.height ? $0 : nil }
+        var xs: [Double] = [], ys: [Double] = [], us: [Double] = [], vs: [Double] = [], ws: [Double] = []
         for y in Swift.stride(from: 0, to: flow.height, by: stride) {
             for x in Swift.stride(from: 0, to: flow.width, by: stride) {
                 let (u, v) = flow[x, y]
                 guard u.isFinite, v.isFinite else { continue }
+                let w = prior.map { Double($0[x, y]) } ?? 1
+                guard w >= 0.25 else { continue }
                 xs.append(Double(x))
                 ys.append(Double(y))
                 us.append(Double(u))
                 vs.append(Double(v))
+                ws.append(w)
             }
         }
         guard xs.count >= 3 else { return nil }
-        var weights = [Double](repeating: 1, count: xs.count)
+        var weights = ws
         guard var motion = weightedFit(xs: xs, ys: ys, us: us, vs: vs, weights: weights) else { return nil }
         guard passes > 0 else { return motion }
         var su = us.map(Float.init), sv = vs.map(Float.init)
@@ -84,7 +106,7 @@ public struct AffineMotion: Sendable, Equatable {
             let scale = max(0.1, 1.5 * Double(MotionStatistics.median(&sorted)))
             for i in 0..<xs.count {
                 let r = Double(distances[i]) / scale
-                weights[i] = 1 / (1 + r * r)
+                weights[i] = ws[i] / (1 + r * r)
             }
             guard let m = weightedFit(xs: xs, ys: ys, us: us, vs: vs, weights: weights) else { break }
             motion = m

@@ -1,3 +1,4 @@
+import Foundation
 import Raster
 
 /// How a trajectory F_t (the displacement of a pixel of frame 0 at frame t) is computed.
@@ -28,19 +29,46 @@ public struct TrajectoryTracker: Sendable {
     /// The camera's motion from frame 0 to the last frame pushed (identity before the first
     /// push, and always when `estimatesCamera` is off): in chained mode the composition of
     /// the affine maps fitted to each consecutive flow, in direct mode the map fitted to F_t
-    /// (`AffineMotion.fitted(to:)`). A step whose flow admits no fit counts as no motion.
+    /// (`AffineMotion.fitted(to:weights:)`, weighted by `confidence` when `regularizes` is
+    /// on). A step whose flow admits no fit counts as no motion.
     public private(set) var camera = AffineMotion.identity
+    /// Whether each F_t is checked and regularised: off, F_t is the flow as measured. On, each
+    /// F_t gets a `confidence`, and the measurements that neither the data nor the backward
+    /// flow support are replaced by what their surroundings imply (`FlatRegionFill`): the
+    /// motion of confidently moving neighbours of the same colour, or none far from any.
+    public let regularizes: Bool
+    /// Confidence of each pixel of the reference in the last F_t returned, in [0, 1]
+    /// (`TrajectoryConfidence`). All 1 when `regularizes` is off or before the first push.
+    public private(set) var confidence: Plane
+    /// Share of each pixel's measurement kept in the last F_t (the rest is the fill), in [0, 1].
+    public private(set) var keptShare: Plane
+    /// The confidence rules.
+    public let rules: TrajectoryConfidence
+    private let fill: FlatRegionFill?
+    private let evidence: MotionEvidence?
+    /// Own-side texture of the reference (computed at the first push, from its noise level).
+    private var texture: Plane?
+    /// Estimator of the backward flow t → 0 (direct mode, `regularizes` on): warm-started from
+    /// −F_t, one pyramid level coarser than the forward flow and with fewer iterations, since it
+    /// only has to confirm the forward flow.
+    private let backwardEstimator: FlowEstimator
     /// The previous frame (chained mode only).
     private var previous: Plane
+    /// The last measured F_t, before any fill (the next direct flow's starting point).
+    private var measuredLast: FlowField
     /// Estimator used after the first step of direct mode: it starts from F_{t−1} one level
     /// below the coarsest, so only the change since the last frame is searched for.
     private let warmEstimator: FlowEstimator
 
     /// A tracker for the pixels of `reference`. Throws `MotionError` when the reference is
     /// smaller than the estimator accepts or holds non-finite samples. With `estimatesCamera`
-    /// the camera's motion is fitted too (`camera`).
+    /// the camera's motion is fitted too (`camera`). With `regularizes`, every F_t gets a
+    /// `confidence`, and its low-confidence pixels (flat areas, occlusions, wrong matches) take
+    /// the motion of their confident surroundings of the same colour, or none far from any
+    /// (`FlatRegionFill`); direct mode then also computes the backward flow t → 0.
     public init(reference: Plane, mode: TrajectoryMode = .direct, estimator: FlowEstimator = FlowEstimator(preset: .medium),
-                estimatesCamera: Bool = false) throws {
+                estimatesCamera: Bool = false, regularizes: Bool = false, guide: [Plane]? = nil,
+                rules: TrajectoryConfidence = TrajectoryConfidence()) throws {
         try estimator.parameters.validate()
         guard reference.width >= estimator.minimumSide, reference.height >= estimator.minimumSide else {
             throw MotionError.imageTooSmall(width: reference.width, height: reference.height, minimumSide: estimator.minimumSide)
@@ -52,10 +80,27 @@ public struct TrajectoryTracker: Sendable {
         self.reference = reference
         self.previous = reference
         self.displacement = FlowField(width: reference.width, height: reference.height)
+        self.measuredLast = displacement
         var warm = estimator
         let levels = estimator.levelRange(width: reference.width, height: reference.height)
         warm.parameters.coarsestLevel = max(levels.finest, levels.coarsest - 1)
         self.warmEstimator = warm
+        var back = warm
+        back.parameters.finestLevel = min(levels.finest + 1, warm.parameters.coarsestLevel ?? levels.finest)
+        back.parameters.gradientDescentIterations = min(back.parameters.gradientDescentIterations, 12)
+        self.backwardEstimator = back
+        self.regularizes = regularizes
+        self.rules = rules
+        let ones = Plane(width: reference.width, height: reference.height, value: 1)
+        self.confidence = ones
+        self.keptShare = ones
+        if regularizes {
+            fill = FlatRegionFill(reference: reference, guide: guide)
+            evidence = MotionEvidence(reference: reference, guide: guide)
+        } else {
+            fill = nil
+            evidence = nil
+        }
     }
 
     /// Takes frame t = `step` + 1 (same size as the reference) and returns F_t.
@@ -68,18 +113,93 @@ public struct TrajectoryTracker: Sendable {
         let threads = estimator.parameters.threads
         switch mode {
         case .direct:
-            displacement = step == 0
+            let measured = step == 0
                 ? try estimator.flow(from: reference, to: frame)
-                : try warmEstimator.flow(from: reference, to: frame, initial: displacement)
-            if estimatesCamera, let fit = AffineMotion.fitted(to: displacement) { camera = fit }
+                : try warmEstimator.flow(from: reference, to: frame, initial: measuredLast)
+            displacement = measured
+            measuredLast = measured
+            if regularizes {
+                // −F_t sampled on frame t's grid seeds the backward flow (exact for smooth motion).
+                let seed = try FlowField(u: measured.u.scaled(by: -1), v: measured.v.scaled(by: -1))
+                let backward = try backwardEstimator.flow(from: frame, to: reference, initial: seed)
+                regularize(measured, frame: frame, backward: backward)
+            }
+            if estimatesCamera, let fit = AffineMotion.fitted(to: displacement, weights: regularizes ? confidence : nil) {
+                camera = fit
+            }
         case .chained:
             let next = try estimator.flow(from: previous, to: frame)
-            displacement = step == 0 ? next : try displacement.composed(with: next, threads: threads)
+            let composed = step == 0 ? next : try displacement.composed(with: next, threads: threads)
+            displacement = composed
+            if regularizes { regularize(composed, frame: frame, backward: nil) }
             previous = frame
             if estimatesCamera, let fit = AffineMotion.fitted(to: next) { camera = camera.followed(by: fit) }
         }
         step += 1
         return displacement
+    }
+
+    /// Sets `displacement`, `keptShare` and `confidence` from the measured F_t.
+    private mutating func regularize(_ measured: FlowField, frame rawFrame: Plane, backward: FlowField?) {
+        guard let fill, let evidence else { return }
+        let frame = evidence.smoothed(rawFrame)
+        let (strict, loose) = rules.consistencies(forward: measured, backward: backward, looseness: rules.keptTolerance)
+        let residual = evidence.mismatch(evidence.residual(of: frame, under: measured))
+        let typical = MotionEvidence.typical(residual)
+        if self.texture == nil { self.texture = rules.texture(evidence, typical: typical) }
+        let texture = self.texture ?? Plane(width: measured.width, height: measured.height)
+        // Where textured, consistently moving pixels land at t: a flat pixel whose position is
+        // covered there may be hidden, so its residual is no evidence for or against a motion.
+        let covered = Self.landing(of: measured, where: { texture.data[$0] >= 0.5 && loose.data[$0] >= 0.5 })
+        func excused(_ i: Int, under field: FlowField?) -> Bool {
+            guard texture.data[i] < 0.5 else { return false }
+            let w = measured.width, h = measured.height, x = i % w, y = i / w
+            let u = field?.u.data[i] ?? 0, v = field?.v.data[i] ?? 0
+            let tx = Int((Float(x) + u).rounded()), ty = Int((Float(y) + v).rounded())
+            guard tx >= 0, ty >= 0, tx < w, ty < h, let lander = covered[ty * w + tx] else { return false }
+            // Hidden only by another surface: one that moves otherwise than this hypothesis.
+            let du = lander.u - u, dv = lander.v - v
+            return du * du + dv * dv > 4
+        }
+        // Sources of the fill: consistent measurements the data prefer to no motion.
+        let still = evidence.mismatch(evidence.residual(of: frame, under: nil))
+        var sources = Plane(width: measured.width, height: measured.height)
+        for (i, e) in rules.evidence(measured: residual, alternative: still, typical: typical).enumerated() {
+            sources.data[i] = excused(i, under: nil) ? 0 : loose.data[i] * e * texture.data[i]
+        }
+        let filled = fill.apply(measured, weight: sources)
+        // Keep a measurement where the data prefer it to the fill, or where it is the fill's own.
+        let implied = evidence.mismatch(evidence.residual(of: frame, under: filled))
+        var kept = Plane(width: measured.width, height: measured.height)
+        for (i, e) in rules.evidence(measured: residual, alternative: implied, typical: typical, texture: texture).enumerated() {
+            kept.data[i] = loose.data[i] * max(excused(i, under: filled) ? 0 : e, sources.data[i])
+        }
+        var c = strict
+        for i in 0..<c.count { c.data[i] *= max(kept.data[i], texture.data[i]) }
+        displacement = fill.blend(measured, filled, weight: kept)
+        keptShare = kept
+        confidence = c
+    }
+
+    /// The displacement of a selected pixel that `field` moves onto each pixel (nearest pixel
+    /// and its four neighbours; the last one wins), nil where none lands.
+    static func landing(of field: FlowField, where selected: (Int) -> Bool) -> [(u: Float, v: Float)?] {
+        let w = field.width, h = field.height
+        var out = [(u: Float, v: Float)?](repeating: nil, count: w * h)
+        for y in 0..<h {
+            for x in 0..<w {
+                let i = y * w + x
+                guard selected(i) else { continue }
+                let tx = Float(x) + field.u.data[i], ty = Float(y) + field.v.data[i]
+                guard tx.isFinite, ty.isFinite, tx > -2, ty > -2, tx < Float(w + 1), ty < Float(h + 1) else { continue }
+                let cx = Int(tx.rounded()), cy = Int(ty.rounded())
+                for (dx, dy) in [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)] {
+                    let px = cx + dx, py = cy + dy
+                    if px >= 0, py >= 0, px < w, py < h { out[py * w + px] = (field.u.data[i], field.v.data[i]) }
+                }
+            }
+        }
+        return out
     }
 }
 

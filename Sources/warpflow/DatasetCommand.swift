@@ -36,7 +36,7 @@ struct DatasetBuildCommand: ParsableCommand {
     var size = "256x160"
     @Option(help: "Aspect handling: crop (centre) or pad.")
     var fit = "crop"
-    @Option(name: .customLong("k"), help: "Frequencies kept (K); the spectrum has 4K channels (default 16, at most half the window).")
+    @Option(name: .customLong("k"), help: "Frequencies kept (K); the spectrum has 4K channels (default 16; lowered to half the window when more, with a note in the clip reports).")
     var frequencies: Int?
     @Option(help: "Percentile of |S_k| used as frequency k's normalisation scale.")
     var percentile = 97.0
@@ -52,7 +52,7 @@ struct DatasetBuildCommand: ParsableCommand {
     var sceneThreshold = 10.0
     @Option(help: "Drop windows whose mean displacement is below this many pixels.")
     var minMotion = 0.25
-    @Option(help: "Drop windows whose camera motion (median displacement) is above this many pixels.")
+    @Option(help: "Drop windows whose camera motion (mean displacement of a robust affine fit to the confident pixels) is above this many pixels.")
     var maxCameraMotion = 2.0
     @Option(help: "Samples per shard file.")
     var samplesPerShard = 16
@@ -78,7 +78,7 @@ struct DatasetBuildCommand: ParsableCommand {
         c.height = h
         guard let f = DatasetConfiguration.Fit(rawValue: fit) else { throw ValidationError("--fit must be crop or pad") }
         c.fit = f
-        c.frequencies = frequencies ?? min(16, max(1, c.window / 2))
+        c.frequencies = frequencies ?? 16
         c.percentile = percentile
         guard let m = TrajectoryMode(rawValue: trajectory) else { throw ValidationError("--trajectory must be direct or chained") }
         c.trajectoryMode = m
@@ -93,6 +93,7 @@ struct DatasetBuildCommand: ParsableCommand {
         c.minimumMotion = minMotion
         c.maximumCameraMotion = maxCameraMotion
         c.samplesPerShard = samplesPerShard
+        c = c.fittingFrequencies().0
         do { try c.validate() } catch let e as DatasetError { throw ValidationError(e.description) }
         return c
     }
@@ -108,6 +109,10 @@ struct DatasetBuildCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let c = try configuration()
+            // The note says what fittingFrequencies() changed (configuration() applied it).
+            var asked = c
+            asked.frequencies = frequencies ?? 16
+            let kNote = asked.fittingFrequencies().note
             var spec = ShardSpec.whole
             if let shard {
                 spec = try ShardSpec.parse(shard)
@@ -120,7 +125,8 @@ struct DatasetBuildCommand: ParsableCommand {
             let shardSpec = spec
             let token = Interrupts.token
             let showProgress = !out.quiet && !out.json && isatty(STDERR_FILENO) == 1
-            let builder = DatasetBuilder(configuration: c, directory: output, threads: threads ?? Parallel.defaultThreads, jobs: jobs)
+            var builder = DatasetBuilder(configuration: c, directory: output, threads: threads ?? Parallel.defaultThreads, jobs: jobs)
+            builder.notes = kNote.map { [$0] } ?? []
             let result: DatasetBuildResult
             do {
                 result = try builder.build(clips: clips, shard: spec, progress: { p in
@@ -137,11 +143,15 @@ struct DatasetBuildCommand: ParsableCommand {
                 throw ExitCode(Interrupts.exitCode)
             }
             if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
-            try report(result, spec: spec, clipCount: clips.count)
+            try report(result, spec: spec, clipCount: clips.count, configuration: c)
         }
     }
 
-    private func report(_ r: DatasetBuildResult, spec: ShardSpec, clipCount: Int) throws {
+    private func report(_ r: DatasetBuildResult, spec: ShardSpec, clipCount: Int, configuration c: DatasetConfiguration) throws {
+        // Warnings: notes of the clips built (each once), then the advice when few windows were kept.
+        var warnings: [String] = []
+        for note in r.reports.flatMap(\.notes) where !warnings.contains(note) { warnings.append(note) }
+        if let hint = DatasetAdvice.hint(decisions: r.reports.flatMap(\.decisions), configuration: c) { warnings.append(hint) }
         var windows: [String: Int] = [:]
         var seconds = StageSeconds()
         var samples = 0, skipped = 0
@@ -162,12 +172,14 @@ struct DatasetBuildCommand: ParsableCommand {
                 "jobs": r.jobs, "threads_per_job": r.threadsPerJob,
                 "skipped": r.reports.filter { $0.status == .skipped }.map { ["source": $0.source, "reason": $0.reason ?? ""] },
                 "clips_rebuilt": r.rebuiltClips.map { ["clip": $0.clip, "reason": $0.reason] },
+                "warnings": warnings,
             ]
             if let m = r.merged { o["scales"] = m.scales.map { Double($0) } }
             o["merged"] = r.merged != nil
             try printJSON(o)
         } else if !out.quiet {
             for (clip, reason) in r.rebuiltClips { printError("warpflow: warning: clip \(clip) was built again: \(reason)") }
+            for w in warnings { printError("warpflow: warning: \(w)") }
             print("\(output): shard \(spec), \(r.reports.count) clips (\(r.resumedClips) already done, \(skipped) skipped), "
                   + "\(samples) samples, windows: " + WindowVerdict.allCases.map { "\(windows[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
                   + String(format: "; %.1f s (%.1f clips/min)", r.elapsedSeconds, minutes > 0 ? Double(processed) / minutes : 0))

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Write a small warpflow dataset (Samples/python/FORMAT.md, version 1) with NumPy only.
+"""Write a small warpflow dataset (Samples/python/FORMAT.md, version 2 or 1) with NumPy only.
 
 For developing and testing the Python loader without the Swift builder: random smooth
 trajectories with F_0 = 0 (pixels), spectra = np.fft.fft of them (first K bins, unnormalised,
 pixels), magnitude histograms and normalisation scales by the FORMAT.md rule, shards in
-safetensors, per-clip reports, manifest.jsonl and stats.json.
+safetensors, per-clip reports, manifest.jsonl and stats.json. Version 2 (the default) adds the
+`confidence` tensor, U8 [N, T−1, H, W] = round(255·c): a fake c that is the product of a texture
+factor (low in a flat rectangle), a moving "occlusion" blob and 0 where p + F_t(p) has left the
+picture. --version 1 writes the older format (no confidence, no manifest versions).
 
-    python make_fake_dataset.py OUT_DIR [--clips 3] [--samples 3] [--window 30] [--k 16]
+    python make_fake_dataset.py OUT_DIR [--clips 3] [--samples 3] [--window 30] [--k min(16, T/2)]
         [--width 64] [--height 40] [--dtype float32|float16] [--no-trajectories]
-        [--per-shard 2] [--skipped] [--percentile 97] [--seed 1]
+        [--per-shard 2] [--skipped] [--percentile 97] [--seed 1] [--version 2|1]
 """
 from __future__ import annotations
 
@@ -125,6 +128,32 @@ def fake_sample(rng: np.random.Generator, t: int, h: int, w: int):
     return np.clip(frame, 0, 255).astype(np.uint8), traj
 
 
+def fake_confidence(rng: np.random.Generator, traj: np.ndarray) -> np.ndarray:
+    """A plausible c(p, t) for t = 1 … T−1 from F [T, 2, H, W], stored as U8 round(255·c).
+
+    c = texture × consistency × inside: texture 0.05 in a random flat rectangle (about a sixth
+    of the picture) and 1 − 0.3·u elsewhere (u uniform); consistency 1 − 0.95·exp(−d²/r²) around
+    a blob moving across the picture (d: distance to its centre); inside 0 where p + F_t(p) is
+    out of [0, W−1] × [0, H−1].
+    """
+    t, _, h, w = traj.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    texture = 1 - 0.3 * rng.uniform(size=(h, w))
+    y0, x0 = int(rng.integers(0, max(1, h // 2))), int(rng.integers(0, max(1, w // 2)))
+    texture[y0:y0 + max(1, h // 3), x0:x0 + max(1, w // 2)] = 0.05
+    bx, by = rng.uniform(0, 1, size=2) * (w - 1), rng.uniform(0, 1, size=2) * (h - 1)  # from, to
+    r = max(2.0, min(h, w) / 5)
+    c = np.empty((t - 1, h, w))
+    for i in range(1, t):
+        cx = bx[0] + (bx[1] - bx[0]) * i / (t - 1)
+        cy = by[0] + (by[1] - by[0]) * i / (t - 1)
+        consistency = 1 - 0.95 * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / r ** 2)
+        px, py = xx + traj[i, 0], yy + traj[i, 1]
+        inside = (px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)
+        c[i - 1] = texture * consistency * inside
+    return np.round(255 * np.clip(c, 0, 1)).astype(np.uint8)
+
+
 def spectrum_channels(traj: np.ndarray, k: int) -> np.ndarray:
     """[4K, H, W] float64 from F [T, 2, H, W]: Re x, Im x, Re y, Im y of np.fft.fft[:K]."""
     s = np.fft.fft(traj, axis=0)[:k]  # [K, 2, H, W]
@@ -147,7 +176,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--clips", type=int, default=3)
     p.add_argument("--samples", type=int, default=3, help="samples per clip")
     p.add_argument("--window", type=int, default=30, help="T, frames")
-    p.add_argument("--k", type=int, default=16, help="K, frequencies kept")
+    p.add_argument("--k", type=int, default=None,
+                   help="K, frequencies kept (default min(16, T/2), like the builder)")
     p.add_argument("--width", type=int, default=64)
     p.add_argument("--height", type=int, default=40)
     p.add_argument("--dtype", choices=["float32", "float16"], default="float32")
@@ -156,7 +186,11 @@ def main(argv: list[str]) -> int:
     p.add_argument("--skipped", action="store_true", help="add a skipped clip as clip 1")
     p.add_argument("--percentile", type=float, default=97.0)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--version", type=int, choices=[1, 2], default=2,
+                   help="format version: 2 adds the confidence tensor")
     a = p.parse_args(argv)
+    if a.k is None:
+        a.k = max(1, min(16, a.window // 2))
     if not (a.clips >= 1 and a.samples >= 1 and a.window >= 2 and 1 <= a.k <= a.window
             and a.width >= 1 and a.height >= 1 and a.per_shard >= 1 and 0 < a.percentile <= 100):
         p.error("need clips, samples, per-shard >= 1, window >= 2, 1 <= k <= window, "
@@ -171,7 +205,8 @@ def main(argv: list[str]) -> int:
     skipped, ok = [], 0
     for clip in range(a.clips + (1 if a.skipped else 0)):
         source = f"clips/fake-{clip}.mp4"
-        report = {"format": "warpflow-dataset-clip", "version": 1, "clip": clip, "source": source}
+        report = {"format": "warpflow-dataset-clip", "version": a.version, "clip": clip,
+                  "source": source}
         if a.skipped and clip == 1:
             reason = "fake: shorter than one window"
             report.update(status="skipped", reason=reason, shards=[], samples=[],
@@ -191,7 +226,9 @@ def main(argv: list[str]) -> int:
                 tensors = {"frames": np.stack([c[0] for c in chunk]), "spectra": spectra}
                 if not a.no_trajectories:
                     tensors["trajectories"] = np.ascontiguousarray(traj[:, 1:]).astype(dtype)
-                meta = {"format": "warpflow-dataset", "version": "1", "window": str(t),
+                if a.version >= 2:
+                    tensors["confidence"] = np.stack([fake_confidence(rng, c[1]) for c in chunk])
+                meta = {"format": "warpflow-dataset", "version": str(a.version), "window": str(t),
                         "k": str(k), "width": str(w), "height": str(h), "clip": str(clip),
                         "source": source, "samples": str(len(chunk))}
                 save_file(tensors, os.path.join(a.out, "clips", name), metadata=meta)
@@ -211,6 +248,8 @@ def main(argv: list[str]) -> int:
                                   "height": h, "mean_motion": round(float(length.mean()), 4),
                                   "global_motion": round(float(med.mean()), 4),
                                   "max_motion": round(float(length.max()), 4)})
+                    if a.version >= 2:
+                        lines[-1]["version"] = a.version
             for f in range(k):
                 for b, c in clip_counts[f].items():
                     all_counts[f][b] = all_counts[f].get(b, 0) + c
@@ -227,7 +266,7 @@ def main(argv: list[str]) -> int:
     with open(os.path.join(a.out, "manifest.jsonl"), "w") as fh:
         for line in manifest:
             fh.write(json.dumps(line) + "\n")
-    stats = {"format": "warpflow-dataset-stats", "version": 1, "percentile": a.percentile,
+    stats = {"format": "warpflow-dataset-stats", "version": a.version, "percentile": a.percentile,
              "k": k, "scales": [percentile_from_counts(m, a.percentile) for m in all_counts],
              "histogram": histogram_json(all_counts), "samples": len(manifest),
              "clips": {"total": ok + len(skipped), "ok": ok, "skipped": len(skipped)},
@@ -235,8 +274,8 @@ def main(argv: list[str]) -> int:
     with open(os.path.join(a.out, "stats.json"), "w") as fh:
         json.dump(stats, fh, indent=1)
     print(f"make_fake_dataset: {len(manifest)} samples, {ok} clips (+{len(skipped)} skipped), "
-          f"T={t}, K={k}, {w}x{h}, {a.dtype}, trajectories={'no' if a.no_trajectories else 'yes'} "
-          f"-> {a.out}")
+          f"T={t}, K={k}, {w}x{h}, {a.dtype}, trajectories={'no' if a.no_trajectories else 'yes'}, "
+          f"version {a.version}{' (confidence)' if a.version >= 2 else ''} -> {a.out}")
     return 0
 
 

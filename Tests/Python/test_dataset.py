@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """Check a warpflow dataset directory against Samples/python/FORMAT.md and the Python tools.
 
-    python Tests/Python/test_dataset.py DATASET_DIR [--require-trajectories]
+    python Tests/Python/test_dataset.py DATASET_DIR [--require-trajectories] [--require-confidence]
+    python Tests/Python/test_dataset.py --fake [--keep]   # fake datasets (make_fake_dataset.py)
+    python Tests/Python/test_dataset.py --unit            # only (u): synthetic, no dataset
 
+--fake writes four small datasets into a temporary directory (removed unless --keep): version 1
+float32, version 2 float16 with a skipped clip, version 2 float32 without trajectories (odd T),
+and a version 2 float32 one at the default K = T/2, and runs every check on each.
 One line per check (PASS / FAIL / SKIP with its figures), then "test_dataset: N passed,
 N failed, N skipped". Exit 0 only if no check failed. Checks:
  (a) loader shapes and dtypes for every sample (torch and NumPy sides), frames uint8 RGB equal
@@ -16,7 +21,8 @@ N failed, N skipped". Exit 0 only if no check failed. Checks:
  (f) view_sample.py writes a valid PNG (stored and rebuilt trajectories), the inverse DFT it
      uses matches the stored trajectories when K ≥ T/2 + 1;
  (g) manifest.jsonl = the ok clips' reports' samples in clip order; stats counts agree;
- (h) the loader's errors name the file (missing manifest/stats/shard, unknown version).
+ (h) the loader's errors name the file (missing manifest/stats/shard, unknown version);
+ (i), (j), (k), (u): format version 2 (confidence, spectrum_motion), described in dataset_checks.py.
 """
 from __future__ import annotations
 
@@ -25,12 +31,10 @@ import json
 import math
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from fractions import Fraction
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,21 +46,8 @@ from safetensors.numpy import load_file, save_file  # noqa: E402
 
 import load_dataset as L  # noqa: E402
 import view_sample as V  # noqa: E402
-
-
-class Skip(Exception):
-    """A check that does not apply to this dataset (the message says why)."""
-
-
-def fail(msg: str) -> None:
-    raise AssertionError(msg)
-
-
-def shards_of(ix: L.DatasetIndex):
-    """(shard facts, its tensors as NumPy, manifest indices in it) for every shard, in order."""
-    for rel, shard in ix.shards.items():
-        idx = [s["index"] for s in ix.samples if s["shard"] == rel]
-        yield shard, load_file(shard.path), idx
+from dataset_checks import (Skip, check_i, check_j, check_k, check_u, fail, png_info,  # noqa: E402
+                            shards_of)
 
 
 def check_a(ix: L.DatasetIndex) -> str:
@@ -243,7 +234,8 @@ def check_e(ix: L.DatasetIndex) -> str:
         raise Skip("torch not available: " + torch_reason())
     import torch
     from torch.utils.data import DataLoader
-    ds = L.WarpflowDataset(ix.root, return_trajectories=ix.has_trajectories)
+    ds = L.WarpflowDataset(ix.root, return_trajectories=ix.has_trajectories,
+                           return_confidence=ix.has_confidence)
     start = time.monotonic()
     loader = DataLoader(ds, batch_size=4, num_workers=2, shuffle=False)
     seen = 0
@@ -256,34 +248,8 @@ def check_e(ix: L.DatasetIndex) -> str:
     if seen != len(ds):
         fail(f"DataLoader gave {seen} samples of {len(ds)}")
     return (f"{seen} samples in {math.ceil(seen / 4)} batches of ≤ 4 with 2 workers in "
-            f"{time.monotonic() - start:.2f} s; batches equal the samples")
-
-
-def png_info(path: str) -> tuple[int, int]:
-    """(width, height) of a PNG after checking signature, chunk CRCs, IHDR/IDAT/IEND, data size."""
-    data = open(path, "rb").read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        fail(f"{path}: no PNG signature")
-    pos, types, idat, ihdr = 8, [], b"", None
-    while pos < len(data):
-        if pos + 12 > len(data):
-            fail(f"{path}: truncated chunk")
-        length, ctype = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
-        if zlib.crc32(ctype + body) != crc:
-            fail(f"{path}: bad CRC in {ctype!r}")
-        types.append(ctype)
-        ihdr = body if ctype == b"IHDR" else ihdr
-        idat += body if ctype == b"IDAT" else b""
-        pos += 12 + length
-    if not types or types[0] != b"IHDR" or types[-1] != b"IEND" or b"IDAT" not in types:
-        fail(f"{path}: chunks {types[:3]}…{types[-1:]} not IHDR … IDAT … IEND")
-    w, h, depth, colour = struct.unpack(">IIBB", ihdr[:10])
-    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(colour, 0)
-    if len(zlib.decompress(idat)) != h * (1 + math.ceil(w * channels * depth / 8)):
-        fail(f"{path}: image data size does not match {w}x{h}")
-    return w, h
+            f"{time.monotonic() - start:.2f} s; batches equal the samples"
+            + (" (with confidence)" if ix.has_confidence else ""))
 
 
 def check_f(ix: L.DatasetIndex) -> str:
@@ -321,7 +287,7 @@ def check_g(ix: L.DatasetIndex) -> str:
     reports = []
     for path in sorted(glob.glob(os.path.join(ix.root, "clips", "clip-*.json"))):
         rep = json.load(open(path))
-        if rep.get("format") != "warpflow-dataset-clip" or rep.get("version") != 1:
+        if rep.get("format") != "warpflow-dataset-clip" or rep.get("version") not in L.SUPPORTED_VERSIONS:
             fail(f"{path}: format/version {rep.get('format')!r} {rep.get('version')!r}")
         reports.append(rep)
     reports.sort(key=lambda r: r["clip"])
@@ -367,9 +333,9 @@ def check_h(ix: L.DatasetIndex) -> str:
             meta = dict(fh.metadata())
         save_file(src, os.path.join(tmp, first["shard"]), metadata=dict(meta, version="99"))
         expect("shard version 99", os.path.basename(first["shard"]))
-        stats = dict(ix.stats, version=2)
+        stats = dict(ix.stats, version=3)
         json.dump(stats, open(os.path.join(tmp, "stats.json"), "w"))
-        expect("stats version 2", "stats.json")
+        expect("stats version 3", "stats.json")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return "one-line errors naming the file for: " + ", ".join(seen)
@@ -384,36 +350,83 @@ def torch_reason() -> str:
     return "import torch failed"
 
 
+CHECKS = [("(a) loader shapes", check_a), ("(b) normalisation", check_b),
+          ("(c) spectrum = fft(trajectories)", check_c), ("(d) stats and scales", check_d),
+          ("(e) DataLoader num_workers=2", check_e), ("(f) view_sample PNG", check_f),
+          ("(g) clip reports", check_g), ("(h) loader errors", check_h), ("(i) confidence", check_i),
+          ("(j) spectrum_to_motion vs trajectories", check_j), ("(k) confidence errors", check_k)]
+# --fake: (name, make_fake_dataset.py options). K defaults to min(16, T/2) like the builder.
+FAKES = [("v1-float32-k16", ["--version", "1", "--k", "16"]),  # an older build: K > T/2
+         ("v2-float16", ["--dtype", "float16", "--skipped"]),
+         ("v2-no-trajectories", ["--no-trajectories", "--window", "31", "--k", "12"]),
+         ("v2-float32-k5", ["--window", "24", "--k", "5", "--per-shard", "3", "--seed", "5"])]
+USAGE = ("usage: test_dataset.py DATASET_DIR [--require-trajectories] [--require-confidence]\n"
+         "       test_dataset.py --fake [--keep]\n       test_dataset.py --unit")
+
+
+def run_check(name: str, fn, tally: dict) -> None:
+    try:
+        verdict, text = "PASS", fn()
+    except Skip as e:
+        verdict, text = "SKIP", str(e)
+    except Exception as e:  # any failure, assertion or crash, is this check's FAIL
+        verdict, text = "FAIL", f"{type(e).__name__ + ': ' if not isinstance(e, AssertionError) else ''}{e}"
+    tally[verdict] += 1
+    print(f"{verdict} {name}: {text}", flush=True)
+
+
+def check_dir(root: str, flags: set, tally: dict) -> None:
+    try:
+        ix = L.DatasetIndex(root)
+    except L.DatasetError as e:
+        print(f"FAIL load: {e}")
+        tally["FAIL"] += 1
+        return
+    for flag, ok, what in (("--require-trajectories", ix.has_trajectories, "trajectories"),
+                           ("--require-confidence", ix.has_confidence, "confidence (version 2)")):
+        if flag in flags and not ok:
+            print(f"FAIL load: {ix.root}: shards have no {what} but {flag} was given")
+            tally["FAIL"] += 1
+            return
+    for name, fn in CHECKS:
+        run_check(name, lambda: fn(ix), tally)
+
+
 def main(argv: list[str]) -> int:
-    args = [a for a in argv if not a.startswith("--")]
-    if len(args) != 1:
-        print("usage: test_dataset.py DATASET_DIR [--require-trajectories]", file=sys.stderr)
+    flags = {a for a in argv if a.startswith("-")}
+    args = [a for a in argv if not a.startswith("-")]
+    if flags & {"-h", "--help"}:
+        print(__doc__.strip() + "\n\n" + USAGE)
+        return 0
+    dataless = flags & {"--fake", "--unit"}
+    if (flags - {"--require-trajectories", "--require-confidence", "--fake", "--keep", "--unit"}
+            or len(dataless) > 1 or len(args) != (0 if dataless else 1)):
+        print(USAGE, file=sys.stderr)
         return 2
     print("torch: " + (f"{L.torch.__version__}" if L.TORCH_AVAILABLE
                        else f"unavailable ({torch_reason()}); using safetensors.numpy"))
-    try:
-        ix = L.DatasetIndex(args[0])
-    except L.DatasetError as e:
-        print(f"FAIL load: {e}\ntest_dataset: 0 passed, 1 failed")
-        return 1
-    if "--require-trajectories" in argv and not ix.has_trajectories:
-        print(f"FAIL load: {ix.root}: shards have no trajectories but --require-trajectories was given")
-        print("test_dataset: 0 passed, 1 failed")
-        return 1
-    checks = [("(a) loader shapes", check_a), ("(b) normalisation", check_b),
-              ("(c) spectrum = fft(trajectories)", check_c), ("(d) stats and scales", check_d),
-              ("(e) DataLoader num_workers=2", check_e), ("(f) view_sample PNG", check_f),
-              ("(g) clip reports", check_g), ("(h) loader errors", check_h)]
     tally = {"PASS": 0, "FAIL": 0, "SKIP": 0}
-    for name, fn in checks:
+    run_check("(u) spectrum_motion and confidence helpers (synthetic)", check_u, tally)
+    if "--fake" in flags:
+        tmp = tempfile.mkdtemp(prefix="warpflow-fake-")
         try:
-            verdict, text = "PASS", fn(ix)
-        except Skip as e:
-            verdict, text = "SKIP", str(e)
-        except Exception as e:  # any failure, assertion or crash, is this check's FAIL
-            verdict, text = "FAIL", f"{type(e).__name__ + ': ' if not isinstance(e, AssertionError) else ''}{e}"
-        tally[verdict] += 1
-        print(f"{verdict} {name}: {text}", flush=True)
+            for name, extra in FAKES:
+                out = os.path.join(tmp, name)
+                r = subprocess.run([sys.executable, os.path.join(HERE, "make_fake_dataset.py"), out] + extra,
+                                   capture_output=True, text=True, timeout=600)
+                print(f"== {name}: {(r.stdout or r.stderr).strip()}", flush=True)
+                if r.returncode != 0:
+                    print(f"FAIL make_fake_dataset.py {' '.join(extra)}: exit {r.returncode}")
+                    tally["FAIL"] += 1
+                    continue
+                check_dir(out, flags, tally)
+        finally:
+            if "--keep" in flags:
+                print(f"fake datasets kept in {tmp}")
+            else:
+                shutil.rmtree(tmp, ignore_errors=True)
+    elif args:
+        check_dir(args[0], flags, tally)
     print(f"test_dataset: {tally['PASS']} passed, {tally['FAIL']} failed, {tally['SKIP']} skipped")
     return 1 if tally["FAIL"] else 0
 

@@ -3,14 +3,16 @@
 side by side in one run, then accuracy on synthetic clips with known trajectories (synth.py).
 
 Usage: bench.py --bin WARPFLOW --data DIR [--rounds 2] [--variants NAME,...] [--no-speed]
-                [--no-accuracy] --json OUT
+                [--no-accuracy] [--no-still] --json OUT
 
 Speed: the clips (prepare_clips) in decreasing order of windows, the same list and order on
 every side; rounds of Python variants then warpflow presets (A B A B), each run into a fresh
 output directory (deleted after, its per-clip reports kept in the JSON). The 1-minute load
 average at each run's start is recorded. Accuracy: synth.py's clips (made once per
 SYNTH_VERSION and checked), each method once with trajectories in float32, scored by
-score_accuracy.py.
+score_accuracy.py. Still: fake motion on the still real backgrounds of cup and box
+(still_backgrounds.py: warpflow and the OpenCV peers, 3 windows of 60 frames per clip; its JSON
+is DIR/still.json, its by-eye PNGs DIR/still/still-NAME.png).
 Logs of every run: DIR/logs/.
 """
 import argparse
@@ -198,6 +200,18 @@ def accuracy(a, results):
     shutil.rmtree(os.path.join(a.data, "acc"), ignore_errors=True)
 
 
+def still(a, results):
+    out = os.path.join(a.data, "still.json")
+    cmd = [sys.executable, os.path.join(HERE, "still_backgrounds.py"), "--bin", a.bin, "--data", a.data,
+           "--json", out, "--strip-dir", os.path.join(a.data, "still")]
+    if os.path.exists(out):
+        os.remove(out)
+    if subprocess.run(cmd).returncode != 0:
+        sys.exit("still_backgrounds.py failed (see above)")
+    with open(out) as fh:
+        results["still"] = json.load(fh)
+
+
 def main():
     p = argparse.ArgumentParser(description="warpflow dataset build vs the Python path.")
     p.add_argument("--bin", required=True)
@@ -206,6 +220,7 @@ def main():
     p.add_argument("--variants", default="")
     p.add_argument("--no-speed", action="store_true")
     p.add_argument("--no-accuracy", action="store_true")
+    p.add_argument("--no-still", action="store_true", help="skip the still-background part")
     p.add_argument("--json", required=True)
     a = p.parse_args()
     a.bin = os.path.abspath(a.bin)
@@ -225,6 +240,8 @@ def main():
         speed(a, results["clips"], results)
     if not a.no_accuracy:
         accuracy(a, results)
+    if not a.no_still:
+        still(a, results)
     results["meta"]["bench_seconds"] = time.perf_counter() - start
     with open(a.json, "w") as fh:
         json.dump(results, fh, indent=1)

@@ -15,7 +15,9 @@ window each):
 - frame0: the largest |difference| between the stored first frame (RGB) and the rendered one:
   0 unless a side decoded the lossless clip wrongly (checked: the run fails otherwise).
 
-"all" is the mean over clips of each figure. Prints one line per method and clip; exit status 1
+Flat-background clips (synth.py's `flat` specs) add the background's |F_t| (mean and 95th
+percentile over t and the background pixels, whose truth is 0) and the layer's EPE.
+"all" is the mean over the other (textured) clips of each figure. Prints one line per method and clip; exit status 1
 when a clip is missing from an output or its first frame differs.
 """
 import argparse
@@ -63,8 +65,16 @@ def score(spec, shard, frame0):
     num = np.linalg.norm((spec_est - true_spec)[:, b[0], b[1]])
     den = np.linalg.norm(true_spec[:, b[0], b[1]])
     frame_diff = int(np.max(np.abs(frames.astype(int) - frame0.astype(int))))
-    return {"epe": epe, "spectrum_rel_l2": float(num / den), "frame0_max_diff": frame_diff,
-            "true_mean_motion": float(np.mean(np.hypot(true_t[:, 0], true_t[:, 1])[:, b[0], b[1]]))}
+    out = {"epe": epe, "spectrum_rel_l2": float(num / den), "frame0_max_diff": frame_diff,
+           "true_mean_motion": float(np.mean(np.hypot(true_t[:, 0], true_t[:, 1])[:, b[0], b[1]]))}
+    if spec.get("flat"):
+        # Flat background: the truth is 0, so |F_t| is the error. Layer: EPE inside it.
+        length = np.hypot(traj[:, 0], traj[:, 1])                           # [T-1, H, W]
+        bg = length[:, synth.background_mask(spec)]
+        inside = synth.layer_inside(spec)
+        out.update(background_mean=float(np.mean(bg)), background_p95=float(np.percentile(bg, 95)),
+                   layer_epe=float(np.mean(np.hypot(d[:, 0], d[:, 1])[:, inside])))
+    return out
 
 
 def main():
@@ -91,10 +101,14 @@ def main():
                       f"{r['frame0_max_diff']} levels", file=sys.stderr)
                 bad = True
             rows[spec["name"]] = r
-            print(f"{label:24s} {spec['name']:22s} EPE {r['epe']:.3f} px  spectrum rel. L2 {r['spectrum_rel_l2']:.3f}",
+            flat = (f"  background |F| mean {r['background_mean']:.2f} p95 {r['background_p95']:.2f} px, "
+                    f"layer EPE {r['layer_epe']:.3f} px") if "background_p95" in r else ""
+            print(f"{label:24s} {spec['name']:22s} EPE {r['epe']:.3f} px  spectrum rel. L2 {r['spectrum_rel_l2']:.3f}{flat}",
                   file=sys.stderr)
         if rows:
-            rows["all"] = {k: float(np.mean([r[k] for r in rows.values()])) for k in ("epe", "spectrum_rel_l2")}
+            textured = [r for name, r in rows.items() if "background_p95" not in r]
+            if textured:
+                rows["all"] = {k: float(np.mean([r[k] for r in textured])) for k in ("epe", "spectrum_rel_l2")}
         results[label] = rows
     if a.json:
         with open(a.json, "w") as fh:
