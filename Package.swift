@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "MotionTests", dependencies: ["Motion", "Raster"], path: "Tests/MotionTests"),
         .testTarget(name: "WarpingNODETests", dependencies: ["WarpingNODE", "Motion", "Raster", "MediaIO", "WarpFlowTestSupport"], path: "Tests/WarpingNODETests"),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Motion", "MediaIO", "Raster", "WarpFlowTestSupport"], path: "Tests/DatasetTests"),
-        .testTarget(name: "CLITests", dependencies: ["warpflow", "WarpFlowTestSupport"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["warpflow", "WarpFlowTestSupport", "Dataset"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -179,7 +179,7 @@ public struct ClipReport: Sendable, Equatable {
             return s
         }
         if version == 2, decisions.count != windows.values.reduce(0, +) {
-            throw DatasetError(path, "holds \(decisions.count) window decisions for \(windows.values.reduce(0, +)) windows; \(rebuild)")
+            throw DatasetError(path, "holds \(decisions.count) window decisions but \"windows\" counts \(windows.values.reduce(0, +)); \(rebuild)")
         }
         samples = try r.array("samples").map {
             guard let o = $0 as? [String: Any] else { throw DatasetError(path, "samples must be objects") }

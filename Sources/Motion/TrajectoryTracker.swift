@@ -29,8 +29,8 @@ public struct TrajectoryTracker: Sendable {
     /// The camera's motion from frame 0 to the last frame pushed (identity before the first
     /// push, and always when `estimatesCamera` is off): in chained mode the composition of
     /// the affine maps fitted to each consecutive flow, in direct mode the map fitted to F_t
-    /// (`AffineMotion.fitted(to:weights:)`, weighted by `confidence` when `regularizes` is
-    /// on). A step whose flow admits no fit counts as no motion.
+    /// (`AffineMotion.fitted(to:weights:)`, weighted by 0.25 + 0.75 × `confidence` when
+    /// `regularizes` is on). A step whose flow admits no fit counts as no motion.
     public private(set) var camera = AffineMotion.identity
     /// Whether each F_t is checked and regularised: off, F_t is the flow as measured. On, each
     /// F_t gets a `confidence`, and the measurements that neither the data nor the backward
@@ -124,7 +124,10 @@ public struct TrajectoryTracker: Sendable {
                 let backward = try backwardEstimator.flow(from: frame, to: reference, initial: seed)
                 regularize(measured, frame: frame, backward: backward)
             }
-            if estimatesCamera, let fit = AffineMotion.fitted(to: displacement, weights: regularizes ? confidence : nil) {
+            // Every pixel votes, a confident one four times as much as one whose motion was filled
+            // (a flat wall votes for its filled, still motion, not for its noise).
+            if estimatesCamera, let fit = AffineMotion.fitted(to: displacement, weights: regularizes ? Plane(
+                width: confidence.width, height: confidence.height, data: confidence.data.map { 0.25 + 0.75 * $0 }) : nil) {
                 camera = fit
             }
         case .chained:

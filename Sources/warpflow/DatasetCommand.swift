@@ -175,6 +175,7 @@ struct DatasetBuildCommand: ParsableCommand {
                 "warnings": warnings,
             ]
             if let m = r.merged { o["scales"] = m.scales.map { Double($0) } }
+            for w in warnings { printError("warpflow: warning: \(w)") }
             o["merged"] = r.merged != nil
             try printJSON(o)
         } else if !out.quiet {

@@ -19,7 +19,7 @@ final class DatasetCommandTests: XCTestCase {
         let dir = TestMedia.path("dataset-bad-\(UUID().uuidString.prefix(6))")
         let clip = Self.samples + "/object.mp4"
         let cases: [([String], String)] = [
-            (["--size", "10x10"], "--size"), (["--size", "wide"], "--size"), (["--k", "40", "--window", "20"], "--k"),
+            (["--size", "10x10"], "--size"), (["--size", "wide"], "--size"), (["--k", "0"], "--k"),
             (["--window", "1"], "--window"), (["--stride", "0"], "--stride"), (["--percentile", "0"], "--percentile"),
             (["--percentile", "nan"], "--percentile"), (["--shard", "3/3"], "--shard"), (["--shard", "x"], "--shard"),
             (["--dtype", "int8"], "--dtype"), (["--trajectory", "sideways"], "--trajectory"), (["--preset", "ludicrous"], "--preset"),

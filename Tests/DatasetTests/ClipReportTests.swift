@@ -42,7 +42,9 @@ final class ClipReportTests: XCTestCase {
         }
         XCTAssertTrue(try damaged { $0["clip"] = "seven" }.contains("\"clip\" must be an integer"))
         XCTAssertTrue(try damaged { $0["clip"] = 9 }.contains("out of range"))
-        XCTAssertTrue(try damaged { $0["version"] = 2 }.contains("version 1"))
+        XCTAssertTrue(try damaged { $0["version"] = 3 }.contains("version 1 or 2"))
+        XCTAssertTrue(try damaged { $0["decisions"] = [] }.contains("window decisions"))
+        XCTAssertTrue(try damaged { $0["notes"] = [7] }.contains("notes"))
         XCTAssertTrue(try damaged { $0["windows"] = ["kept": -1, "scene_cut": 0, "low_motion": 0, "camera_motion": 0] }.contains("negative"))
         XCTAssertTrue(try damaged { $0.removeValue(forKey: "samples") }.contains("\"samples\""))
         XCTAssertNotEqual(try damaged { o in
