@@ -50,4 +50,4 @@ echo "python tests: warpflow dataset build Samples/clips/*.mp4 -o $DIR --window 
 "$BIN" dataset build Samples/clips/*.mp4 -o "$DIR" --window 30 --stride 30 --trajectories --dtype float32 "${EXTRA[@]}"
 echo "python tests: dataset built in $(( $(date +%s) - START )) s, $(du -sh "$DIR" | cut -f1)"
 "$VPY" "$ROOT/Samples/python/load_dataset.py" "$DIR"
-"$VPY" "$TEST" "$DIR" --require-trajectories
+"$VPY" "$TEST" "$DIR" --require-trajectories --require-confidence
