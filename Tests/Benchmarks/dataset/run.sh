@@ -9,7 +9,8 @@
 #   DATASET_BENCH_ROUNDS      interleaved rounds (default 2; each side's best is reported)
 #   DATASET_BENCH_VARIANTS    subset of python-dis-1p python-farneback-1p python-dis-2p
 #                             python-farneback-2p warpflow-medium warpflow-fast
-#   DATASET_BENCH_SPEED=0     skips the speed rounds; DATASET_BENCH_ACCURACY=0 the accuracy part
+#   DATASET_BENCH_SPEED=0     skips the speed rounds; DATASET_BENCH_ACCURACY=0 the accuracy part,
+#                             DATASET_BENCH_STILL=0 the still-background part
 # Data (clips, synthetic set, logs, results.json, table.md): .build-bench-data/dataset/.
 # Runs take a lock (.build-bench-data/dataset-bench.lock, flock) so that two never time at once.
 set -euo pipefail
@@ -21,6 +22,7 @@ mkdir -p "$data/logs"
 skip=()
 [ "${DATASET_BENCH_SPEED:-1}" = 0 ] && skip+=(--no-speed)
 [ "${DATASET_BENCH_ACCURACY:-1}" = 0 ] && skip+=(--no-accuracy)
+[ "${DATASET_BENCH_STILL:-1}" = 0 ] && skip+=(--no-still)
 echo "dataset benchmark: load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo ?) at the start" >&2
 "$py" "$here/bench.py" --bin "$bin" --data "$data" --rounds "${DATASET_BENCH_ROUNDS:-2}" \
   --variants "${DATASET_BENCH_VARIANTS:-}" ${skip[@]+"${skip[@]}"} --json "$data/results.json"

@@ -1,0 +1,68 @@
+import Motion
+import Raster
+import XCTest
+
+/// The pieces a regularising tracker is made of: the fill, the consistency and the evidence.
+final class TrajectoryConfidenceTests: XCTestCase {
+    /// 64 × 32: dark on the left (x < 32), bright on the right; with `soft`, column 32 is the
+    /// average of both (a one-pixel anti-aliased edge).
+    func twoRegions(soft: Bool) -> Plane {
+        Plane(width: 64, height: 32, data: (0..<(64 * 32)).map { i in
+            let x = i % 64
+            return x < 32 ? 0.2 : (x == 32 && soft ? 0.5 : 0.8)
+        })
+    }
+
+    func testFillKeepsToItsSideOfAnEdgeAndFallsToZeroAwayFromSources() throws {
+        for soft in [false, true] {
+            let reference = twoRegions(soft: soft)
+            let fill = FlatRegionFill(reference: reference)
+            // Measured: 5 px everywhere; trusted only on a 6-px band of the bright side (x 40…45).
+            let field = try FlowField(u: Plane(width: 64, height: 32, value: 5), v: Plane(width: 64, height: 32))
+            let weight = Plane(width: 64, height: 32, data: (0..<(64 * 32)).map { (40...45).contains($0 % 64) ? 1 : 0 })
+            let out = fill.apply(field, weight: weight)
+            let row = 16 * 64
+            XCTAssertEqual(out.u.data[row + 42], 5, accuracy: 1e-4, "a source keeps its measurement")
+            XCTAssertGreaterThan(out.u.data[row + 47], 2, "next to the sources, on their side, the fill follows them")
+            XCTAssertLessThan(out.u.data[row + 63], 0.5, "far from the sources, the fill falls towards zero")
+            XCTAssertLessThan(abs(out.u.data[row + 30]), 0.05, "soft \(soft): nothing crosses the edge")
+            XCTAssertLessThan(abs(out.u.data[row + 10]), 0.01, "soft \(soft)")
+            XCTAssertEqual(out.v.data[row + 42], 0, accuracy: 1e-6)
+        }
+    }
+
+    func testConsistencyOfForwardAndBackwardFlows() throws {
+        let w = 32, h = 24
+        let forward = try FlowField(u: Plane(width: w, height: h, value: 2), v: Plane(width: w, height: h))
+        let inverse = try FlowField(u: Plane(width: w, height: h, value: -2), v: Plane(width: w, height: h))
+        let still = FlowField(width: w, height: h)
+        let rules = TrajectoryConfidence()
+        let (agree, _) = rules.consistencies(forward: forward, backward: inverse, looseness: 3)
+        XCTAssertEqual(agree.data[10 * w + 5], 1, accuracy: 1e-6)
+        XCTAssertEqual(agree.data[10 * w + w - 1], 0, "p + F leaves the picture")
+        let (strict, loose) = rules.consistencies(forward: forward, backward: still, looseness: 3)
+        XCTAssertLessThan(strict.data[10 * w + 5], 0.1, "a round trip of 2 px")
+        XCTAssertGreaterThan(loose.data[10 * w + 5], 0.5, "tolerated three times as much")
+        XCTAssertEqual(rules.consistency(forward: forward, backward: nil).data[10 * w + 5], 1)
+    }
+
+    func testEvidenceIgnoresBrightnessOffsetsAndPrefersTheTrueShift() throws {
+        // A random texture shifted by 2 px to the right, 0.1 brighter.
+        let w = 48, h = 32
+        var rng = SystemRandomNumberGenerator()
+        let reference = Plane(width: w, height: h, data: (0..<(w * h)).map { _ in Float.random(in: 0.2...0.7, using: &rng) })
+        let moved = Plane(width: w, height: h, data: (0..<(w * h)).map { i in reference.data[(i / w) * w + max(0, i % w - 2)] + 0.1 })
+        let evidence = MotionEvidence(reference: reference, guide: nil)
+        let frame = evidence.smoothed(moved)
+        let truth = try FlowField(u: Plane(width: w, height: h, value: 2), v: Plane(width: w, height: h))
+        let atTruth = evidence.mismatch(evidence.residual(of: frame, under: truth))
+        let atZero = evidence.mismatch(evidence.residual(of: frame, under: nil))
+        let i = 16 * w + 24
+        XCTAssertLessThan(atTruth[i], 1e-6, "the offset is allowed for: \(atTruth[i])")
+        XCTAssertGreaterThan(atZero[i], 100 * max(atTruth[i], 1e-8))
+        let rules = TrajectoryConfidence()
+        let typical = MotionEvidence.typical(atTruth)
+        XCTAssertEqual(rules.evidence(measured: atTruth, alternative: atZero, typical: typical)[i], 1)
+        XCTAssertEqual(rules.evidence(measured: atZero, alternative: atTruth, typical: typical)[i], 0)
+    }
+}
