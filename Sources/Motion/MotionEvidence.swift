@@ -82,8 +82,42 @@ public struct MotionEvidence: Sendable {
     /// mismatch left once the neighbourhood's mean brightness change is allowed for, so that
     /// an exposure change on a shaded wall is not explained by sliding along the shading.
     public func mismatch(_ difference: [Float]) -> [Float] {
-        let mean = pooled(difference), square = pooled(difference.map { $0 * $0 })
-        return zip(square, mean).map { max(0, $0 - $1 * $1) }
+        let w = width, h = height, r = Self.radius, side = 2 * r + 1, taps = side * side
+        var out = [Float](repeating: 0, count: w * h)
+        guard difference.count == w * h else { return out }
+        // Mean and mean square over the same weights in one pass.
+        weights.withUnsafeBufferPointer { wp in
+            difference.withUnsafeBufferPointer { dp in
+                for y in 0..<h {
+                    let inside = y >= r && y + r < h
+                    for x in 0..<w {
+                        let i = y * w + x, base = i * taps
+                        var mean: Float = 0, square: Float = 0
+                        if inside && x >= r && x + r < w {
+                            for dy in -r...r {
+                                let row = dp.baseAddress! + (y + dy) * w + x - r, k = wp.baseAddress! + base + (dy + r) * side
+                                for dx in 0..<side {
+                                    let d = row[dx]
+                                    mean += k[dx] * d
+                                    square += k[dx] * d * d
+                                }
+                            }
+                        } else {
+                            for dy in -r...r {
+                                let qy = min(max(y + dy, 0), h - 1)
+                                for dx in -r...r {
+                                    let k = wp[base + (dy + r) * side + dx + r], d = dp[qy * w + min(max(x + dx, 0), w - 1)]
+                                    mean += k * d
+                                    square += k * d * d
+                                }
+                            }
+                        }
+                        out[i] = max(0, square - mean * mean)
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// A frame prepared for `residual` (blurred like the reference).

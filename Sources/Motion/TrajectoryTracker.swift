@@ -252,21 +252,6 @@ public struct MotionStatistics: Sendable, Equatable {
 
     /// Median by selection (the array is reordered); 0 for an empty array.
     static func median(_ values: inout [Float]) -> Float {
-        guard !values.isEmpty else { return 0 }
-        let mid = values.count / 2
-        values.withUnsafeMutableBufferPointer { buffer in
-            var lo = 0, hi = buffer.count - 1
-            while lo < hi {
-                let pivot = buffer[(lo + hi) / 2]
-                var i = lo, j = hi
-                while i <= j {
-                    while buffer[i] < pivot { i += 1 }
-                    while buffer[j] > pivot { j -= 1 }
-                    if i <= j { buffer.swapAt(i, j); i += 1; j -= 1 }
-                }
-                if mid <= j { hi = j } else if mid >= i { lo = i } else { break }
-            }
-        }
-        return values[mid]
+        values.isEmpty ? 0 : TrajectoryConfidence.select(&values, rank: values.count / 2)
     }
 }
