@@ -9,7 +9,9 @@ resolution). If the shard holds `trajectories` (built with --trajectories) they 
 stored; otherwise (or with --reconstruct) they are rebuilt from the K stored frequencies by an
 inverse DFT: F_t ≈ (1/T)·Re Σ_k S_k·exp(2πi·k·t/T), with the missing bins T−k filled by
 Hermitian symmetry (S_{T−k} = conj S_k, F being real) and all other missing bins taken as 0.
-That is exact when K ≥ ⌊T/2⌋ + 1 and an approximation (a low-pass of the motion) when K ≪ T.
+That is exact when K ≥ ⌊T/2⌋ + 1 (older builds only); builds keep K ≤ T/2, so it is the motion
+low-passed to K − 1 cycles per window, as `spectrum_motion.spectrum_to_motion` gives it (whose
+`truncation_error` says what the dropped harmonics cost).
 
 Right: the energy per frequency, mean over pixels of |S_k|² for x and y (pixels², log scale).
 """
