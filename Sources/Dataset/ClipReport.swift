@@ -86,6 +86,9 @@ public struct ClipReport: Sendable, Equatable {
     public var decisions: [WindowDecision]
     /// What the build adjusted or noticed for this clip (lowered K, timestamps), one sentence each.
     public var notes: [String]
+    /// Format version of the report: 2 for this build's reports, 1 for a report an older build
+    /// wrote (which has no `decisions` or `notes`, and is written back as version 1).
+    public private(set) var version: Int
     /// Shard files written, relative to the dataset directory.
     public var shards: [String]
     /// Checksum of each shard file as written (`ShardVerifier.checksum`, FNV-1a 64, hex), by
@@ -114,13 +117,21 @@ public struct ClipReport: Sendable, Equatable {
             "bins_per_octave": histogram.binsPerOctave,
             "counts": (0..<histogram.frequencies).map { k in histogram.sparseCounts(frequency: k).map { [$0.bin, Int($0.count)] } },
         ]
-        return ["format": "warpflow-dataset-clip", "version": 2, "clip": clip, "clips_total": clipsTotal, "source": source,
+        var o: [String: Any] = [
+                "format": "warpflow-dataset-clip", "version": version, "clip": clip, "clips_total": clipsTotal, "source": source,
                 "status": status.rawValue, "reason": reason ?? NSNull(), "windows": w, "shards": shards,
-                "decisions": decisions.map(\.json), "notes": notes,
                 "shard_checksums": checksums,
                 "samples": samples.map(\.json), "histogram": hist, "frames": frames, "configuration": configuration,
                 "seconds": ["decode": jsonRounded(seconds.decode), "flow": jsonRounded(seconds.flow),
                             "dft": jsonRounded(seconds.dft), "write": jsonRounded(seconds.write)]]
+        if version >= 2 {
+            o["decisions"] = decisions.map(\.json)
+            o["notes"] = notes
+        } else {
+            w.removeValue(forKey: WindowVerdict.irregularTime.rawValue)
+            o["windows"] = w
+        }
+        return o
     }
 
     /// Reads and validates a report file.
@@ -142,7 +153,7 @@ public struct ClipReport: Sendable, Equatable {
         }
         guard let o = object as? [String: Any] else { throw DatasetError(path, "is not a JSON object; \(rebuild)") }
         let r = JSONReader(o, file: path)
-        let version = try r.int("version")
+        version = try r.int("version")
         guard try r.string("format") == "warpflow-dataset-clip", version == 1 || version == 2 else {
             throw DatasetError(path, "is not a version 1 or 2 warpflow clip report")
         }
@@ -215,7 +226,7 @@ public struct ClipReport: Sendable, Equatable {
 
     init(clip: Int, clipsTotal: Int, source: String, histogram: MagnitudeHistogram, configuration: [String: String]) {
         self.clip = clip; self.clipsTotal = clipsTotal; self.source = source; self.status = .ok; self.reason = nil
-        self.windows = [:]; self.decisions = []; self.notes = []; self.shards = []; self.checksums = [:]; self.samples = []; self.histogram = histogram; self.seconds = StageSeconds()
+        self.windows = [:]; self.decisions = []; self.notes = []; self.version = 2; self.shards = []; self.checksums = [:]; self.samples = []; self.histogram = histogram; self.seconds = StageSeconds()
         self.frames = 0; self.configuration = configuration
     }
 

@@ -78,9 +78,10 @@ public struct MotionEvidence: Sendable {
         return out
     }
 
-    /// The variance of a difference (`residual`) over each pixel's own-colour neighbours: the
-    /// mismatch left once the neighbourhood's mean brightness change is allowed for, so that
-    /// an exposure change on a shaded wall is not explained by sliding along the shading.
+    /// The variance of a difference (`residual`) over each pixel's own-colour neighbours (the
+    /// weighted mean square less the squared weighted mean): the mismatch left once the
+    /// neighbourhood's mean brightness change is allowed for, so that an exposure change on a
+    /// shaded wall is not explained by sliding along the shading.
     public func mismatch(_ difference: [Float]) -> [Float] {
         let w = width, h = height, r = Self.radius, side = 2 * r + 1, taps = side * side
         var out = [Float](repeating: 0, count: w * h)
@@ -123,40 +124,7 @@ public struct MotionEvidence: Sendable {
     /// A frame prepared for `residual` (blurred like the reference).
     public func smoothed(_ frame: Plane) -> Plane { frame.blurred(sigma: Self.smoothing, threads: 1) }
 
-    /// The residual averaged over each pixel's own-colour neighbours.
-    public func pooled(_ residual: [Float]) -> [Float] {
-        let w = width, h = height, r = Self.radius, side = 2 * r + 1, taps = side * side
-        var out = [Float](repeating: 0, count: w * h)
-        guard residual.count == w * h else { return out }
-        weights.withUnsafeBufferPointer { wp in
-            residual.withUnsafeBufferPointer { rp in
-                for y in 0..<h {
-                    let inside = y >= r && y + r < h
-                    for x in 0..<w {
-                        let i = y * w + x, base = i * taps
-                        var sum: Float = 0
-                        if inside && x >= r && x + r < w {
-                            for dy in -r...r {
-                                let row = rp.baseAddress! + (y + dy) * w + x - r, k = wp.baseAddress! + base + (dy + r) * side
-                                for dx in 0..<side { sum += k[dx] * row[dx] }
-                            }
-                        } else {
-                            for dy in -r...r {
-                                let qy = min(max(y + dy, 0), h - 1)
-                                for dx in -r...r {
-                                    sum += wp[base + (dy + r) * side + dx + r] * rp[qy * w + min(max(x + dx, 0), w - 1)]
-                                }
-                            }
-                        }
-                        out[i] = sum
-                    }
-                }
-            }
-        }
-        return out
-    }
-
-    /// The median of every 4th value (0 for none): the typical pooled residual of a frame,
+    /// The median of every 4th value (0 for none): the typical mismatch of a frame,
     /// its noise level where most of the picture is matched.
     public static func typical(_ values: [Float]) -> Float {
         var sample = Swift.stride(from: 0, to: values.count, by: 4).map { values[$0] }

@@ -73,8 +73,8 @@ public struct TrajectoryConfidence: Sendable {
     }
 
     /// The evidence for the measured field over an alternative, per pixel: `measured` and
-    /// `alternative` are pooled residuals (`MotionEvidence.pooled`), `typical` the frame's
-    /// typical pooled residual.
+    /// `alternative` are mismatches (`MotionEvidence.mismatch`), `typical` the frame's
+    /// typical mismatch.
     /// `texture`, when given, raises the offset by `flatOffset` × (1 − texture): on a flat
     /// area a search finds fields that fit its noise a little better than the truth, so a
     /// measurement there needs more evidence.
@@ -90,12 +90,12 @@ public struct TrajectoryConfidence: Sendable {
     /// The texture factor of each pixel of `evidence`'s reference, given the typical residual.
     public func texture(_ evidence: MotionEvidence, typical: Float) -> Plane {
         let luma = evidence.smoothedReference
-        let mean = evidence.pooled(luma.data)
-        let square = evidence.pooled(luma.data.map { $0 * $0 })
+        // The own-colour variance of the luma is its mismatch against a zero reference.
+        let variance = evidence.mismatch(luma.data)
         let noise = max(typical, 1e-9)
         var out = Plane(width: luma.width, height: luma.height)
         for i in 0..<luma.count {
-            let v = max(0, square[i] - mean[i] * mean[i] - noise)
+            let v = max(0, variance[i] - noise)
             out.data[i] = v.isFinite ? v / (v + noise) : 0
         }
         return out

@@ -25,6 +25,28 @@ final class ClipReportTests: XCTestCase {
         XCTAssertEqual(try again.serialized(), try report.serialized())
     }
 
+    func testVersion1ReportsAreReadAndWrittenBackAsVersion1() throws {
+        var o = try XCTUnwrap(JSONSerialization.jsonObject(with: XCTUnwrap(FileManager.default.contents(atPath: reportPath())))
+                              as? [String: Any])
+        XCTAssertEqual(o["version"] as? Int, 2)
+        XCTAssertGreaterThan((o["decisions"] as? [Any])?.count ?? 0, 0)
+        // An older build's report: no decisions, notes or irregular_time count.
+        o["version"] = 1
+        o.removeValue(forKey: "decisions")
+        o.removeValue(forKey: "notes")
+        var w = try XCTUnwrap(o["windows"] as? [String: Any])
+        w.removeValue(forKey: "irregular_time")
+        o["windows"] = w
+        let old = try ClipReport(data: JSONSerialization.data(withJSONObject: o), path: "old.json")
+        XCTAssertEqual(old.version, 1)
+        XCTAssertTrue(old.decisions.isEmpty)
+        let again = try ClipReport(data: old.serialized(), path: "again.json")
+        XCTAssertTrue(again == old, "a version 1 report parses again after writing (fuzz finding clipreport-2)")
+        let written = try XCTUnwrap(JSONSerialization.jsonObject(with: old.serialized()) as? [String: Any])
+        XCTAssertEqual(written["version"] as? Int, 1)
+        XCTAssertNil(written["decisions"])
+    }
+
     func testDamagedReportsAreRejectedNamingTheFile() throws {
         let original = try XCTUnwrap(JSONSerialization.jsonObject(with: XCTUnwrap(FileManager.default.contents(atPath: reportPath())))
                                      as? [String: Any])
