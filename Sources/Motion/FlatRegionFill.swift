@@ -9,16 +9,39 @@ import Raster
 /// With a weight s in [0, 1] per measurement, the fill G solves, per component,
 /// s(p)·(G − F)(p) + Σ_n w(p, n)·(G(p) − G(n)) + ε·G(p) = 0 over the 4-neighbours n, with the
 /// range weight w = exp(−|Δc|²/σ²) of the guide's colours (the reference luma without a guide)
-/// and ε = 1/decay²; `apply` returns s·F + (1 − s)·G. The system is
-/// solved coarse to fine (Gauss-Seidel sweeps on a pyramid down to about the decay length,
-/// each level starting from the coarser one's solution), so every frame's fill converges on
-/// its own; a coarse pixel is as open as the most closed fine edge it holds, so no level joins
-/// what an edge separates.
+/// and ε = 1/decay²; `apply` returns s·F + (1 − s)·G. The system is relaxed coarse to fine:
+/// a few red-black Gauss-Seidel sweeps per level of a pyramid down to about the decay length
+/// (`sweepCounts`), each level starting from the coarser one's result, so every frame's fill
+/// stands on its own. The sweeps stop short of convergence on purpose: that also bounds how
+/// far a motion spreads. A coarse pixel is as open as the most closed fine edge it holds, so
+/// no level joins what an edge separates.
 public struct FlatRegionFill: Sendable {
     /// One pyramid level: its size and the range weights to the right and lower neighbours.
     struct Level: Sendable {
-        var width: Int, height: Int
-        var right: [Float], down: [Float]
+        let width: Int, height: Int
+        let right: [Float], down: [Float]
+        /// Per pixel, the sum of the weights to its four neighbours.
+        let neighbours: [Float]
+
+        init(width w: Int, height h: Int, right: [Float], down: [Float]) {
+            width = w
+            height = h
+            self.right = right
+            self.down = down
+            var sums = [Float](repeating: 0, count: w * h)
+            for y in 0..<h {
+                for x in 0..<w {
+                    let i = y * w + x
+                    var d: Float = 0
+                    if x > 0 { d += right[i - 1] }
+                    if x + 1 < w { d += right[i] }
+                    if y > 0 { d += down[i - w] }
+                    if y + 1 < h { d += down[i] }
+                    sums[i] = d
+                }
+            }
+            neighbours = sums
+        }
     }
     /// Width of the reference frame (pixels).
     public let width: Int
@@ -26,6 +49,10 @@ public struct FlatRegionFill: Sendable {
     public let height: Int
     /// Finest level first.
     let levels: [Level]
+    /// Red-black sweeps on the coarsest level, the levels between, and the finest level.
+    /// A few sweeps, not a converged solve: enough for the motion of textured surroundings to
+    /// spread over a flat area of their colour, and they keep its reach short.
+    static let sweepCounts = (coarsest: 8, middle: 3, finest: 2)
     /// Decay length of the fill (pixels of the reference).
     public let decay: Float
 
@@ -107,10 +134,14 @@ public struct FlatRegionFill: Sendable {
     static func halved(_ values: [Float], width w: Int, height h: Int) -> [Float] {
         let hw = w / 2, hh = h / 2
         var out = [Float](repeating: 0, count: hw * hh)
-        for y in 0..<hh {
-            for x in 0..<hw {
-                let i = 2 * y * w + 2 * x
-                out[y * hw + x] = 0.25 * (values[i] + values[i + 1] + values[i + w] + values[i + w + 1])
+        values.withUnsafeBufferPointer { v in
+            out.withUnsafeMutableBufferPointer { o in
+                for y in 0..<hh {
+                    for x in 0..<hw {
+                        let i = 2 * y * w + 2 * x
+                        o[y * hw + x] = 0.25 * (v[i] + v[i + 1] + v[i + w] + v[i + w + 1])
+                    }
+                }
             }
         }
         return out
@@ -118,17 +149,37 @@ public struct FlatRegionFill: Sendable {
 
     /// `field` blended with the fill: s·F + (1 − s)·G, `weight` s in [0, 1] (both the
     /// reference's size; returned unchanged otherwise).
-    public func apply(_ field: FlowField, weight confidence: Plane) -> FlowField {
+    public func apply(_ field: FlowField, weight confidence: Plane, threads: Int = 1) -> FlowField {
+        solve(field, weight: confidence, threads: threads, simd: true)
+    }
+
+    /// The scalar reference for `apply` (one worker, one pixel at a time, same sums).
+    public func applyScalar(_ field: FlowField, weight confidence: Plane) -> FlowField {
+        solve(field, weight: confidence, threads: 1, simd: false)
+    }
+
+    private func solve(_ field: FlowField, weight confidence: Plane, threads: Int, simd: Bool) -> FlowField {
         let w = width, h = height, n = w * h
         guard field.width == w, field.height == h, confidence.width == w, confidence.height == h, n > 0 else { return field }
         // Sources per level: the weight s and the weighted sums s·u, s·v (2 × 2 means upwards).
-        var weight = confidence.data.map { min(1, max(0, $0)) }
-        var su = [Float](repeating: 0, count: n), sv = su
-        for i in 0..<n {
-            let fu = field.u.data[i], fv = field.v.data[i]
-            guard fu.isFinite, fv.isFinite else { weight[i] = 0; continue }
-            su[i] = weight[i] * fu
-            sv[i] = weight[i] * fv
+        var weight = [Float](repeating: 0, count: n), su = weight, sv = weight
+        field.u.data.withUnsafeBufferPointer { fu in
+            field.v.data.withUnsafeBufferPointer { fv in
+                confidence.data.withUnsafeBufferPointer { c in
+                    weight.withUnsafeMutableBufferPointer { ws in
+                        su.withUnsafeMutableBufferPointer { us in
+                            sv.withUnsafeMutableBufferPointer { vs in
+                                for i in 0..<n where fu[i].isFinite && fv[i].isFinite {
+                                    let s = min(1, max(0, c[i]))
+                                    ws[i] = s
+                                    us[i] = s * fu[i]
+                                    vs[i] = s * fv[i]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         var sources = [(weight, su, sv)]
         for l in 1..<levels.count {
@@ -147,16 +198,20 @@ public struct FlatRegionFill: Sendable {
                 gv = Self.doubled(gv, to: level, from: levels[l + 1])
             }
             let scale = Float(1 << l) / decay
-            let sweeps = l == levels.count - 1 ? 16 : (l == 0 ? 3 : 6)
+            let sweeps = l == levels.count - 1 ? Self.sweepCounts.coarsest : (l == 0 ? Self.sweepCounts.finest : Self.sweepCounts.middle)
             Self.sweep(&gu, &gv, level: level, weight: sources[l].0, sumU: sources[l].1, sumV: sources[l].2,
-                       epsilon: scale * scale, sweeps: sweeps)
+                       epsilon: scale * scale, sweeps: sweeps, threads: threads, simd: simd)
         }
         var out = field
-        for i in 0..<n {
-            let fu = field.u.data[i].isFinite ? field.u.data[i] : 0, fv = field.v.data[i].isFinite ? field.v.data[i] : 0
-            let s = weight[i]
-            out.u.data[i] = s * fu + (1 - s) * gu[i]
-            out.v.data[i] = s * fv + (1 - s) * gv[i]
+        out.u.data.withUnsafeMutableBufferPointer { ou in
+            out.v.data.withUnsafeMutableBufferPointer { ov in
+                for i in 0..<n {
+                    let fu = ou[i].isFinite ? ou[i] : 0, fv = ov[i].isFinite ? ov[i] : 0
+                    let s = weight[i]
+                    ou[i] = s * fu + (1 - s) * gu[i]
+                    ov[i] = s * fv + (1 - s) * gv[i]
+                }
+            }
         }
         return out
     }
@@ -166,10 +221,14 @@ public struct FlatRegionFill: Sendable {
         let w = a.width, h = a.height
         guard b.width == w, b.height == h, s.width == w, s.height == h else { return a }
         var out = a
-        for i in 0..<(w * h) {
-            let k = s.data[i]
-            out.u.data[i] = k * a.u.data[i] + (1 - k) * b.u.data[i]
-            out.v.data[i] = k * a.v.data[i] + (1 - k) * b.v.data[i]
+        out.u.data.withUnsafeMutableBufferPointer { ou in
+            out.v.data.withUnsafeMutableBufferPointer { ov in
+                for i in 0..<(w * h) {
+                    let k = s.data[i]
+                    ou[i] = k * ou[i] + (1 - k) * b.u.data[i]
+                    ov[i] = k * ov[i] + (1 - k) * b.v.data[i]
+                }
+            }
         }
         return out
     }
@@ -186,62 +245,98 @@ public struct FlatRegionFill: Sendable {
         return out
     }
 
-    /// Gauss-Seidel sweeps of the fill's equations on one level, both components at once
-    /// (border pixels by the general rule, the interior without bounds tests).
+    /// Red-black Gauss-Seidel sweeps of the fill's equations on one level: each sweep updates
+    /// the pixels with x + y even, then those with x + y odd, so a half-sweep's updates read
+    /// only the other colour and a row's interior updates eight pixels at a time. The two
+    /// components are independent and run on two workers when `threads` allows. `simd` false
+    /// is the scalar reference (same sums in the same order).
     static func sweep(_ gu: inout [Float], _ gv: inout [Float], level: Level, weight: [Float], sumU: [Float], sumV: [Float],
-                      epsilon: Float, sweeps: Int) {
+                      epsilon: Float, sweeps: Int, threads: Int = 1, simd: Bool = true) {
         let w = level.width, h = level.height, n = w * h
-        guard n > 0 else { return }
+        guard n > 0, gu.count == n, gv.count == n else { return }
         // The denominator does not change between sweeps.
         var den = [Float](repeating: 0, count: n)
+        for i in 0..<n { den[i] = 1 / (weight[i] + epsilon + level.neighbours[i]) }
         level.right.withUnsafeBufferPointer { rw in
             level.down.withUnsafeBufferPointer { dw in
-                for y in 0..<h {
-                    for x in 0..<w {
-                        let i = y * w + x
-                        var d = weight[i] + epsilon
-                        if x > 0 { d += rw[i - 1] }
-                        if x + 1 < w { d += rw[i] }
-                        if y > 0 { d += dw[i - w] }
-                        if y + 1 < h { d += dw[i] }
-                        den[i] = 1 / d
-                    }
-                }
                 den.withUnsafeBufferPointer { inv in
                     sumU.withUnsafeBufferPointer { su in
                         sumV.withUnsafeBufferPointer { sv in
                             gu.withUnsafeMutableBufferPointer { u in
                                 gv.withUnsafeMutableBufferPointer { v in
-                                    @inline(__always) func border(_ x: Int, _ y: Int) {
-                                        let i = y * w + x
-                                        var nu = su[i], nv = sv[i]
-                                        if x > 0 { let k = rw[i - 1]; nu += k * u[i - 1]; nv += k * v[i - 1] }
-                                        if x + 1 < w { let k = rw[i]; nu += k * u[i + 1]; nv += k * v[i + 1] }
-                                        if y > 0 { let k = dw[i - w]; nu += k * u[i - w]; nv += k * v[i - w] }
-                                        if y + 1 < h { let k = dw[i]; nu += k * u[i + w]; nv += k * v[i + w] }
-                                        u[i] = nu * inv[i]
-                                        v[i] = nv * inv[i]
-                                    }
-                                    for _ in 0..<sweeps {
-                                        for y in 0..<h {
-                                            guard y > 0, y + 1 < h, w > 2 else {
-                                                for x in 0..<w { border(x, y) }
-                                                continue
-                                            }
-                                            border(0, y)
-                                            for x in 1..<(w - 1) {
-                                                let i = y * w + x
-                                                let kl = rw[i - 1], kr = rw[i], ku = dw[i - w], kd = dw[i]
-                                                u[i] = (su[i] + kl * u[i - 1] + kr * u[i + 1] + ku * u[i - w] + kd * u[i + w]) * inv[i]
-                                                v[i] = (sv[i] + kl * v[i - 1] + kr * v[i + 1] + ku * v[i - w] + kd * v[i + w]) * inv[i]
-                                            }
-                                            border(w - 1, y)
-                                        }
+                                    let grid = RelaxGrid(width: w, height: h, right: rw.baseAddress!, down: dw.baseAddress!,
+                                                         inverse: inv.baseAddress!)
+                                    let up = u.baseAddress!, vp = v.baseAddress!, sup = su.baseAddress!, svp = sv.baseAddress!
+                                    let split = Parallel.workers(for: 2 * n, threads: min(2, threads), grain: 4096)
+                                    Parallel.forEach(split) { c in
+                                        if c == 0 { grid.relax(up, sum: sup, sweeps: sweeps, simd: simd) }
+                                        if c == 1 || split == 1 { grid.relax(vp, sum: svp, sweeps: sweeps, simd: simd) }
                                     }
                                 }
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// One pyramid level's fixed terms, for relaxing one component in place.
+private struct RelaxGrid {
+    let width: Int, height: Int
+    /// Weights to the right and lower neighbours, and 1 / the diagonal.
+    let right: UnsafePointer<Float>, down: UnsafePointer<Float>, inverse: UnsafePointer<Float>
+
+    /// The update of pixel (x, y) from its neighbours, border tests included.
+    @inline(__always)
+    func update(_ g: UnsafeMutablePointer<Float>, _ sum: UnsafePointer<Float>, _ x: Int, _ y: Int) {
+        let w = width, i = y * w + x
+        var s = sum[i]
+        if x > 0 { s += right[i - 1] * g[i - 1] }
+        if x + 1 < w { s += right[i] * g[i + 1] }
+        if y > 0 { s += down[i - w] * g[i - w] }
+        if y + 1 < height { s += down[i] * g[i + w] }
+        g[i] = s * inverse[i]
+    }
+
+    /// `sweeps` red-black sweeps over component `g` with source sums `sum`.
+    func relax(_ g: UnsafeMutablePointer<Float>, sum: UnsafePointer<Float>, sweeps: Int, simd: Bool) {
+        let w = width, h = height
+        let row = UnsafeMutablePointer<Float>.allocate(capacity: w + 8)
+        defer { row.deallocate() }
+        for _ in 0..<sweeps {
+            for colour in 0..<2 {
+                for y in 0..<h {
+                    var x = (y + colour) & 1
+                    guard simd, y > 0, y + 1 < h, w >= 10 else {
+                        while x < w { update(g, sum, x, y); x += 2 }
+                        continue
+                    }
+                    if x == 0 { update(g, sum, 0, y); x = 2 }
+                    // Blocks over the interior: every pixel computed into `row` first, then this
+                    // colour's stored (storing as they are computed would make the next block's
+                    // loads straddle the last block's stores, which the processor cannot forward).
+                    var b = 1
+                    while b + 8 <= w - 1 {
+                        let i = y * w + b
+                        let l = UnsafeRawPointer(g + i - 1).loadUnaligned(as: SIMD8<Float>.self)
+                        let r = UnsafeRawPointer(g + i + 1).loadUnaligned(as: SIMD8<Float>.self)
+                        let t = UnsafeRawPointer(g + i - w).loadUnaligned(as: SIMD8<Float>.self)
+                        let d = UnsafeRawPointer(g + i + w).loadUnaligned(as: SIMD8<Float>.self)
+                        var s = UnsafeRawPointer(sum + i).loadUnaligned(as: SIMD8<Float>.self)
+                        s += UnsafeRawPointer(right + i - 1).loadUnaligned(as: SIMD8<Float>.self) * l
+                        s += UnsafeRawPointer(right + i).loadUnaligned(as: SIMD8<Float>.self) * r
+                        s += UnsafeRawPointer(down + i - w).loadUnaligned(as: SIMD8<Float>.self) * t
+                        s += UnsafeRawPointer(down + i).loadUnaligned(as: SIMD8<Float>.self) * d
+                        let new = s * UnsafeRawPointer(inverse + i).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(row + b).storeBytes(of: new, as: SIMD8<Float>.self)
+                        b += 8
+                    }
+                    var c = 1 + ((1 + y + colour) & 1)
+                    while c < b { g[y * w + c] = row[c]; c += 2 }
+                    x = b + ((b + y + colour) & 1)
+                    while x < w { update(g, sum, x, y); x += 2 }
                 }
             }
         }

@@ -9,9 +9,10 @@ import Raster
 ///   exp(−(e/s)²); 0 where p + F_t(p) has left the picture. Low where p is hidden at t
 ///   (occlusion) or matched wrongly.
 /// - **Evidence** (`MotionEvidence`): how much better the measured F_t explains the pixel's
-///   own-colour neighbourhood than an alternative field does, in units of the frame's typical
-///   residual r̄: clamp((R_alt − R_F)/r̄ − `evidenceOffset`, 0, 1). On a flat, noisy wall no
-///   field explains the data better than another, so the evidence is 0.
+///   own-colour neighbourhood than an alternative field does, as a ratio of mismatches with the
+///   frame's typical mismatch r̄ as floor: clamp(log2((R_alt + r̄)/(R_F + r̄)) − `evidenceOffset`,
+///   0, 1). On a flat, noisy wall no field explains the data better than another, so the
+///   evidence is 0.
 /// - **Texture** of the pixel's own side: the luma variance v over its own-colour neighbours
 ///   less r̄ (the noise), as v′/(v′ + r̄).
 ///
@@ -46,30 +47,61 @@ public struct TrajectoryConfidence: Sendable {
 
     /// The consistency with the tolerances as set (`strict`) and multiplied by `looseness`
     /// (`loose`), in one pass.
-    public func consistencies(forward: FlowField, backward: FlowField?, looseness: Float) -> (strict: Plane, loose: Plane) {
+    public func consistencies(forward: FlowField, backward: FlowField?, looseness: Float,
+                              threads: Int = 1) -> (strict: Plane, loose: Plane) {
         let w = forward.width, h = forward.height
         var out = Plane(width: w, height: h, value: 1), strict = out
         let scale = consistencyScale, relative = consistencyRelative, loose2 = 1 / (looseness * looseness)
-        for y in 0..<h {
-            for x in 0..<w {
-                let i = y * w + x
-                let fu = forward.u.data[i], fv = forward.v.data[i]
-                let tx = Float(x) + fu, ty = Float(y) + fv
-                guard fu.isFinite, fv.isFinite, tx >= -0.5, ty >= -0.5, tx <= Float(w) - 0.5, ty <= Float(h) - 0.5 else {
-                    out.data[i] = 0
-                    strict.data[i] = 0
-                    continue
+        let matched = backward.flatMap { $0.width == w && $0.height == h ? $0 : nil }
+        let empty = Plane(width: 0, height: 0), hasBackward = matched != nil
+        forward.u.data.withUnsafeBufferPointer { fub in
+        forward.v.data.withUnsafeBufferPointer { fvb in
+        (matched?.u ?? empty).data.withUnsafeBufferPointer { bub in
+        (matched?.v ?? empty).data.withUnsafeBufferPointer { bvb in
+        out.data.withUnsafeMutableBufferPointer { ob in
+        strict.data.withUnsafeMutableBufferPointer { sb in
+            let o = ob.baseAddress!, st = sb.baseAddress!
+            Parallel.forChunks(h, threads: Parallel.workers(for: 8 * w * h, threads: threads)) { rows in
+                for y in rows {
+                    for x in 0..<w {
+                        let i = y * w + x
+                        let fu = fub[i], fv = fvb[i]
+                        let tx = Float(x) + fu, ty = Float(y) + fv
+                        guard fu.isFinite, fv.isFinite, tx >= -0.5, ty >= -0.5, tx <= Float(w) - 0.5, ty <= Float(h) - 0.5 else {
+                            o[i] = 0
+                            st[i] = 0
+                            continue
+                        }
+                        guard hasBackward, let bu = bub.baseAddress, let bv = bvb.baseAddress else { continue }
+                        // Bilinear sample of both components at (tx, ty), clamped to the frame.
+                        let cx = min(max(tx, 0), Float(w - 1)), cy = min(max(ty, 0), Float(h - 1))
+                        let x0 = min(Int(cx), w - 1), y0 = min(Int(cy), h - 1)
+                        let x1 = min(x0 + 1, w - 1) - x0, y1 = (min(y0 + 1, h - 1) - y0) * w
+                        let ax = cx - Float(x0), ay = cy - Float(y0), j = y0 * w + x0
+                        let ut = bu[j] + ax * (bu[j + x1] - bu[j]), ub = bu[j + y1] + ax * (bu[j + y1 + x1] - bu[j + y1])
+                        let vt = bv[j] + ax * (bv[j + x1] - bv[j]), vb = bv[j + y1] + ax * (bv[j + y1 + x1] - bv[j + y1])
+                        let eu = fu + ut + ay * (ub - ut), ev = fv + vt + ay * (vb - vt)
+                        let s = scale + relative * (fu * fu + fv * fv).squareRoot()
+                        let r2 = (eu * eu + ev * ev) / (s * s)
+                        st[i] = Self.decay(r2)
+                        o[i] = Self.decay(r2 * loose2)
+                    }
                 }
-                guard let backward else { continue }
-                let (bu, bv) = backward.sample(x: tx, y: ty)
-                let eu = fu + bu, ev = fv + bv
-                let s = scale + relative * (fu * fu + fv * fv).squareRoot()
-                let r2 = (eu * eu + ev * ev) / (s * s)
-                strict.data[i] = r2 < 30 ? expf(-r2) : 0
-                out.data[i] = r2 * loose2 < 30 ? expf(-r2 * loose2) : 0
             }
-        }
+        }}}}}}
         return (strict, out)
+    }
+
+    /// exp(−x) for x ≥ 0 (0 from x = 30 on, and for NaN), within 3·10⁻⁶ relative: 2^n·2^f with
+    /// n = round(−x·log₂e) set in the exponent bits and 2^f, |f| ≤ ½, by its Taylor series to
+    /// degree 6, so no library call in a loop over every pixel.
+    @inline(__always)
+    static func decay(_ x: Float) -> Float {
+        guard x < 30 else { return 0 }
+        let t = -max(0, x) * 1.442_695_04
+        let n = -Int(-t + 0.5), f = t - Float(n)
+        let p = 1 + f * (0.693_147_18 + f * (0.240_226_51 + f * (0.055_504_11 + f * (0.009_618_13 + f * (0.001_333_36 + f * 0.000_154_04)))))
+        return p * Float(bitPattern: UInt32(127 + n) << 23)
     }
 
     /// The evidence for the measured field over an alternative, per pixel: `measured` and
@@ -79,12 +111,20 @@ public struct TrajectoryConfidence: Sendable {
     /// area a search finds fields that fit its noise a little better than the truth, so a
     /// measurement there needs more evidence.
     public func evidence(measured: [Float], alternative: [Float], typical: Float, texture: Plane? = nil) -> [Float] {
+        let n = min(measured.count, alternative.count)
+        var out = [Float](repeating: 0, count: n)
         let floor = max(typical, 1e-9) * evidenceFloor, offset = evidenceOffset, flat = flatOffset
-        return zip(measured, alternative).enumerated().map { i, pair in
-            let extra = texture.map { flat * (1 - $0.data[i]) } ?? 0
-            let e = log2((pair.1 + floor) / (pair.0 + floor)) - offset - extra
-            return e.isFinite ? min(1, max(0, e)) : 0
+        let flatness = texture.flatMap { $0.count >= n ? $0.data : nil }
+        // Texture only raises the offset, so a ratio below 2^offset is no evidence: the
+        // logarithm is only taken above it.
+        let least = exp2f(offset + (flatness == nil ? 0 : min(0, flat)))
+        for i in 0..<n {
+            let ratio = (alternative[i] + floor) / (measured[i] + floor)
+            guard ratio > least, ratio.isFinite else { continue }
+            let e = log2f(ratio) - offset - (flatness.map { flat * (1 - $0[i]) } ?? 0)
+            out[i] = e.isFinite ? min(1, max(0, e)) : 0
         }
+        return out
     }
 
     /// The texture factor of each pixel of `evidence`'s reference, given the typical residual.

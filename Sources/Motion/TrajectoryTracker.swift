@@ -88,6 +88,7 @@ public struct TrajectoryTracker: Sendable {
         var back = warm
         back.parameters.finestLevel = min(levels.finest + 1, warm.parameters.coarsestLevel ?? levels.finest)
         back.parameters.gradientDescentIterations = min(back.parameters.gradientDescentIterations, 12)
+        back.parameters.threads = 1
         self.backwardEstimator = back
         self.regularizes = regularizes
         self.rules = rules
@@ -121,20 +122,32 @@ public struct TrajectoryTracker: Sendable {
             if regularizes {
                 // −F_t sampled on frame t's grid seeds the backward flow (exact for smooth motion).
                 let seed = try FlowField(u: measured.u.scaled(by: -1), v: measured.v.scaled(by: -1))
-                let backward = try backwardEstimator.flow(from: frame, to: reference, initial: seed)
-                regularize(measured, frame: frame, backward: backward)
+                // The backward flow (one worker) and the photometric comparisons do not depend on
+                // each other: with two workers they run side by side.
+                var backward: Result<FlowField, Error>?
+                var comparison: Comparison?
+                let pair = threads >= 2, reference = reference, back = backwardEstimator
+                Parallel.forEach(pair ? 2 : 1) { c in
+                    if c == 0 { backward = Result { try back.flow(from: frame, to: reference, initial: seed) } }
+                    if c == 1 || !pair { comparison = compare(measured, frame: frame, threads: pair ? 1 : threads) }
+                }
+                if let comparison { regularize(measured, comparison: comparison, backward: try backward?.get()) }
             }
             // Every pixel votes, a confident one four times as much as one whose motion was filled
             // (a flat wall votes for its filled, still motion, not for its noise).
+            // Every 4th pixel of every 4th row is plenty for six parameters.
             if estimatesCamera, let fit = AffineMotion.fitted(to: displacement, weights: regularizes ? Plane(
-                width: confidence.width, height: confidence.height, data: confidence.data.map { 0.25 + 0.75 * $0 }) : nil) {
+                width: confidence.width, height: confidence.height, data: confidence.data.map { 0.25 + 0.75 * $0 }) : nil,
+                                                              step: 4) {
                 camera = fit
             }
         case .chained:
             let next = try estimator.flow(from: previous, to: frame)
             let composed = step == 0 ? next : try displacement.composed(with: next, threads: threads)
             displacement = composed
-            if regularizes { regularize(composed, frame: frame, backward: nil) }
+            if regularizes, let comparison = compare(composed, frame: frame, threads: threads) {
+                regularize(composed, comparison: comparison, backward: nil)
+            }
             previous = frame
             if estimatesCamera, let fit = AffineMotion.fitted(to: next) { camera = camera.followed(by: fit) }
         }
@@ -142,67 +155,123 @@ public struct TrajectoryTracker: Sendable {
         return displacement
     }
 
+    /// Frame t and the measured F_t compared with the reference (`MotionEvidence`).
+    struct Comparison {
+        /// Frame t, smoothed.
+        var frame: Plane
+        /// Mismatch under the measured F_t and under no motion.
+        var measured: [Float], still: [Float]
+    }
+
+    /// The comparisons that need no backward flow (nil when not regularising).
+    private func compare(_ measured: FlowField, frame rawFrame: Plane, threads: Int) -> Comparison? {
+        guard let evidence else { return nil }
+        let frame = evidence.smoothed(rawFrame, threads: threads)
+        let (moved, still) = evidence.mismatches(evidence.residual(of: frame, under: measured, threads: threads),
+                                                 evidence.residual(of: frame, under: nil), threads: threads)
+        return Comparison(frame: frame, measured: moved, still: still)
+    }
+
     /// Sets `displacement`, `keptShare` and `confidence` from the measured F_t.
-    private mutating func regularize(_ measured: FlowField, frame rawFrame: Plane, backward: FlowField?) {
+    private mutating func regularize(_ measured: FlowField, comparison: Comparison, backward: FlowField?) {
         guard let fill, let evidence else { return }
-        let frame = evidence.smoothed(rawFrame)
-        let (strict, loose) = rules.consistencies(forward: measured, backward: backward, looseness: rules.keptTolerance)
-        let residual = evidence.mismatch(evidence.residual(of: frame, under: measured))
-        let typical = MotionEvidence.typical(residual)
+        let threads = estimator.parameters.threads, w = measured.width, n = measured.u.count
+        let frame = comparison.frame, residual = comparison.measured, still = comparison.still
+        let (strict, loose) = rules.consistencies(forward: measured, backward: backward, looseness: rules.keptTolerance,
+                                                  threads: threads)
+        let typical = MotionEvidence.typical(residual, step: 16)
         if self.texture == nil { self.texture = rules.texture(evidence, typical: typical) }
-        let texture = self.texture ?? Plane(width: measured.width, height: measured.height)
+        let texture = self.texture ?? Plane(width: w, height: measured.height)
         // Where textured, consistently moving pixels land at t: a flat pixel whose position is
         // covered there may be hidden, so its residual is no evidence for or against a motion.
-        let covered = Self.landing(of: measured, where: { texture.data[$0] >= 0.5 && loose.data[$0] >= 0.5 })
-        func excused(_ i: Int, under field: FlowField?) -> Bool {
-            guard texture.data[i] < 0.5 else { return false }
-            let w = measured.width, h = measured.height, x = i % w, y = i / w
-            let u = field?.u.data[i] ?? 0, v = field?.v.data[i] ?? 0
-            let tx = Int((Float(x) + u).rounded()), ty = Int((Float(y) + v).rounded())
-            guard tx >= 0, ty >= 0, tx < w, ty < h, let lander = covered[ty * w + tx] else { return false }
-            // Hidden only by another surface: one that moves otherwise than this hypothesis.
-            let du = lander.u - u, dv = lander.v - v
-            return du * du + dv * dv > 4
-        }
+        let covered = Landing(of: measured, selected: zip(texture.data, loose.data).map { $0 >= 0.5 && $1 >= 0.5 })
         // Sources of the fill: consistent measurements the data prefer to no motion.
-        let still = evidence.mismatch(evidence.residual(of: frame, under: nil))
-        var sources = Plane(width: measured.width, height: measured.height)
-        for (i, e) in rules.evidence(measured: residual, alternative: still, typical: typical).enumerated() {
-            sources.data[i] = excused(i, under: nil) ? 0 : loose.data[i] * e * texture.data[i]
+        let stillEvidence = rules.evidence(measured: residual, alternative: still, typical: typical)
+        var sources = Plane(width: w, height: measured.height)
+        sources.data.withUnsafeMutableBufferPointer { out in
+            for i in 0..<n where stillEvidence[i] > 0 && !covered.hides(i, flat: texture.data[i] < 0.5, u: 0, v: 0) {
+                out[i] = loose.data[i] * stillEvidence[i] * texture.data[i]
+            }
         }
-        let filled = fill.apply(measured, weight: sources)
+        let filled = fill.apply(measured, weight: sources, threads: threads)
         // Keep a measurement where the data prefer it to the fill, or where it is the fill's own.
-        let implied = evidence.mismatch(evidence.residual(of: frame, under: filled))
-        var kept = Plane(width: measured.width, height: measured.height)
-        for (i, e) in rules.evidence(measured: residual, alternative: implied, typical: typical, texture: texture).enumerated() {
-            kept.data[i] = loose.data[i] * max(excused(i, under: filled) ? 0 : e, sources.data[i])
-        }
+        let implied = evidence.mismatch(evidence.residual(of: frame, under: filled, threads: threads), threads: threads)
+        let fillEvidence = rules.evidence(measured: residual, alternative: implied, typical: typical, texture: texture)
+        var kept = Plane(width: w, height: measured.height)
         var c = strict
-        for i in 0..<c.count { c.data[i] *= max(kept.data[i], texture.data[i]) }
+        kept.data.withUnsafeMutableBufferPointer { keep in
+            c.data.withUnsafeMutableBufferPointer { trust in
+                for i in 0..<n {
+                    var e = fillEvidence[i]
+                    if e > 0, covered.hides(i, flat: texture.data[i] < 0.5, u: filled.u.data[i], v: filled.v.data[i]) { e = 0 }
+                    let k = loose.data[i] * max(e, sources.data[i])
+                    keep[i] = k
+                    trust[i] *= max(k, texture.data[i])
+                }
+            }
+        }
         displacement = fill.blend(measured, filled, weight: kept)
         keptShare = kept
         confidence = c
     }
+}
 
-    /// The displacement of a selected pixel that `field` moves onto each pixel (nearest pixel
-    /// and its four neighbours; the last one wins), nil where none lands.
-    static func landing(of field: FlowField, where selected: (Int) -> Bool) -> [(u: Float, v: Float)?] {
-        let w = field.width, h = field.height
-        var out = [(u: Float, v: Float)?](repeating: nil, count: w * h)
-        for y in 0..<h {
-            for x in 0..<w {
-                let i = y * w + x
-                guard selected(i) else { continue }
-                let tx = Float(x) + field.u.data[i], ty = Float(y) + field.v.data[i]
-                guard tx.isFinite, ty.isFinite, tx > -2, ty > -2, tx < Float(w + 1), ty < Float(h + 1) else { continue }
-                let cx = Int(tx.rounded()), cy = Int(ty.rounded())
-                for (dx, dy) in [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)] {
-                    let px = cx + dx, py = cy + dy
-                    if px >= 0, py >= 0, px < w, py < h { out[py * w + px] = (field.u.data[i], field.v.data[i]) }
+/// Where the selected pixels of a field land: for each pixel of frame t, the displacement of a
+/// selected pixel of the reference that the field moves onto it or onto one of its four
+/// neighbours (the last one in raster order wins).
+struct Landing {
+    let width: Int, height: Int
+    private(set) var u: [Float], v: [Float]
+    private(set) var hit: [Bool]
+
+    init(of field: FlowField, selected: [Bool]) {
+        let w = field.width, h = field.height, n = w * h
+        width = w
+        height = h
+        var lu = [Float](repeating: 0, count: n), lv = lu
+        var landed = [Bool](repeating: false, count: n)
+        lu.withUnsafeMutableBufferPointer { ou in
+            lv.withUnsafeMutableBufferPointer { ov in
+                landed.withUnsafeMutableBufferPointer { oh in
+                    for y in 0..<h {
+                        for x in 0..<w {
+                            let i = y * w + x
+                            guard i < selected.count, selected[i] else { continue }
+                            let fu = field.u.data[i], fv = field.v.data[i]
+                            let tx = Float(x) + fu, ty = Float(y) + fv
+                            guard tx.isFinite, ty.isFinite, tx > -2, ty > -2, tx < Float(w + 1), ty < Float(h + 1) else { continue }
+                            // Nearest pixel: tx, ty > −2, so truncating tx + 2.5 rounds (halves up).
+                let cx = Int(tx + 2.5) - 2, cy = Int(ty + 2.5) - 2
+                            // The nearest pixel and its four neighbours.
+                            for k in 0..<5 {
+                                let px = cx + (k == 1 ? 1 : k == 2 ? -1 : 0), py = cy + (k == 3 ? 1 : k == 4 ? -1 : 0)
+                                guard px >= 0, py >= 0, px < w, py < h else { continue }
+                                ou[py * w + px] = fu
+                                ov[py * w + px] = fv
+                                oh[py * w + px] = true
+                            }
+                        }
+                    }
                 }
             }
         }
-        return out
+        u = lu
+        v = lv
+        hit = landed
+    }
+
+    /// Whether flat pixel i, moved by (u, v), lands where another surface (one that moves by
+    /// more than 2 px otherwise) covers it, so it may be hidden there. Textured pixels never are.
+    func hides(_ i: Int, flat: Bool, u pu: Float, v pv: Float) -> Bool {
+        guard flat else { return false }
+        let x = i % width, y = i / width
+        let fx = Float(x) + pu, fy = Float(y) + pv
+        guard fx.isFinite, fy.isFinite, fx >= -0.5, fy >= -0.5, fx < Float(width) - 0.5, fy < Float(height) - 0.5 else { return false }
+        // The nearest pixel (halves up; both coordinates are above −½ here).
+        let t = (Int(fy + 1.5) - 1) * width + Int(fx + 1.5) - 1
+        guard hit[t] else { return false }
+        let du = u[t] - pu, dv = v[t] - pv
+        return du * du + dv * dv > 4
     }
 }
 

@@ -1,4 +1,4 @@
-import Motion
+@testable import Motion
 import Raster
 import XCTest
 
@@ -65,5 +65,59 @@ final class TrajectoryConfidenceTests: XCTestCase {
         let typical = MotionEvidence.typical(atTruth)
         XCTAssertEqual(rules.evidence(measured: atTruth, alternative: atZero, typical: typical)[i], 1)
         XCTAssertEqual(rules.evidence(measured: atZero, alternative: atTruth, typical: typical)[i], 0)
+    }
+
+    /// A random picture of odd size (so rows end in partial SIMD blocks and odd pyramid edges).
+    func noise(_ w: Int, _ h: Int, seed: UInt64) -> Plane {
+        var state = seed
+        return Plane(width: w, height: h, data: (0..<(w * h)).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 24)
+        })
+    }
+
+    func testPooledMismatchMatchesItsScalarReference() {
+        for (w, h) in [(37, 23), (64, 40), (5, 3)] {
+            let reference = noise(w, h, seed: 1), other = noise(w, h, seed: 2)
+            let evidence = MotionEvidence(reference: reference, guide: [reference, noise(w, h, seed: 3), other])
+            let difference = zip(reference.data, other.data).map { $0 - $1 }
+            let second = difference.map { $0 * 0.5 + 0.1 }
+            let scalar = evidence.mismatchScalar(difference)
+            for threads in [1, 2] {
+                let (a, b) = evidence.mismatches(difference, second, threads: threads)
+                XCTAssertEqual(a, scalar, "\(w)×\(h), \(threads) threads: same sums in the same order")
+                XCTAssertEqual(b, evidence.mismatchScalar(second))
+                XCTAssertEqual(evidence.mismatch(difference, threads: threads), scalar)
+            }
+            XCTAssertEqual(evidence.mismatch([1, 2, 3]), [Float](repeating: 0, count: w * h), "a mismatched size gives zeros")
+        }
+    }
+
+    func testRedBlackFillMatchesItsScalarReference() throws {
+        for (w, h) in [(83, 67), (64, 64), (9, 7)] {
+            let reference = noise(w, h, seed: 4)
+            let fill = FlatRegionFill(reference: reference, rangeSigma: 0.5)
+            let field = try FlowField(u: noise(w, h, seed: 5).scaled(by: 8), v: noise(w, h, seed: 6).scaled(by: -3))
+            let weight = noise(w, h, seed: 7)
+            let scalar = fill.applyScalar(field, weight: weight)
+            for threads in [1, 2] {
+                let fast = fill.apply(field, weight: weight, threads: threads)
+                XCTAssertEqual(fast.u.data, scalar.u.data, "\(w)×\(h), \(threads) threads")
+                XCTAssertEqual(fast.v.data, scalar.v.data)
+            }
+        }
+    }
+
+    func testDecayIsTheExponentialWithinItsStatedError() {
+        var x: Float = 0
+        while x < 30 {
+            let exact = expf(-x), fast = TrajectoryConfidence.decay(x)
+            XCTAssertLessThanOrEqual(abs(fast - exact), 3e-6 * exact, "x = \(x)")
+            x += 0.0137
+        }
+        XCTAssertEqual(TrajectoryConfidence.decay(30), 0)
+        XCTAssertEqual(TrajectoryConfidence.decay(.nan), 0)
+        XCTAssertEqual(TrajectoryConfidence.decay(.infinity), 0)
+        XCTAssertEqual(TrajectoryConfidence.decay(-1), 1, "negative input counts as 0")
     }
 }
