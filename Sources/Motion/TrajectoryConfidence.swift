@@ -49,59 +49,53 @@ public struct TrajectoryConfidence: Sendable {
     /// (`loose`), in one pass.
     public func consistencies(forward: FlowField, backward: FlowField?, looseness: Float,
                               threads: Int = 1) -> (strict: Plane, loose: Plane) {
+        consistencies(forward: forward, backward: backward, looseness: looseness, threads: threads, simd: true)
+    }
+
+    /// The scalar reference for `consistencies` (one pixel at a time, same arithmetic).
+    public func consistenciesScalar(forward: FlowField, backward: FlowField?, looseness: Float) -> (strict: Plane, loose: Plane) {
+        consistencies(forward: forward, backward: backward, looseness: looseness, threads: 1, simd: false)
+    }
+
+    private func consistencies(forward: FlowField, backward: FlowField?, looseness: Float, threads: Int,
+                               simd: Bool) -> (strict: Plane, loose: Plane) {
         let w = forward.width, h = forward.height
-        var out = Plane(width: w, height: h, value: 1), strict = out
-        let scale = consistencyScale, relative = consistencyRelative, loose2 = 1 / (looseness * looseness)
+        var loose = Plane(width: w, height: h, value: 1), strict = loose
         let matched = backward.flatMap { $0.width == w && $0.height == h ? $0 : nil }
-        let empty = Plane(width: 0, height: 0), hasBackward = matched != nil
-        forward.u.data.withUnsafeBufferPointer { fub in
-        forward.v.data.withUnsafeBufferPointer { fvb in
-        (matched?.u ?? empty).data.withUnsafeBufferPointer { bub in
-        (matched?.v ?? empty).data.withUnsafeBufferPointer { bvb in
-        out.data.withUnsafeMutableBufferPointer { ob in
-        strict.data.withUnsafeMutableBufferPointer { sb in
-            let o = ob.baseAddress!, st = sb.baseAddress!
+        let empty = Plane(width: 0, height: 0)
+        forward.u.data.withUnsafeBufferPointer { fu in
+        forward.v.data.withUnsafeBufferPointer { fv in
+        (matched?.u ?? empty).data.withUnsafeBufferPointer { bu in
+        (matched?.v ?? empty).data.withUnsafeBufferPointer { bv in
+        loose.data.withUnsafeMutableBufferPointer { lo in
+        strict.data.withUnsafeMutableBufferPointer { st in
+            guard w > 0, h > 0 else { return }
+            let kernel = ConsistencyKernel(
+                width: w, height: h, forwardU: fu.baseAddress!, forwardV: fv.baseAddress!,
+                backwardU: matched == nil ? nil : bu.baseAddress, backwardV: matched == nil ? nil : bv.baseAddress,
+                scale: consistencyScale, relative: consistencyRelative, loose2: 1 / (looseness * looseness),
+                strict: st.baseAddress!, loose: lo.baseAddress!)
             Parallel.forChunks(h, threads: Parallel.workers(for: 8 * w * h, threads: threads)) { rows in
-                for y in rows {
-                    for x in 0..<w {
-                        let i = y * w + x
-                        let fu = fub[i], fv = fvb[i]
-                        let tx = Float(x) + fu, ty = Float(y) + fv
-                        guard fu.isFinite, fv.isFinite, tx >= -0.5, ty >= -0.5, tx <= Float(w) - 0.5, ty <= Float(h) - 0.5 else {
-                            o[i] = 0
-                            st[i] = 0
-                            continue
-                        }
-                        guard hasBackward, let bu = bub.baseAddress, let bv = bvb.baseAddress else { continue }
-                        // Bilinear sample of both components at (tx, ty), clamped to the frame.
-                        let cx = min(max(tx, 0), Float(w - 1)), cy = min(max(ty, 0), Float(h - 1))
-                        let x0 = min(Int(cx), w - 1), y0 = min(Int(cy), h - 1)
-                        let x1 = min(x0 + 1, w - 1) - x0, y1 = (min(y0 + 1, h - 1) - y0) * w
-                        let ax = cx - Float(x0), ay = cy - Float(y0), j = y0 * w + x0
-                        let ut = bu[j] + ax * (bu[j + x1] - bu[j]), ub = bu[j + y1] + ax * (bu[j + y1 + x1] - bu[j + y1])
-                        let vt = bv[j] + ax * (bv[j + x1] - bv[j]), vb = bv[j + y1] + ax * (bv[j + y1 + x1] - bv[j + y1])
-                        let eu = fu + ut + ay * (ub - ut), ev = fv + vt + ay * (vb - vt)
-                        let s = scale + relative * (fu * fu + fv * fv).squareRoot()
-                        let r2 = (eu * eu + ev * ev) / (s * s)
-                        st[i] = Self.decay(r2)
-                        o[i] = Self.decay(r2 * loose2)
-                    }
-                }
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 2 * w)
+                defer { buffer.deallocate() }
+                for y in rows { kernel.row(y, simd: simd, eu: buffer, ev: buffer + w) }
             }
         }}}}}}
-        return (strict, out)
+        return (strict, loose)
     }
 
     /// exp(−x) for x ≥ 0 (0 from x = 30 on, and for NaN), within 3·10⁻⁶ relative: 2^n·2^f with
     /// n = round(−x·log₂e) set in the exponent bits and 2^f, |f| ≤ ½, by its Taylor series to
-    /// degree 6, so no library call in a loop over every pixel.
+    /// degree 6, so no library call in a loop over every pixel. `ConsistencyKernel.decay` is
+    /// the same in eight lanes.
     @inline(__always)
     static func decay(_ x: Float) -> Float {
         guard x < 30 else { return 0 }
         let t = -max(0, x) * 1.442_695_04
-        let n = -Int(-t + 0.5), f = t - Float(n)
+        // Adding 1.5·2²³ rounds t to an integer n, which lands in the low mantissa bits.
+        let m = t + 12_582_912, f = t - (m - 12_582_912)
         let p = 1 + f * (0.693_147_18 + f * (0.240_226_51 + f * (0.055_504_11 + f * (0.009_618_13 + f * (0.001_333_36 + f * 0.000_154_04)))))
-        return p * Float(bitPattern: UInt32(127 + n) << 23)
+        return p * Float(bitPattern: (m.bitPattern &- 0x4B40_0000 &+ 127) << 23)
     }
 
     /// The evidence for the measured field over an alternative, per pixel: `measured` and

@@ -120,4 +120,25 @@ final class TrajectoryConfidenceTests: XCTestCase {
         XCTAssertEqual(TrajectoryConfidence.decay(.infinity), 0)
         XCTAssertEqual(TrajectoryConfidence.decay(-1), 1, "negative input counts as 0")
     }
+
+    func testConsistencyMatchesItsScalarReference() throws {
+        let w = 45, h = 21
+        var u = noise(w, h, seed: 8).scaled(by: 12), v = noise(w, h, seed: 9).scaled(by: -6)
+        for i in [3, 50, 51] { u.data[i] = .nan }
+        v.data[70] = .infinity
+        u.data[90] = -.infinity
+        let forward = try FlowField(u: u.scaled(by: 1), v: v)
+        let backward = try FlowField(u: noise(w, h, seed: 10).scaled(by: -12), v: noise(w, h, seed: 11).scaled(by: 6))
+        let rules = TrajectoryConfidence()
+        for field in [backward, nil] {
+            let reference = rules.consistenciesScalar(forward: forward, backward: field, looseness: 3)
+            for threads in [1, 2] {
+                let fast = rules.consistencies(forward: forward, backward: field, looseness: 3, threads: threads)
+                XCTAssertEqual(fast.strict.data, reference.strict.data, "backward \(field != nil), \(threads) threads")
+                XCTAssertEqual(fast.loose.data, reference.loose.data)
+            }
+            XCTAssertEqual(reference.strict.data[3], 0, "a NaN displacement has no consistency")
+            XCTAssertEqual(reference.loose.data[70], 0)
+        }
+    }
 }
