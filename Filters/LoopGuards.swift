@@ -34,11 +34,9 @@ extension LoopFilter {
         var relative = kept
         if followCamera, cameras.count >= kept.count {
             for t in kept.indices {
-                let c = cameras[t].displacement(width: first.width, height: first.height)
-                for i in 0..<relative[t].u.count {
-                    relative[t].u.data[i] -= c.u.data[i]
-                    relative[t].v.data[i] -= c.v.data[i]
-                }
+                // The camera's field has the frame's size by construction, so this cannot throw.
+                let c = cameras[t].displacement(width: kept[t].width, height: kept[t].height)
+                relative[t] = (try? kept[t].adding(c, times: -1)) ?? kept[t]
             }
         }
         let mask = LoopDynamism.oneOffMask(relative, reach: Float(holdReach) * side, grow: max(1, Int((0.02 * side).rounded())))

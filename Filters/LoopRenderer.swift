@@ -93,7 +93,7 @@ struct LoopRenderer {
                 u: field.u.resizedBilinear(width: w, height: h, valueScale: sx, threads: threads),
                 v: field.v.resizedBilinear(width: w, height: h, valueScale: sy, threads: threads),
                 importance: importance.resizedBilinear(width: w, height: h, threads: threads))
-            var result = try Plane.splat(group.indices.map { planes[$0] }, field: splatField, mode: .softmax(alpha: alpha),
+            let result = try Plane.splat(group.indices.map { planes[$0] }, field: splatField, mode: .softmax(alpha: alpha),
                                          fillHoles: false, threads: threads)
             let isLuma = group.indices[0] == 0
             if isLuma { holes += result.holeCount }
@@ -103,17 +103,18 @@ struct LoopRenderer {
                     format: "the motion at loop phase %.3f leaves %.0f%% of the picture uncovered (no pixel of the reference frame lands there); "
                         + "the motion moves pixels too far to render: lower amplitude=", phase, 100 * Double(result.holeCount) / Double(w * h)))
             }
+            var warped = result.planes, coverage = result.weight
             if let background, result.holeCount > 0 {
                 // A hole whose pixel is steady background in every plane of the group takes it.
                 let steady = group.indices.map { background[$0] }
-                for t in 0..<result.weight.count where result.weight.data[t] < result.holeThreshold {
+                for t in 0..<coverage.count where coverage.data[t] < result.holeThreshold {
                     guard steady.allSatisfy({ $0.steady.data[t] > 0 }) else { continue }
-                    for j in steady.indices { result.planes[j].data[t] = steady[j].median.data[t] }
-                    result.weight.data[t] = 1
+                    for j in steady.indices { warped[j].data[t] = steady[j].median.data[t] }
+                    coverage.data[t] = 1
                     if isLuma { holesFromBackground += 1 }
                 }
             }
-            let filled = try Plane.fillingHoles(result.planes, weight: result.weight, threshold: result.holeThreshold, threads: threads)
+            let filled = try Plane.fillingHoles(warped, weight: coverage, threshold: result.holeThreshold, threads: threads)
             for (j, i) in group.indices.enumerated() { done[i] = [filled[j]] }
         }
         for (i, value) in done { try Self.writePlane(value[0], into: out, i, bytes: bytes, maxValue: maxValue) }

@@ -24,9 +24,9 @@
 ///   `Int64.min` for tick counts (FFmpeg's "no timestamp", `AV_NOPTS_VALUE`).
 public struct Rational: Hashable, Sendable, CustomStringConvertible, Comparable {
     /// Numerator.
-    public var num: Int64
+    public internal(set) var num: Int64
     /// Denominator (positive for a valid value; 0 for `Rational.invalid`).
-    public var den: Int64
+    public internal(set) var den: Int64
 
     /// The invalid value 0/0: the result of the convenience forms where no exact answer exists
     /// (a zero denominator, division by zero, or a result beyond 64 bits).

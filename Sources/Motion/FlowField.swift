@@ -9,9 +9,9 @@ public struct FlowField: Sendable, Equatable {
     /// Height in pixels.
     public let height: Int
     /// Horizontal displacement in pixels, `width × height`.
-    public var u: Plane
+    public internal(set) var u: Plane
     /// Vertical displacement in pixels, `width × height`.
-    public var v: Plane
+    public internal(set) var v: Plane
 
     /// A zero flow of the given size.
     public init(width: Int, height: Int) {
@@ -44,6 +44,21 @@ public struct FlowField: Sendable, Equatable {
     /// The displacement (pixels) at integer pixel (x, y).
     @inlinable public subscript(x: Int, y: Int) -> (u: Float, v: Float) {
         (u.data[y * width + x], v.data[y * width + x])
+    }
+
+    /// This field plus `k` × `other`, pixel by pixel (pixels); throws `sizeMismatch` if the
+    /// sizes differ.
+    public func adding(_ other: FlowField, times k: Float = 1) throws -> FlowField {
+        guard other.width == width, other.height == height else {
+            throw MotionError.sizeMismatch(what: "flow fields", firstWidth: width, firstHeight: height,
+                                           secondWidth: other.width, secondHeight: other.height)
+        }
+        var out = self
+        for i in 0..<u.count {
+            out.u.data[i] += k * other.u.data[i]
+            out.v.data[i] += k * other.v.data[i]
+        }
+        return out
     }
 
     /// The displacement at a real position, bilinear, edges clamped.

@@ -13,7 +13,7 @@ public struct LoopMotion: Sendable, Equatable {
     /// (`windowLength` = the window's T − 1 steps), the drift's swing included when chosen.
     public let spectrum: MotionSpectrum
     /// Factor applied to every displacement (1 = the clip's own amplitude).
-    public var amplitude: Float
+    public let amplitude: Float
 
     /// The largest K a period of `t` samples allows (a window of T frames has a period of
     /// T − 1): every kept harmonic k ≥ 1 must lie below the Nyquist frequency t/2, so
@@ -73,9 +73,11 @@ public struct LoopMotion: Sendable, Equatable {
             let n = spectrum.planeSize, period = Float(spectrum.windowLength)
             for k in stride(from: 1, to: frequencies, by: 2) {
                 let c = period / (Float.pi * Float.pi * Float(k * k)) * (k % 4 == 1 ? 1 : -1)
-                for i in 0..<n {
-                    spectrum.values[(4 * k + 1) * n + i] -= c * last.u.data[i]
-                    spectrum.values[(4 * k + 3) * n + i] -= c * last.v.data[i]
+                spectrum.withMutableValues { values in
+                    for i in 0..<n {
+                        values[(4 * k + 1) * n + i] -= c * last.u.data[i]
+                        values[(4 * k + 3) * n + i] -= c * last.v.data[i]
+                    }
                 }
             }
         }

@@ -16,7 +16,7 @@ public struct MotionSpectrum: Sendable, Equatable {
     public let windowLength: Int
     /// 4K × width × height samples (pixels), channel-major: channel c = 4k + j (j: 0 Re x,
     /// 1 Im x, 2 Re y, 3 Im y), row-major inside a channel.
-    public var values: [Float]
+    public private(set) var values: [Float]
 
     /// A spectrum from its samples; throws `MotionError.invalidParameter` unless sizes are
     /// positive, 1 ≤ K ≤ T, 2 ≤ T ≤ 2^24 and `values.count` = 4K·width·height.
@@ -36,6 +36,11 @@ public struct MotionSpectrum: Sendable, Equatable {
         self.frequencies = frequencies
         self.windowLength = windowLength
         self.values = values
+    }
+
+    /// The samples, writable in place; their count cannot change, so the sizes stay valid.
+    mutating func withMutableValues<R>(_ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try values.withUnsafeMutableBufferPointer { try body(&$0) }
     }
 
     /// Samples per channel plane (`width × height`).

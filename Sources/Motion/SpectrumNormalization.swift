@@ -253,7 +253,7 @@ public struct SpectrumNormalization: Sendable, Equatable {
         var out = spectrum
         let run = 4 * spectrum.planeSize
         spectrum.values.withUnsafeBufferPointer { input in
-            out.values.withUnsafeMutableBufferPointer { output in
+            out.withMutableValues { output in
                 guard let src = input.baseAddress, let dst = output.baseAddress else { return }
                 for (k, s) in scales.enumerated() {
                     if s == 0 {

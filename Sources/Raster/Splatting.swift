@@ -34,14 +34,14 @@ public enum SplatMode: Sendable, Equatable {
 /// The result of a forward warp.
 public struct SplatResult: Sendable, Equatable {
     /// The warped planes, in the order given; holes are 0, or filled when filling was asked for.
-    public var planes: [Plane]
+    public internal(set) var planes: [Plane]
     /// Coverage: the summed bilinear splat weight per target pixel, in source pixels (1 where
     /// exactly one pixel's worth of content landed; independent of the mode and of α).
-    public var weight: Plane
+    public internal(set) var weight: Plane
     /// Target pixels whose coverage is below `holeThreshold` (counted before any filling).
-    public var holeCount: Int
+    public internal(set) var holeCount: Int
     /// The coverage below which a target pixel is a hole.
-    public var holeThreshold: Float
+    public internal(set) var holeThreshold: Float
 
     /// The default `holeThreshold`: a target pixel that receives less than a thousandth of a
     /// source pixel is a hole.
@@ -57,11 +57,11 @@ public struct SplatResult: Sendable, Equatable {
 /// (x, y) goes to (x + u, y + v), u and v in pixels of this size.
 public struct SplatField: Sendable, Equatable {
     /// Horizontal displacement, pixels (right positive).
-    public var u: Plane
+    public internal(set) var u: Plane
     /// Vertical displacement, pixels (down positive).
-    public var v: Plane
+    public internal(set) var v: Plane
     /// Importance z for softmax splatting (any unit; α is in its inverse), or nil.
-    public var importance: Plane?
+    public internal(set) var importance: Plane?
 
     /// A field; throws `RasterError.sizeMismatch` unless `v` and `importance` match `u`'s size.
     public init(u: Plane, v: Plane, importance: Plane? = nil) throws {

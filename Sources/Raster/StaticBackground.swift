@@ -6,9 +6,9 @@
 public struct StaticBackground: Sendable, Equatable {
     /// Per pixel, the median of the samples (the lower middle one for an even count), in the
     /// samples' own units.
-    public var median: Plane
+    public internal(set) var median: Plane
     /// 1 where at least `agreement` of the samples lie within `tolerance` of the median, else 0.
-    public var steady: Plane
+    public internal(set) var steady: Plane
 
     /// The background of `samples` (planes of one size, at least one; any units).
     /// `tolerance`: largest difference from the median of an agreeing sample, in the samples'

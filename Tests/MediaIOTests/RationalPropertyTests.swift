@@ -1,4 +1,4 @@
-import MediaIO
+@testable import MediaIO
 import PropertyBased
 import Testing
 

@@ -1,5 +1,5 @@
 import Foundation
-import Motion
+@testable import Motion
 import Raster
 import XCTest
 

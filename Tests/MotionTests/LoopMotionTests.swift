@@ -128,3 +128,19 @@ final class LoopMotionTests: XCTestCase {
         }
     }
 }
+
+/// The stored samples of a spectrum and a loop cannot be replaced from outside the module, so
+/// `LoopMotion.displacement`'s unchecked reads always stay inside the buffer its sizes describe.
+final class MotionInvariantTests: XCTestCase {
+    func testSpectrumsAreOnlyMadeByTheValidatingInitialiser() throws {
+        // `spectrum.values = []`, `loop.amplitude = .nan` and `field.u = Plane(...)` no longer
+        // compile outside their module (setters private or internal).
+        // The only way in is the validating initialiser.
+        XCTAssertThrowsError(try MotionSpectrum(width: 4, height: 3, frequencies: 2, windowLength: 8, values: []))
+        let spectrum = try MotionSpectrum(width: 4, height: 3, frequencies: 2, windowLength: 8,
+                                          values: [Float](repeating: 0.5, count: 4 * 2 * 12))
+        let loop = try LoopMotion(spectrum: spectrum)
+        let field = loop.displacement(phase: 0.25)
+        XCTAssertEqual(field.u.count, 12)
+    }
+}
