@@ -53,7 +53,7 @@ test-damage:
 ## loader, the normalisation, spectra = np.fft.fft of the exported trajectories, the viewer
 ## (a venv in .venv-python with torch 2.13 CPU when pip can install it, else safetensors.numpy).
 test-python:
-	WARPFLOW_DATASET_ARGS="--size 128x80 --k 8 --preset fast --max-camera-motion 1000" Tests/Python/run.sh
+	WARPFLOW_DATASET_ARGS="--size 128x80 --k 8 --flow-preset fast --max-camera-motion 1000" Tests/Python/run.sh
 
 ## sanitize: the tests under AddressSanitizer (leaks inside third-party libraries suppressed); the
 ## automatic loop planner's CLI tests (dozens of trial renders each) are left to `make test`.

@@ -40,10 +40,10 @@ struct DatasetBuildCommand: ParsableCommand {
     var frequencies: Int?
     @Option(help: "Percentile of |S_k| used as frequency k's normalisation scale.")
     var percentile = 97.0
-    @Option(help: "Trajectories: direct (flow frame 0 → t) or chained (composed consecutive flows).")
-    var trajectory = "direct"
-    @Option(help: "Flow preset: \(FlowEstimator.Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var preset = "medium"
+    @Option(help: "Tracking: direct (flow frame 0 → t, seeded with F_{t−1}) or chained (composed consecutive flows).")
+    var tracking: TrajectoryMode = .direct
+    @Option(name: .customLong("flow-preset"), help: "Optical flow preset.")
+    var flowPreset: FlowEstimator.Preset = .medium
     @Option(help: "Float tensors: float16 or float32.")
     var dtype = "float16"
     @Flag(help: "Also store each sample's trajectories F_1 … F_{T-1}.")
@@ -80,12 +80,8 @@ struct DatasetBuildCommand: ParsableCommand {
         c.fit = f
         c.frequencies = frequencies ?? 16
         c.percentile = percentile
-        guard let m = TrajectoryMode(rawValue: trajectory) else { throw ValidationError("--trajectory must be direct or chained") }
-        c.trajectoryMode = m
-        guard let p = FlowEstimator.Preset(rawValue: preset) else {
-            throw ValidationError("--preset must be one of \(FlowEstimator.Preset.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        c.flowPreset = p
+        c.trajectoryMode = tracking
+        c.flowPreset = flowPreset
         guard let d = DatasetConfiguration.Precision(rawValue: dtype) else { throw ValidationError("--dtype must be float16 or float32") }
         c.precision = d
         c.storeTrajectories = trajectories
@@ -178,7 +174,7 @@ struct DatasetBuildCommand: ParsableCommand {
             for w in warnings { printError("warpflow: warning: \(w)") }
             o["merged"] = r.merged != nil
             try printJSON(o)
-        } else if !out.quiet {
+        } else {
             for (clip, reason) in r.rebuiltClips { printError("warpflow: warning: clip \(clip) was built again: \(reason)") }
             for w in warnings { printError("warpflow: warning: \(w)") }
             print("\(output): shard \(spec), \(r.reports.count) clips (\(r.resumedClips) already done, \(skipped) skipped), "
@@ -218,7 +214,7 @@ struct DatasetMergeCommand: ParsableCommand {
                 try printJSON(["directory": directory, "samples": stats.samples, "clips": stats.clipsTotal,
                                "clips_skipped": stats.clipsSkipped, "scales": stats.scales.map { Double($0) },
                                "percentile": stats.percentile])
-            } else if !out.quiet {
+            } else {
                 print("\(directory): \(stats.samples) samples from \(stats.clipsOK) clips (\(stats.clipsSkipped) skipped); "
                       + "scales " + stats.scales.map { String(format: "%.3g", $0) }.joined(separator: " "))
             }

@@ -15,7 +15,7 @@ struct FlowCommand: ParsableCommand {
         abstract: "Dense optical flow: two images to a .flo file, or a video to a colour-wheel flow video.",
         discussion: """
         warpflow flow a.png b.png -o a_b.flo [--backward] [--visualize a_b.png] [--occlusion occ.png]
-        warpflow flow clip.mp4 -o flow.mp4 [--backward] [--occlusion masks] [--preset fast] [--max 20]
+        warpflow flow clip.mp4 -o flow.mp4 [--backward] [--occlusion masks] [--flow-preset fast] [--max 20]
 
         Flow is in pixels: pixel p of the first image moves to p + (u, v) in the second. --backward computes second → first (for a video: frame k → frame k-1 instead of k-1 → k).
 
@@ -31,8 +31,8 @@ struct FlowCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output: a .flo file for two images, a video (.mp4) for a video.")
     var output: String
 
-    @Option(help: "Estimator preset: \(FlowEstimator.Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var preset: String = "medium"
+    @Option(name: .customLong("flow-preset"), help: "Optical flow preset.")
+    var flowPreset: FlowEstimator.Preset = .medium
 
     @Flag(help: "Compute the backward flow: second → first image, or frame k → k-1 of a video.")
     var backward = false
@@ -49,16 +49,12 @@ struct FlowCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all processors).")
     var threads: Int?
 
-    @Option(help: "Video output: x264 constant rate factor, 0…51 (0 = lossless).")
-    var crf: Double = 18
+    @OptionGroup(title: "Video output") var encoder: EncoderOptions
     @OptionGroup var out: OutputOptions
 
     func validate() throws {
         guard inputs.count == 1 || inputs.count == 2 else { throw ValidationError("give two images or one video") }
-        guard FlowEstimator.Preset(rawValue: preset) != nil else {
-            throw ValidationError("--preset must be one of \(FlowEstimator.Preset.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        guard (0...51).contains(crf) else { throw ValidationError("--crf must be within 0…51") }
+        for input in inputs { try checkOutputPath(input, output) }
         if inputs.count == 1, visualize != nil { throw ValidationError("--visualize is for two images; a video's output is already the visualisation") }
         if inputs.count == 1, let occlusion, !occlusion.contains("%"),
            ["png", "jpg", "jpeg", "bmp", "tif", "tiff"].contains((occlusion as NSString).pathExtension.lowercased()) {
@@ -78,7 +74,7 @@ struct FlowCommand: ParsableCommand {
     }
 
     private func runPair() throws {
-        let estimator = FlowEstimator(preset: FlowEstimator.Preset(rawValue: preset) ?? .medium, threads: threads)
+        let estimator = FlowEstimator(preset: flowPreset, threads: threads)
         let first = try Self.loadLuma(inputs[0]), second = try Self.loadLuma(inputs[1])
         guard first.width == second.width, first.height == second.height else {
             throw MotionError.sizeMismatch(what: "\(inputs[0]) and \(inputs[1])", firstWidth: first.width, firstHeight: first.height,
@@ -108,21 +104,21 @@ struct FlowCommand: ParsableCommand {
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) * 1e-15
         let mean = magnitudes.sum / Double(Swift.max(flow.u.count, 1))
         if out.json {
-            var result: [String: Any] = ["output": output, "width": flow.width, "height": flow.height, "preset": preset,
+            var result: [String: Any] = ["output": output, "width": flow.width, "height": flow.height, "flow_preset": flowPreset.rawValue,
                                          "direction": backward ? "backward" : "forward", "milliseconds": ms,
                                          "mean_magnitude": mean, "max_magnitude": magnitudes.max]
             result["occluded_fraction"] = occludedFraction ?? NSNull()
             try printJSON(result)
-        } else if !out.quiet {
+        } else {
             print(String(format: "%@: %d×%d flow (%@), mean %.2f px, max %.2f px, %.1f ms", output, flow.width, flow.height,
-                         preset, mean, magnitudes.max, ms)
+                         flowPreset.rawValue, mean, magnitudes.max, ms)
                   + (occludedFraction.map { String(format: ", %.1f%% occluded", $0 * 100) } ?? ""))
         }
     }
 
     private func runVideo() throws {
         // Options go to the filter as values, not chain text, so paths need no quoting.
-        var options = ["preset": preset, "mode": "color", "direction": backward ? "backward" : "forward"]
+        var options = ["preset": flowPreset.rawValue, "mode": "color", "direction": backward ? "backward" : "forward"]
         if let max { options["max"] = "\(max)" }
         if let threads { options["threads"] = "\(threads)" }
         if let occlusion {
@@ -131,14 +127,14 @@ struct FlowCommand: ParsableCommand {
         }
         let filters = [try FilterRegistry.standard.makeFilter("flow", options: options)]
             let bar = ProgressBar(label: "flow", quiet: out.quiet || out.json)
-        let result = try PipelineRunner(input: inputs[0], output: output, filters: filters, settings: EncoderSettings(crf: crf), copyAudio: false)
+        let result = try PipelineRunner(input: inputs[0], output: output, filters: filters, settings: encoder.settings, copyAudio: false)
             .run(progress: bar.update, cancellation: Interrupts.token)
         bar.finish()
         if out.json {
             try printJSON(["input": inputs[0], "output": output, "frames": result.framesOut, "seconds": result.elapsedSeconds,
-                           "fps": result.elapsedSeconds > 0 ? Double(result.framesIn) / result.elapsedSeconds : 0, "preset": preset,
+                           "fps": result.elapsedSeconds > 0 ? Double(result.framesIn) / result.elapsedSeconds : 0, "flow_preset": flowPreset.rawValue,
                            "direction": backward ? "backward" : "forward", "occlusion": occlusion ?? NSNull()])
-        } else if !out.quiet {
+        } else {
             print(String(format: "%@: %d %@ flow frames in %.2f s (%.1f fps)", output, result.framesOut, backward ? "backward" : "forward",
                          result.elapsedSeconds, Double(result.framesIn) / Swift.max(result.elapsedSeconds, 1e-9))
                   + (occlusion.map { ", occlusion masks in \($0)" } ?? ""))

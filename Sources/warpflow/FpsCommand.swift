@@ -91,7 +91,7 @@ struct FpsCommand: ParsableCommand {
     var noAudio = false
 
     func validate() throws {
-        try refuseOverwritingInput(input, output)
+        try checkOutputPath(input, output)
         switch (fps, factor) {
         case (nil, nil): throw ValidationError("give the output rate with --fps (e.g. 60 or 60000/1001) or --factor (e.g. 2)")
         case (.some, .some): throw ValidationError("give --fps or --factor, not both")
@@ -130,7 +130,7 @@ struct FpsCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let filters = try FilterRegistry.standard.makeChain(chain)
-            guard let filter = filters.first as? FpsFilter else { throw ExitCode(1) }
+            guard let filter = filters.first as? FpsFilter else { throw CommandError("the fps filter is not registered") }
             let result = try runPipeline(label: "fps", input: input, output: output, filters: filters,
                                          encoder: encoder, out: out, copyAudio: !noAudio)
             try report(result, filter.statistics)
@@ -156,10 +156,8 @@ struct FpsCommand: ParsableCommand {
             return
         }
         for w in r.warnings { printError("warpflow: warning: \(w)") }
-        if !out.quiet {
-            print(String(format: "%@: %d frames in, %d out (%d invented by %@, %d scene cuts) at %@ fps in %.2f s",
-                         r.outputPath, r.framesIn, r.framesOut, s.framesInterpolated, method.rawValue, s.sceneCuts,
-                         s.outputRate.description, r.elapsedSeconds))
-        }
+        print(String(format: "%@: %d frames in, %d out (%d invented by %@, %d scene cuts) at %@ fps in %.2f s",
+                     r.outputPath, r.framesIn, r.framesOut, s.framesInterpolated, method.rawValue, s.sceneCuts,
+                     s.outputRate.description, r.elapsedSeconds))
     }
 }

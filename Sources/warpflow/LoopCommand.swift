@@ -84,7 +84,7 @@ struct LoopCommand: ParsableCommand {
     @OptionGroup var out: OutputOptions
 
     func validate() throws {
-        try refuseOverwritingInput(input, output)
+        try checkOutputPath(input, output)
         guard mode == "auto" || LoopMode(rawValue: mode) != nil else { throw ValidationError("--mode must be auto, spectral, pingpong or crossfade") }
         for (name, value) in [("--start", start ?? 0), ("--crossfade", crossfade), ("--amplitude", amplitude), ("--alpha", alpha),
                               ("--hold", hold ?? 0), ("--tear-guard", tearGuard ?? 0), ("--scene-threshold", sceneThreshold)] {
@@ -168,7 +168,7 @@ struct LoopCommand: ParsableCommand {
     /// The loop filter for `choice`.
     func makeLoop(_ choice: LoopChoice) throws -> LoopFilter {
         let filter = try FilterRegistry.standard.makeFilter("loop", options: filterOptions(choice))
-        guard let loop = filter as? LoopFilter else { throw ValidationError("the loop filter is not registered") }
+        guard let loop = filter as? LoopFilter else { throw CommandError("the loop filter is not registered") }
         return loop
     }
 
@@ -196,7 +196,7 @@ struct LoopCommand: ParsableCommand {
         if gifOnly { settings.crf = min(settings.crf, 10) }
         let result = try runPipeline(label: "loop", input: input, output: gifOnly ? output + ".mp4" : output, filters: try converters() + [loop],
                                      encoder: encoder, out: out, copyAudio: false, settings: settings, staged: true)
-        guard let mp4 = result.stagedOutput else { throw ValidationError("the loop's video was not staged") }
+        guard let mp4 = result.stagedOutput else { throw CommandError("the loop's video was not staged") }
         return (loop, result, mp4)
     }
 
@@ -210,7 +210,7 @@ struct LoopCommand: ParsableCommand {
                 if out.json {
                     try printJSON(["input": input, "spectrum": output, "window_frames": loop.statistics.windowFrames, "window_start": choice.start,
                                    "flow_seconds": loop.statistics.flowSeconds])
-                } else if !out.quiet {
+                } else {
                     print("\(output): spectrum of \(loop.statistics.windowFrames) frames of \(input) (k = \(loop.frequencies))")
                 }
                 return
@@ -289,7 +289,7 @@ struct LoopCommand: ParsableCommand {
                     }
                 }
                 try printJSON(report)
-            } else if !out.quiet {
+            } else {
                 print(String(format: "%@: %d-frame %@ loop (%@ fps)%@ in %.2f s", output, s.loopFrames, choice.mode.rawValue,
                              result.outputFormat.frameRate.description, `repeat` > 1 ? " ×\(`repeat`)" : "", result.elapsedSeconds)
                       + (gifPath.map { ", GIF \($0)" } ?? ""))

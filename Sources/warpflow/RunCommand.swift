@@ -67,7 +67,7 @@ struct RunCommand: ParsableCommand {
     var noAudio = false
 
     func validate() throws {
-        try refuseOverwritingInput(input, output)
+        try checkOutputPath(input, output)
     }
 
     func run() throws {
@@ -79,6 +79,13 @@ struct RunCommand: ParsableCommand {
     }
 
     private func report(_ r: PipelineResult) throws {
+        // Every warning, the damaged-input one included, goes to --json as to the terminal.
+        var warnings = r.warnings
+        let stats = r.decodeStats
+        if stats.sawDamage {
+            warnings.append("damaged input: \(stats.packetsRejected) packets rejected, \(stats.framesLost) frames lost"
+                            + (stats.truncated ? ", file truncated" : ""))
+        }
         if out.json {
             try printJSON([
                 "input": r.inputPath, "output": r.outputPath, "frames_in": r.framesIn, "frames_out": r.framesOut,
@@ -86,7 +93,7 @@ struct RunCommand: ParsableCommand {
                 "output_format": ["width": r.outputFormat.width, "height": r.outputFormat.height,
                                   "pixel_format": r.outputFormat.pixelFormat.name, "frame_rate": r.outputFormat.frameRate.description,
                                   "time_base": r.outputFormat.timeBase.description],
-                "audio_packets": r.audioPacketsCopied, "warnings": r.warnings,
+                "audio_packets": r.audioPacketsCopied, "warnings": warnings,
                 "decode": ["packets_rejected": r.decodeStats.packetsRejected, "frames_corrupt": r.decodeStats.framesCorrupt,
                            "frames_lost": r.decodeStats.framesLost, "truncated": r.decodeStats.truncated,
                            "frames_dropped": r.decodeStats.framesDropped, "frames_retimed": r.decodeStats.framesRetimed,
@@ -95,16 +102,9 @@ struct RunCommand: ParsableCommand {
             ] as [String: Any])
             return
         }
-        for w in r.warnings { printError("warpflow: warning: \(w)") }
-        let stats = r.decodeStats
-        if stats.sawDamage {
-            printError("warpflow: warning: damaged input: \(stats.packetsRejected) packets rejected, \(stats.framesLost) frames lost"
-                       + (stats.truncated ? ", file truncated" : ""))
-        }
-        if !out.quiet {
-            print(String(format: "%@: %d frames in, %d out (%@ %@ fps) in %.2f s", r.outputPath, r.framesIn, r.framesOut,
-                         "\(r.outputFormat.width)×\(r.outputFormat.height)", r.outputFormat.frameRate.description, r.elapsedSeconds))
-        }
+        for w in warnings { printError("warpflow: warning: \(w)") }
+        print(String(format: "%@: %d frames in, %d out (%@ %@ fps) in %.2f s", r.outputPath, r.framesIn, r.framesOut,
+                     "\(r.outputFormat.width)×\(r.outputFormat.height)", r.outputFormat.frameRate.description, r.elapsedSeconds))
     }
 }
 
@@ -121,8 +121,10 @@ func runPipeline(label: String, input: String, output: String, filters: [any Vid
     return result
 }
 
-/// Throws a `ValidationError` when `output` names the input file (see `sameFile`).
-func refuseOverwritingInput(_ input: String, _ output: String) throws {
+/// Throws a `ValidationError` when `output` cannot be put in place (`checkOutputFile`) or
+/// names the input file (see `sameFile`).
+func checkOutputPath(_ input: String, _ output: String) throws {
+    try checkOutputFile(output)
     if sameFile(input, output) {
         throw ValidationError("the output \(output) is the input file; choose another output path")
     }

@@ -14,7 +14,7 @@ struct WarpFlowCommand: ParsableCommand {
           warpflow probe clip.mp4
           warpflow fps clip.mp4 -o smooth.mp4 --fps 60
           warpflow run clip.mp4 -o out.mp4 -vf blend=fps=60
-          warpflow flow clip.mp4 -o flow.mp4 --preset fast
+          warpflow flow clip.mp4 -o flow.mp4 --flow-preset fast
           warpflow dataset build clips/ -o dataset
           warpflow loop tree.mp4 -o loop.mp4 --duration 4 --gif
           warpflow filters scale
@@ -25,6 +25,10 @@ struct WarpFlowCommand: ParsableCommand {
 
     static func main() {
         Interrupts.install()
+        if let problem = CommandLineSuggestions.problem(in: Array(CommandLine.arguments.dropFirst())) {
+            printError("warpflow: error: " + problem)
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         main(nil)
     }
 }
@@ -34,7 +38,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print machine-readable JSON on stdout.")
     var json = false
 
-    @Flag(name: [.short, .long], help: "No progress bar.")
+    @Flag(name: [.short, .long], help: "No progress bar or progress notes (the result line and warnings stay).")
     var quiet = false
 }
 
@@ -50,8 +54,9 @@ func printJSON(_ object: Any) throws {
     print(String(decoding: data, as: UTF8.self))
 }
 
-/// Runs `body`, turning library errors into one line on stderr and exit code 1
-/// (128 + the signal for a run a signal cancelled), as a command-line user expects.
+/// Runs `body`, turning library errors (and `CommandError`) into one line on stderr and exit
+/// code 1 (128 + the signal for a run a signal cancelled), as a command-line user expects; a
+/// `ValidationError` (a misuse of the flags) keeps ArgumentParser's usage text and status 64.
 func runReportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()

@@ -201,7 +201,7 @@ final class CLITests: XCTestCase {
         let folder = try TestMedia.makeScratchDirectory("cli-flow-video")
         // Backward flows with their masks in a new directory: one PNG per frame pair.
         let r = warpflow("flow", video, "-o", folder + "/back.mp4", "--backward", "--occlusion", folder + "/masks",
-                         "--preset", "fast", "--json")
+                         "--flow-preset", "fast", "--json")
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertFalse(r.stderr.contains("--backward is for two images"), r.stderr)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -216,12 +216,12 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(png["pix_fmt"] as? String, "gray")
         XCTAssertEqual(try TestMedia.ffprobeStreams(folder + "/back.mp4", type: "video").first?["nb_frames"] as? String, "25")
         // Forward, masks by pattern: the colour video differs from the backward one.
-        let f = warpflow("flow", video, "-o", folder + "/fwd.mp4", "--occlusion", folder + "/m%03d.png", "--preset", "fast", "--quiet")
+        let f = warpflow("flow", video, "-o", folder + "/fwd.mp4", "--occlusion", folder + "/m%03d.png", "--flow-preset", "fast", "--quiet")
         XCTAssertEqual(f.status, 0, f.stderr)
         XCTAssertEqual(TestMedia.listDirectory(folder).filter { $0.hasPrefix("m0") }.count, 24)
         XCTAssertTrue(TestMedia.listDirectory(folder).contains("m001.png"))
         XCTAssertNotEqual(try Self.frameHashes(folder + "/fwd.mp4"), try Self.frameHashes(folder + "/back.mp4"))
-        let text = warpflow("flow", video, "-o", folder + "/b2.mp4", "--backward", "--preset", "fast")
+        let text = warpflow("flow", video, "-o", folder + "/b2.mp4", "--backward", "--flow-preset", "fast")
         XCTAssertEqual(text.status, 0, text.stderr)
         XCTAssertTrue(text.stdout.contains("25 backward flow frames"), text.stdout)
         // A single file for a video's masks, and --visualize on a video, are refused clearly.

@@ -6,7 +6,7 @@ import XCTest
 final class DatasetCommandTests: XCTestCase {
     static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Samples/clips").path
-    static let quick = ["--window", "20", "--size", "64x40", "--k", "4", "--preset", "fast", "--dtype", "float32"]
+    static let quick = ["--window", "20", "--size", "64x40", "--k", "4", "--flow-preset", "fast", "--dtype", "float32"]
 
     func warpflow(_ args: [String], environment: [String: String] = [:]) -> (status: Int32, stdout: String, stderr: String) {
         guard environment.isEmpty else {
@@ -22,7 +22,7 @@ final class DatasetCommandTests: XCTestCase {
             (["--size", "10x10"], "--size"), (["--size", "wide"], "--size"), (["--k", "0"], "--k"),
             (["--window", "1"], "--window"), (["--stride", "0"], "--stride"), (["--percentile", "0"], "--percentile"),
             (["--percentile", "nan"], "--percentile"), (["--shard", "3/3"], "--shard"), (["--shard", "x"], "--shard"),
-            (["--dtype", "int8"], "--dtype"), (["--trajectory", "sideways"], "--trajectory"), (["--preset", "ludicrous"], "--preset"),
+            (["--dtype", "int8"], "--dtype"), (["--tracking", "sideways"], "--tracking"), (["--flow-preset", "ludicrous"], "--flow-preset"),
             (["--min-motion", "-1"], "--min-motion"), (["--threads", "0"], "--threads"), (["--shard-count", "0"], "--shard-count"),
         ]
         for (extra, option) in cases {

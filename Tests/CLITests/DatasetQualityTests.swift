@@ -111,9 +111,9 @@ final class DatasetQualityTests: XCTestCase {
 
     func testShortWindowLowersKWithANote() throws {
         let clip = try Self.wallClip()
-        let (_, plain) = try build(clip, ["--window", "8", "--stride", "20", "--preset", "fast", "--min-motion", "0"], label: "k8")
+        let (_, plain) = try build(clip, ["--window", "8", "--stride", "20", "--flow-preset", "fast", "--min-motion", "0"], label: "k8")
         XCTAssertEqual(plain.status, 0, "a window of 8 frames works without --k: \(plain.stderr)")
-        let (dir, asked) = try build(clip, ["--window", "8", "--stride", "20", "--k", "16", "--preset", "fast", "--min-motion", "0"], label: "k16")
+        let (dir, asked) = try build(clip, ["--window", "8", "--stride", "20", "--k", "16", "--flow-preset", "fast", "--min-motion", "0"], label: "k16")
         XCTAssertEqual(asked.status, 0, asked.stderr)
         XCTAssertTrue(asked.stderr.contains("k lowered from 16 to 4"), asked.stderr)
         let notes = try XCTUnwrap(try report(dir)["notes"] as? [String])
@@ -128,7 +128,7 @@ final class DatasetQualityTests: XCTestCase {
             "-f", "lavfi", "-i", "testsrc=s=128x80:r=25:d=2.2",
             "-vf", "settb=1/25,setpts='N+gte(N\\,28)*5'", "-fps_mode", "passthrough", "-c:v", "ffv1",
         ])
-        let (dir, r) = try build(clip, ["--window", "16", "--stride", "16", "--min-motion", "0", "--preset", "fast"], label: "gap")
+        let (dir, r) = try build(clip, ["--window", "16", "--stride", "16", "--min-motion", "0", "--flow-preset", "fast"], label: "gap")
         XCTAssertEqual(r.status, 0, r.stderr)
         let o = try report(dir)
         let windows = try XCTUnwrap(o["windows"] as? [String: Int])

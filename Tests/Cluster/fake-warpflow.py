@@ -19,7 +19,7 @@ import sys
 import time
 
 VIDEO = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".ts")
-VALUED = {"-o", "--window", "--stride", "--size", "--fit", "--k", "--percentile", "--trajectory", "--preset",
+VALUED = {"-o", "--window", "--stride", "--size", "--fit", "--k", "--percentile", "--tracking", "--flow-preset",
           "--dtype", "--scene-threshold", "--min-motion", "--max-camera-motion", "--samples-per-shard",
           "--shard", "--shard-count", "--threads", "--jobs"}
 

@@ -29,7 +29,7 @@ timeout_s=${CLUSTER_JOB_TIMEOUT:-1800}
 # Short windows for speed; camera motion kept so that the panning and rotating clips give
 # samples too; trajectories and two samples per shard file so that more tensors and more shard
 # files are compared (14 samples in 9 files from the 6 sample clips).
-build_options=(--window 30 --stride 30 --size 128x80 --preset fast --max-camera-motion 1000 --trajectories --samples-per-shard 2)
+build_options=(--window 30 --stride 30 --size 128x80 --flow-preset fast --max-camera-motion 1000 --trajectories --samples-per-shard 2)
 unset SHARDS OUT    # read by the sbatch scripts; the jobs get theirs from --export
 
 # --- packages -------------------------------------------------------------------------------

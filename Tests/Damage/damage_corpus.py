@@ -31,7 +31,7 @@ from spectrum_cases import spectrum_cases  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 CLIPS = [os.path.join(ROOT, "Samples/clips", n) for n in ("object.mp4", "rotate.mp4", "cut.mp4")]
-BUILD = ["--window", "20", "--stride", "20", "--size", "64x40", "--k", "4", "--preset", "fast", "--dtype", "float32",
+BUILD = ["--window", "20", "--stride", "20", "--size", "64x40", "--k", "4", "--flow-preset", "fast", "--dtype", "float32",
          "--samples-per-shard", "2", "--min-motion", "0", "--max-camera-motion", "1e9", "--threads", "2"]
 TIMEOUT = 20
 SHARD = "clips/clip-000000-000.safetensors"

@@ -112,7 +112,7 @@ seed() {  # seed NAME DATASET: its clip 0 report and shards as one merge input
 }
 dataset one five.mp4
 dataset float32 five.mp4 --dtype float32
-dataset trajectories five.mp4 --trajectories --trajectory chained
+dataset trajectories five.mp4 --trajectories --tracking chained
 dataset two-shards nine.mp4 --samples-per-shard 1
 dataset skipped broken.mp4
 dataset partial five.mp4 broken.mp4 --shard 0/2   # clip 0 of 2 built: merge needs --allow-partial

@@ -10,7 +10,7 @@
 # The binary is the one `swift build --show-bin-path` names, built first if needed (`swift build
 # --product warpflow`); SWIFT (default swift) and SWIFT_BUILD_FLAGS (e.g. "-c release" or
 # "--scratch-path .build-x") choose the build; WARPFLOW_DATASET_ARGS adds builder options (e.g.
-# "--preset ultrafast --size 128x80": a debug build takes about 10 minutes on 2 busy cores for the
+# "--flow-preset ultrafast --size 128x80": a debug build takes about 10 minutes on 2 busy cores for the
 # default command). Exit 2 if `warpflow dataset` does not exist yet.
 set -euo pipefail
 

@@ -33,6 +33,6 @@ check() {
     "$(grep -o 'ERROR SUMMARY: [0-9,]* errors' "$out/$name.log" | tail -1)"
 }
 check pipeline run "$out/clip.mp4" -o "$out/pipeline.mp4" -vf "scale=w=128:h=96,fps=fps=50" -q
-check flowvideo flow "$out/clip.mp4" -o "$out/flow.mp4" --preset fast -q
+check flowvideo flow "$out/clip.mp4" -o "$out/flow.mp4" --flow-preset fast -q
 check flowpair flow "$out/a.png" "$out/b.png" -o "$out/ab.flo" --occlusion "$out/occ.png"
 exit $status

@@ -44,8 +44,8 @@ VARIANTS = {
     "python-farneback-1p": ("python", ["--flow", "farneback", "--procs", "1"]),
     "python-dis-2p": ("python", ["--flow", "dis", "--procs", "2"]),
     "python-farneback-2p": ("python", ["--flow", "farneback", "--procs", "2"]),
-    "warpflow-medium": ("warpflow", ["--preset", "medium"]),
-    "warpflow-fast": ("warpflow", ["--preset", "fast"]),
+    "warpflow-medium": ("warpflow", ["--flow-preset", "medium"]),
+    "warpflow-fast": ("warpflow", ["--flow-preset", "fast"]),
 }
 
 
@@ -107,7 +107,7 @@ def command(variant, a, paths, outdir, extra=()):
     side, args = VARIANTS[variant]
     if side == "warpflow":
         return [a.bin, "dataset", "build", *paths, "-o", outdir, "--window", str(WINDOW), "--stride", str(WINDOW),
-                "--size", SIZE, "--k", str(K), *args, "--trajectory", "direct", "--threads", "2", *NO_FILTERS, *extra,
+                "--size", SIZE, "--k", str(K), *args, "--tracking", "direct", "--threads", "2", *NO_FILTERS, *extra,
                 "--json"]
     return [sys.executable, os.path.join(HERE, "python_path.py"), *paths, "-o", outdir, "--window", str(WINDOW),
             "--size", SIZE, "--k", str(K), *args, *extra, "--json", os.path.join(outdir, "result.json")]

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Motion
+
+/// The flow preset and the tracking mode parse as their own types, and `--help` lists them.
+extension FlowEstimator.Preset: ExpressibleByArgument {}
+extension TrajectoryMode: ExpressibleByArgument {}
+
+/// A fault met while a command runs (not a misuse of its flags): one line on stderr and exit
+/// status 1, without the usage text that ArgumentParser prints for a `ValidationError` (64).
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Refuses, before any work starts, an output file path the run could not put in place at the
+/// end: an existing directory, a missing parent directory, or one that is not writable.
+func checkOutputFile(_ path: String, option: String = "-o") throws {
+    guard !path.isEmpty else { throw ValidationError("\(option): the output path is empty") }
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw ValidationError("\(option) \(path) is a directory; give a file path such as \(path)/out.mp4")
+    }
+    let parent = (path as NSString).deletingLastPathComponent
+    let folder = parent.isEmpty ? "." : parent
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw ValidationError("\(option) \(path): the directory \(folder) does not exist")
+    }
+    guard FileManager.default.isWritableFile(atPath: folder) else {
+        throw ValidationError("\(option) \(path): the directory \(folder) is not writable")
+    }
+}
+
+/// Mistyped subcommands and long options, caught before ArgumentParser sees the arguments
+/// (which would report a missing required option instead of the misspelt one): the nearest
+/// known name is suggested.
+enum CommandLineSuggestions {
+    /// A one-line message for the first unknown subcommand or long option of `arguments`
+    /// (without the program name) that is close to a known one, or nil.
+    static func problem(in arguments: [String]) -> String? {
+        var command: any ParsableCommand.Type = WarpFlowCommand.self
+        var path = ["warpflow"]
+        var index = 0
+        // Subcommands: leading words that are not options.
+        while index < arguments.count, !arguments[index].hasPrefix("-") {
+            let subcommands = command.configuration.subcommands
+            guard !subcommands.isEmpty else { break }
+            let word = arguments[index]
+            if word == "help" { return nil }
+            guard let next = subcommands.first(where: { $0.configuration.commandName == word }) else {
+                let names = subcommands.compactMap { $0.configuration.commandName }
+                guard let near = nearest(word, in: names) else { return nil }
+                return "unknown command '\(word)' for \(path.joined(separator: " ")); did you mean '\(near)'?"
+            }
+            command = next
+            path.append(word)
+            index += 1
+        }
+        guard command.configuration.subcommands.isEmpty else { return nil }
+        let known = longOptions(of: command)
+        for argument in arguments[index...] {
+            if argument == "--" { break }
+            guard argument.hasPrefix("--"), argument.count > 2 else { continue }
+            let name = String(argument.split(separator: "=", maxSplits: 1)[0])
+            guard !known.contains(name), let near = nearest(name, in: Array(known)) else { continue }
+            return "unknown option '\(name)' for \(path.joined(separator: " ")); did you mean '\(near)'?"
+        }
+        return nil
+    }
+
+    /// The long options a command's help lists.
+    static func longOptions(of command: any ParsableCommand.Type) -> Set<String> {
+        let help = WarpFlowCommand.helpMessage(for: command, columns: 1000)
+        var names: Set<String> = ["--help", "--version"]
+        var current = ""
+        for ch in help + " " {
+            if ch.isLetter || ch.isNumber || ch == "-" {
+                current.append(ch)
+            } else {
+                if current.hasPrefix("--"), current.count > 2, current.dropFirst(2).first?.isLetter == true {
+                    names.insert(current)
+                }
+                current = ""
+            }
+        }
+        return names
+    }
+
+    /// The name of `names` nearest to `word` (transpositions count once), if it is close:
+    /// at most 2 edits, and fewer than half the word's letters.
+    static func nearest(_ word: String, in names: [String]) -> String? {
+        var best: (name: String, edits: Int)?
+        for name in names.sorted() {
+            let edits = distance(word, name)
+            if edits < (best?.edits ?? Int.max) { best = (name, edits) }
+        }
+        guard let best, best.edits <= 2, best.edits * 2 < word.count else { return nil }
+        return best.name
+    }
+
+    /// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+            }
+        }
+        return d[a.count][b.count]
+    }
+}
