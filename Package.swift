@@ -53,7 +53,9 @@ let package = Package(
                 "WarpFlowFilters", "Pipeline", "MediaIO", "Motion", "Raster", "Dataset",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/warpflow"
+            path: "Sources/warpflow",
+            // One JSON Schema per command's --json report (checked by ReportSchemaTests).
+            exclude: ["Schemas"]
         ),
 
         // Benchmarks against peers (ffmpeg CLI, OpenCV); run by `make bench`, never by tests.

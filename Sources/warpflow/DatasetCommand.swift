@@ -160,20 +160,31 @@ struct DatasetBuildCommand: ParsableCommand {
         let minutes = r.elapsedSeconds / 60
         let processed = r.reports.count - r.resumedClips
         if out.json {
-            var o: [String: Any] = [
-                "output": output, "shard": spec.description, "clips": r.reports.count, "clips_total": clipCount,
-                "clips_resumed": r.resumedClips, "clips_skipped": skipped, "samples": samples, "windows": windows,
-                "seconds": r.elapsedSeconds, "clips_per_minute": minutes > 0 ? Double(processed) / minutes : 0,
-                "stage_seconds": ["decode": seconds.decode, "flow": seconds.flow, "dft": seconds.dft, "write": seconds.write],
-                "jobs": r.jobs, "threads_per_job": r.threadsPerJob,
-                "skipped": r.reports.filter { $0.status == .skipped }.map { ["source": $0.source, "reason": $0.reason ?? ""] },
-                "clips_rebuilt": r.rebuiltClips.map { ["clip": $0.clip, "reason": $0.reason] },
-                "warnings": warnings,
-            ]
-            if let m = r.merged { o["scales"] = m.scales.map { Double($0) } }
+            let framesIn = r.reports.reduce(0) { $0 + $1.frames }
+            let skippedClips: [[String: String]] = r.reports.filter { $0.status == .skipped }.map { ["source": $0.source, "reason": $0.reason ?? ""] }
+            let rebuilt = r.rebuiltClips.map { RebuiltClip(clip: $0.clip, reason: $0.reason) }
+            let stages: [String: Double] = ["decode": seconds.decode, "flow": seconds.flow, "dft": seconds.dft, "write": seconds.write]
+            let perMinute: Double? = minutes > 0 ? Double(processed) / minutes : nil
+            let scales: [Double]? = r.merged.map { $0.scales.map { Double($0) } }
+            try printReport(BasicReport(summary: ReportSummary(input: .files(inputs), output: output, seconds: r.elapsedSeconds,
+                                                               framesIn: framesIn, warnings: warnings)) { c in
+                try c.value(spec.description, "shard")
+                try c.value(r.reports.count, "clips")
+                try c.value(clipCount, "clips_total")
+                try c.value(r.resumedClips, "clips_resumed")
+                try c.value(skipped, "clips_skipped")
+                try c.value(samples, "samples")
+                try c.value(windows, "windows")
+                try c.number(perMinute, "clips_per_minute")
+                try c.value(stages, "stage_seconds")
+                try c.value(r.jobs, "jobs")
+                try c.value(r.threadsPerJob, "threads_per_job")
+                try c.value(skippedClips, "skipped")
+                try c.value(rebuilt, "clips_rebuilt")
+                try c.value(scales, "scales")
+                try c.value(r.merged != nil, "merged")
+            })
             for w in warnings { printError("warpflow: warning: \(w)") }
-            o["merged"] = r.merged != nil
-            try printJSON(o)
         } else {
             for (clip, reason) in r.rebuiltClips { printError("warpflow: warning: clip \(clip) was built again: \(reason)") }
             for w in warnings { printError("warpflow: warning: \(w)") }
@@ -211,13 +222,24 @@ struct DatasetMergeCommand: ParsableCommand {
         try runReportingErrors {
             let stats = try DatasetMerger(directory: directory).merge(percentile: percentile, allowPartial: allowPartial)
             if out.json {
-                try printJSON(["directory": directory, "samples": stats.samples, "clips": stats.clipsTotal,
-                               "clips_skipped": stats.clipsSkipped, "scales": stats.scales.map { Double($0) },
-                               "percentile": stats.percentile])
+                try printReport(BasicReport(summary: ReportSummary(input: .file(directory), output: directory)) { c in
+                    try c.value(directory, "directory")
+                    try c.value(stats.samples, "samples")
+                    try c.value(stats.clipsTotal, "clips")
+                    try c.value(stats.clipsSkipped, "clips_skipped")
+                    try c.value(stats.scales.map { Double($0) }, "scales")
+                    try c.number(stats.percentile, "percentile")
+                })
             } else {
                 print("\(directory): \(stats.samples) samples from \(stats.clipsOK) clips (\(stats.clipsSkipped) skipped); "
                       + "scales " + stats.scales.map { String(format: "%.3g", $0) }.joined(separator: " "))
             }
         }
     }
+}
+
+/// A clip a resumed build made again, and why (in `dataset build --json`).
+struct RebuiltClip: Encodable {
+    let clip: Int
+    let reason: String
 }

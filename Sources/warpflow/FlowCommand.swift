@@ -104,11 +104,16 @@ struct FlowCommand: ParsableCommand {
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) * 1e-15
         let mean = magnitudes.sum / Double(Swift.max(flow.u.count, 1))
         if out.json {
-            var result: [String: Any] = ["output": output, "width": flow.width, "height": flow.height, "flow_preset": flowPreset.rawValue,
-                                         "direction": backward ? "backward" : "forward", "milliseconds": ms,
-                                         "mean_magnitude": mean, "max_magnitude": magnitudes.max]
-            result["occluded_fraction"] = occludedFraction ?? NSNull()
-            try printJSON(result)
+            let seconds = ms / 1000
+            try printReport(BasicReport(summary: ReportSummary(input: .files(inputs), output: output, seconds: seconds)) { c in
+                try c.value(flow.width, "width")
+                try c.value(flow.height, "height")
+                try c.value(flowPreset.rawValue, "flow_preset")
+                try c.value(backward ? "backward" : "forward", "direction")
+                try c.number(mean, "mean_magnitude")
+                try c.number(magnitudes.max, "max_magnitude")
+                try c.number(occludedFraction, "occluded_fraction")
+            })
         } else {
             print(String(format: "%@: %d×%d flow (%@), mean %.2f px, max %.2f px, %.1f ms", output, flow.width, flow.height,
                          flowPreset.rawValue, mean, magnitudes.max, ms)
@@ -131,10 +136,16 @@ struct FlowCommand: ParsableCommand {
             .run(progress: bar.update, cancellation: Interrupts.token)
         bar.finish()
         if out.json {
-            try printJSON(["input": inputs[0], "output": output, "frames": result.framesOut, "seconds": result.elapsedSeconds,
-                           "fps": result.elapsedSeconds > 0 ? Double(result.framesIn) / result.elapsedSeconds : 0, "flow_preset": flowPreset.rawValue,
-                           "direction": backward ? "backward" : "forward", "occlusion": occlusion ?? NSNull()])
+            try printReport(BasicReport(summary: ReportSummary(
+                input: .file(inputs[0]), output: output, seconds: result.elapsedSeconds, framesIn: result.framesIn,
+                framesOut: result.framesOut, warnings: result.warnings)) { c in
+                try c.number(framesPerSecond(result.framesIn, result.elapsedSeconds), "frames_per_second")
+                try c.value(flowPreset.rawValue, "flow_preset")
+                try c.value(backward ? "backward" : "forward", "direction")
+                try c.value(occlusion, "occlusion")
+            })
         } else {
+            for w in result.warnings { printError("warpflow: warning: \(w)") }
             print(String(format: "%@: %d %@ flow frames in %.2f s (%.1f fps)", output, result.framesOut, backward ? "backward" : "forward",
                          result.elapsedSeconds, Double(result.framesIn) / Swift.max(result.elapsedSeconds, 1e-9))
                   + (occlusion.map { ", occlusion masks in \($0)" } ?? ""))

@@ -139,20 +139,29 @@ struct FpsCommand: ParsableCommand {
 
     private func report(_ r: PipelineResult, _ s: FpsStatistics) throws {
         if out.json {
-            try printJSON([
-                "input": r.inputPath, "output": r.outputPath, "frames_in": r.framesIn, "frames_out": r.framesOut,
-                "frames_interpolated": s.framesInterpolated, "frames_dropped": s.droppedFrames, "scene_cuts": s.sceneCuts,
-                "method": method.rawValue, "output_fps": s.outputRate.description, "output_fps_value": s.outputRate.doubleValue,
-                "seconds": r.elapsedSeconds, "frames_per_second": r.elapsedSeconds > 0 ? Double(r.framesOut) / r.elapsedSeconds : 0,
-                "flow_seconds": s.flowSeconds, "fit_seconds": s.fitSeconds, "pairs": s.pairs,
-                "folded_fraction": s.meanFoldedFraction, "folded_fraction_max": s.maximumFoldedFraction,
-                "smoothing_rounds": s.smoothingRounds,
-                "out_of_grid_fraction": s.meanOutOfGridFraction,
-                "repeats_dropped": s.repeatsDropped, "accelerated_pairs": s.acceleratedPairs, "acceleration_agreement": s.meanAccelerationAgreement,
-                "output_format": ["width": r.outputFormat.width, "height": r.outputFormat.height,
-                                  "pixel_format": r.outputFormat.pixelFormat.name, "time_base": r.outputFormat.timeBase.description],
-                "audio_packets": r.audioPacketsCopied, "warnings": r.warnings,
-            ] as [String: Any])
+            try printReport(BasicReport(summary: ReportSummary(
+                input: .file(r.inputPath), output: r.outputPath, seconds: r.elapsedSeconds, framesIn: r.framesIn,
+                framesOut: r.framesOut, warnings: r.warnings)) { c in
+                try c.value(s.framesInterpolated, "frames_interpolated")
+                try c.value(s.droppedFrames, "frames_dropped")
+                try c.value(s.sceneCuts, "scene_cuts")
+                try c.value(method.rawValue, "method")
+                try c.value(s.outputRate.description, "output_fps")
+                try c.number(s.outputRate.doubleValue, "output_fps_value")
+                try c.number(framesPerSecond(r.framesOut, r.elapsedSeconds), "frames_per_second")
+                try c.number(s.flowSeconds, "flow_seconds")
+                try c.number(s.fitSeconds, "fit_seconds")
+                try c.value(s.pairs, "pairs")
+                try c.number(s.meanFoldedFraction, "folded_fraction")
+                try c.number(s.maximumFoldedFraction, "folded_fraction_max")
+                try c.value(s.smoothingRounds, "smoothing_rounds")
+                try c.number(s.meanOutOfGridFraction, "out_of_grid_fraction")
+                try c.value(s.repeatsDropped, "repeats_dropped")
+                try c.value(s.acceleratedPairs, "accelerated_pairs")
+                try c.number(s.meanAccelerationAgreement, "acceleration_agreement")
+                try c.value(OutputFormatReport(r.outputFormat), "output_format")
+                try c.value(r.audioPacketsCopied, "audio_packets")
+            })
             return
         }
         for w in r.warnings { printError("warpflow: warning: \(w)") }

@@ -208,8 +208,15 @@ struct LoopCommand: ParsableCommand {
                 let loop = try makeLoop(choice)
                 try LoopSpectrumExport.run(loop, input: input, convert: try converters())
                 if out.json {
-                    try printJSON(["input": input, "spectrum": output, "window_frames": loop.statistics.windowFrames, "window_start": choice.start,
-                                   "flow_seconds": loop.statistics.flowSeconds])
+                    let s = loop.statistics
+                    try printReport(BasicReport(summary: ReportSummary(input: .file(input), output: output, seconds: s.flowSeconds,
+                                                                       framesIn: s.windowFrames, warnings: s.warnings)) { c in
+                        try c.value(output, "spectrum")
+                        try c.value(s.windowFrames, "window_frames")
+                        try c.number(choice.start, "window_start")
+                        try c.number(s.flowSeconds, "flow_seconds")
+                        try c.value(loop.frequencies, "k")
+                    })
                 } else {
                     print("\(output): spectrum of \(loop.statistics.windowFrames) frames of \(input) (k = \(loop.frequencies))")
                 }
@@ -262,33 +269,43 @@ struct LoopCommand: ParsableCommand {
             }
             let s = loop.statistics
             if out.json {
-                var report: [String: Any] = ["input": input, "output": output, "mode": choice.mode.rawValue, "mode_requested": mode, "frames": s.framesOut, "loop_frames": s.loopFrames,
-                               "window_frames": s.windowFrames, "period_frames": s.periodFrames, "frame_rate": result.outputFormat.frameRate.description,
-                               "duration": Double(s.loopFrames) / result.outputFormat.frameRate.doubleValue,
-                               "flow_seconds": s.flowSeconds, "render_seconds": s.renderSeconds, "seconds": result.elapsedSeconds,
-                               "mean_motion": s.meanMotion, "origin_phase": s.originPhase, "still_fraction": s.stillFraction,
-                               "camera_fraction": s.cameraFraction,
-                               "hole_fraction": s.holeFraction, "held_fraction": s.heldFraction, "guarded_fraction": s.guardedFraction, "background_fill": s.backgroundFill, "gif": gifPath ?? NSNull(),
-                               "gif_frame_rate": gifRate?.description ?? NSNull(), "warnings": s.warnings,
-                               "window_start": choice.start,
-                               "window_duration": choice.plan?.span ?? Double(s.windowFrames) / result.outputFormat.frameRate.doubleValue,
-                               "window_auto": choice.plan != nil && window == "auto", "fallback": choice.plan?.fallback ?? NSNull()]
-                if let p = choice.plan, p.realism >= 0 {
-                    report["trial_realism"] = p.realism
-                    report["trial_worst_realism"] = p.worstRealism
-                    report["trial_motion_ratio"] = p.motionRatio
-                    report["scene_cuts"] = p.cuts
-                    if let c = choice.checked {
-                        report["checked_realism"] = c.realism
-                        report["checked_worst_realism"] = c.worstRealism
-                        report["checked_motion_ratio"] = c.motionRatio
-                    }
-                    report["trials"] = p.trialScores.map {
-                        ["start": $0.start, "seconds": $0.seconds, "hold": $0.hold, "tear_guard": $0.tearGuard, "realism": $0.realism,
-                         "worst_realism": $0.worstRealism, "motion_ratio": $0.motionRatio]
-                    }
-                }
-                try printJSON(report)
+                let rate = result.outputFormat.frameRate.doubleValue
+                try printReport(BasicReport(summary: ReportSummary(
+                    input: .file(input), output: output, seconds: result.elapsedSeconds, framesIn: result.framesIn,
+                    framesOut: s.framesOut, warnings: s.warnings)) { c in
+                    try c.value(choice.mode.rawValue, "mode")
+                    try c.value(mode, "mode_requested")
+                    try c.value(s.loopFrames, "loop_frames")
+                    try c.value(s.windowFrames, "window_frames")
+                    try c.value(s.periodFrames, "period_frames")
+                    try c.value(result.outputFormat.frameRate.description, "frame_rate")
+                    try c.number(Double(s.loopFrames) / rate, "duration")
+                    try c.number(s.flowSeconds, "flow_seconds")
+                    try c.number(s.renderSeconds, "render_seconds")
+                    try c.number(s.meanMotion, "mean_motion")
+                    try c.number(s.originPhase, "origin_phase")
+                    try c.fraction(s.stillFraction, "still_fraction")
+                    try c.fraction(s.cameraFraction, "camera_fraction")
+                    try c.fraction(s.holeFraction, "hole_fraction")
+                    try c.fraction(s.heldFraction, "held_fraction")
+                    try c.fraction(s.guardedFraction, "guarded_fraction")
+                    try c.value(s.backgroundFill, "background_fill")
+                    try c.value(gifPath, "gif")
+                    try c.value(gifRate?.description, "gif_frame_rate")
+                    try c.number(choice.start, "window_start")
+                    try c.number(choice.plan?.span ?? Double(s.windowFrames) / rate, "window_duration")
+                    try c.value(choice.plan != nil && window == "auto", "window_auto")
+                    try c.value(choice.plan?.fallback, "fallback")
+                    let plan = choice.plan.flatMap { $0.realism >= 0 ? $0 : nil }
+                    try c.number(plan?.realism, "trial_realism")
+                    try c.number(plan?.worstRealism, "trial_worst_realism")
+                    try c.number(plan?.motionRatio, "trial_motion_ratio")
+                    try c.value(plan?.cuts, "scene_cuts")
+                    try c.number(plan == nil ? nil : choice.checked?.realism, "checked_realism")
+                    try c.number(plan == nil ? nil : choice.checked?.worstRealism, "checked_worst_realism")
+                    try c.number(plan == nil ? nil : choice.checked?.motionRatio, "checked_motion_ratio")
+                    try c.value(plan?.trialScores.map(LoopTrialReport.init), "trials")
+                })
             } else {
                 print(String(format: "%@: %d-frame %@ loop (%@ fps)%@ in %.2f s", output, s.loopFrames, choice.mode.rawValue,
                              result.outputFormat.frameRate.description, `repeat` > 1 ? " ×\(`repeat`)" : "", result.elapsedSeconds)
@@ -325,3 +342,22 @@ extension LoopPlan {
     }
 }
 
+/// One trial of the loop planner (in `loop --json`).
+struct LoopTrialReport: Encodable {
+    let start: Double, seconds: Double, hold: Double, tearGuard: Double
+    let realism: Double, worstRealism: Double, motionRatio: Double
+
+    init(_ t: LoopTrialScore) {
+        start = t.start
+        seconds = t.seconds
+        hold = t.hold
+        tearGuard = t.tearGuard
+        realism = t.realism
+        worstRealism = t.worstRealism
+        motionRatio = t.motionRatio
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case start, seconds, hold, tearGuard = "tear_guard", realism, worstRealism = "worst_realism", motionRatio = "motion_ratio"
+    }
+}

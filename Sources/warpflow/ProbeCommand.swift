@@ -38,7 +38,7 @@ struct ProbeCommand: ParsableCommand {
             ["stream_index": $0.streamIndex, "codec": $0.codec, "sample_rate": $0.sampleRate, "channels": $0.channels,
              "time_base": $0.timeBase.description, "duration": $0.durationSeconds ?? NSNull()]
         }
-        return ["file": info.path, "container": info.container, "video": video, "audio": audio]
+        return ["file": info.path, "container": info.container, "video": video, "audio": audio, "warnings": [String]()]
     }
 
     static func text(_ info: VideoStreamInfo) -> String {

@@ -87,19 +87,15 @@ struct RunCommand: ParsableCommand {
                             + (stats.truncated ? ", file truncated" : ""))
         }
         if out.json {
-            try printJSON([
-                "input": r.inputPath, "output": r.outputPath, "frames_in": r.framesIn, "frames_out": r.framesOut,
-                "seconds": r.elapsedSeconds, "fps": r.elapsedSeconds > 0 ? Double(r.framesIn) / r.elapsedSeconds : 0,
-                "output_format": ["width": r.outputFormat.width, "height": r.outputFormat.height,
-                                  "pixel_format": r.outputFormat.pixelFormat.name, "frame_rate": r.outputFormat.frameRate.description,
-                                  "time_base": r.outputFormat.timeBase.description],
-                "audio_packets": r.audioPacketsCopied, "warnings": warnings,
-                "decode": ["packets_rejected": r.decodeStats.packetsRejected, "frames_corrupt": r.decodeStats.framesCorrupt,
-                           "frames_lost": r.decodeStats.framesLost, "truncated": r.decodeStats.truncated,
-                           "frames_dropped": r.decodeStats.framesDropped, "frames_retimed": r.decodeStats.framesRetimed,
-                           "timestamp_discontinuities": r.decodeStats.timestampDiscontinuities,
-                           "pts_filled": r.decodeStats.framesPtsFilled, "frames_rescaled": r.decodeStats.framesRescaled],
-            ] as [String: Any])
+            let d = r.decodeStats
+            try printReport(BasicReport(summary: ReportSummary(
+                input: .file(r.inputPath), output: r.outputPath, seconds: r.elapsedSeconds, framesIn: r.framesIn,
+                framesOut: r.framesOut, warnings: warnings)) { c in
+                try c.number(framesPerSecond(r.framesIn, r.elapsedSeconds), "frames_per_second")
+                try c.value(OutputFormatReport(r.outputFormat), "output_format")
+                try c.value(r.audioPacketsCopied, "audio_packets")
+                try c.value(DecodeReport(d), "decode")
+            })
             return
         }
         for w in warnings { printError("warpflow: warning: \(w)") }

@@ -206,7 +206,7 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(r.stderr.contains("--backward is for two images"), r.stderr)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(json["direction"] as? String, "backward")
-        XCTAssertEqual(json["frames"] as? Int, 25)
+        XCTAssertEqual(json["frames_out"] as? Int, 25)
         XCTAssertEqual(json["occlusion"] as? String, folder + "/masks")
         let masks = TestMedia.listDirectory(folder + "/masks")
         XCTAssertEqual(masks, (1...24).map { String(format: "occ_%06d_backward.png", $0) })
