@@ -304,7 +304,7 @@ struct LoopCommand: ParsableCommand {
                     try c.number(plan == nil ? nil : choice.checked?.realism, "checked_realism")
                     try c.number(plan == nil ? nil : choice.checked?.worstRealism, "checked_worst_realism")
                     try c.number(plan == nil ? nil : choice.checked?.motionRatio, "checked_motion_ratio")
-                    try c.value(plan?.trialScores.map(LoopTrialReport.init), "trials")
+                    try c.value(plan?.trialScores, "trials")
                 })
             } else {
                 print(String(format: "%@: %d-frame %@ loop (%@ fps)%@ in %.2f s", output, s.loopFrames, choice.mode.rawValue,
@@ -342,22 +342,13 @@ extension LoopPlan {
     }
 }
 
-/// One trial of the loop planner (in `loop --json`).
-struct LoopTrialReport: Encodable {
-    let start: Double, seconds: Double, hold: Double, tearGuard: Double
-    let realism: Double, worstRealism: Double, motionRatio: Double
-
-    init(_ t: LoopTrialScore) {
-        start = t.start
-        seconds = t.seconds
-        hold = t.hold
-        tearGuard = t.tearGuard
-        realism = t.realism
-        worstRealism = t.worstRealism
-        motionRatio = t.motionRatio
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case start, seconds, hold, tearGuard = "tear_guard", realism, worstRealism = "worst_realism", motionRatio = "motion_ratio"
+/// One trial of the loop planner, as `loop --json` lists it under `trials`.
+extension LoopTrialScore: Encodable {
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: ReportKey.self)
+        for (key, value) in [("start", start), ("seconds", seconds), ("hold", hold), ("tear_guard", tearGuard), ("realism", realism),
+                             ("worst_realism", worstRealism), ("motion_ratio", motionRatio)] {
+            try c.number(value, ReportKey(stringValue: key))
+        }
     }
 }

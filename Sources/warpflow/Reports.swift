@@ -99,27 +99,17 @@ struct OutputFormatReport: Encodable {
     }
 }
 
-/// What the decoder repaired or lost (`DecodeStats`).
-struct DecodeReport: Encodable {
-    let packetsRejected: Int, framesCorrupt: Int, framesLost: Int, truncated: Bool, framesDropped: Int
-    let framesRetimed: Int, timestampDiscontinuities: Int, ptsFilled: Int, framesRescaled: Int
-
-    init(_ d: DecodeStats) {
-        packetsRejected = d.packetsRejected
-        framesCorrupt = d.framesCorrupt
-        framesLost = d.framesLost
-        truncated = d.truncated
-        framesDropped = d.framesDropped
-        framesRetimed = d.framesRetimed
-        timestampDiscontinuities = d.timestampDiscontinuities
-        ptsFilled = d.framesPtsFilled
-        framesRescaled = d.framesRescaled
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case packetsRejected = "packets_rejected", framesCorrupt = "frames_corrupt", framesLost = "frames_lost", truncated
-        case framesDropped = "frames_dropped", framesRetimed = "frames_retimed"
-        case timestampDiscontinuities = "timestamp_discontinuities", ptsFilled = "pts_filled", framesRescaled = "frames_rescaled"
+/// What the decoder repaired or lost, as `run --json` reports it under `decode`.
+extension DecodeStats: Encodable {
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: ReportKey.self)
+        for (key, value) in [("packets_rejected", packetsRejected), ("frames_corrupt", framesCorrupt), ("frames_lost", framesLost),
+                             ("frames_dropped", framesDropped), ("frames_retimed", framesRetimed),
+                             ("timestamp_discontinuities", timestampDiscontinuities), ("pts_filled", framesPtsFilled),
+                             ("frames_rescaled", framesRescaled)] {
+            try c.encode(value, forKey: ReportKey(stringValue: key))
+        }
+        try c.encode(truncated, forKey: "truncated")
     }
 }
 

@@ -94,7 +94,7 @@ struct RunCommand: ParsableCommand {
                 try c.number(framesPerSecond(r.framesIn, r.elapsedSeconds), "frames_per_second")
                 try c.value(OutputFormatReport(r.outputFormat), "output_format")
                 try c.value(r.audioPacketsCopied, "audio_packets")
-                try c.value(DecodeReport(d), "decode")
+                try c.value(d, "decode")
             })
             return
         }
