@@ -44,6 +44,11 @@ public final class BlendFilter: VideoFilter {
     /// Input frames whose pts did not increase are dropped, as FFmpeg's `fps` filter does.
     public var warnings: [String] { clock.droppedWarning(filter: Self.name).map { [$0] } ?? [] }
 
+    /// Formats without whole 8- or 16-bit samples are converted to the nearest planar one.
+    public func requiredPixelFormat(for input: StreamFormat) -> PixelFormat? {
+        BlendKernel.bytesPerSample(for: input.pixelFormat) != nil ? nil : FormatConversion.planarFormat(near: input.pixelFormat)
+    }
+
     public func configure(input: StreamFormat) throws -> StreamFormat {
         let format = input.pixelFormat
         guard let size = BlendKernel.bytesPerSample(for: format) else {

@@ -129,6 +129,13 @@ public final class FpsFilter: VideoFilter {
 
     public var warnings: [String] { clock.droppedWarning(filter: Self.name).map { [$0] } ?? [] }
 
+    /// Packed, semi-planar or odd-sized samples are converted to the nearest planar format.
+    public func requiredPixelFormat(for input: StreamFormat) -> PixelFormat? {
+        let format = input.pixelFormat
+        let takes = BlendKernel.bytesPerSample(for: format) != nil && (method.isMotionCompensated ? format.isOneComponentPerPlane : true)
+        return takes ? nil : FormatConversion.planarFormat(near: format)
+    }
+
     public func configure(input: StreamFormat) throws -> StreamFormat {
         let format = input.pixelFormat
         guard let size = BlendKernel.bytesPerSample(for: format), method.isMotionCompensated ? format.isOneComponentPerPlane : true else {

@@ -154,6 +154,12 @@ public final class LoopFilter: VideoFilter {
     public var window: Int { windowFrames }
     public var isFinished: Bool { done }
 
+    /// Packed and semi-planar formats are converted to the nearest planar one.
+    public func requiredPixelFormat(for input: StreamFormat) -> PixelFormat? {
+        let format = input.pixelFormat
+        return BlendKernel.bytesPerSample(for: format) != nil && format.isOneComponentPerPlane ? nil : FormatConversion.planarFormat(near: format)
+    }
+
     public func configure(input: StreamFormat) throws -> StreamFormat {
         guard let size = BlendKernel.bytesPerSample(for: input.pixelFormat), input.pixelFormat.isOneComponentPerPlane else {
             throw FilterError.unsupportedInput(filter: Self.name, reason: "pixel format \(input.pixelFormat) is not supported "
@@ -225,7 +231,7 @@ public final class LoopFilter: VideoFilter {
             let luma = try workingLuma(frame)
             if tracker == nil {
                 referenceLuma = luma
-                statistics.referenceContrast = Self.standardDeviation(luma)
+                statistics.referenceContrast = luma.standardDeviation
                 tracker = try TrajectoryTracker(reference: luma, mode: tracking, estimator: FlowEstimator(preset: preset, threads: threads),
                                                 estimatesCamera: followCamera)
                 if holdStill || followCamera { stillDetector = StillPixelDetector(reference: luma) }
@@ -287,14 +293,6 @@ public final class LoopFilter: VideoFilter {
         stillDetector = nil
         cameras = []
         heldWeights = nil
-    }
-
-    /// Standard deviation of a plane's samples.
-    static func standardDeviation(_ p: Plane) -> Double {
-        guard p.count > 0 else { return 0 }
-        let mean = p.data.reduce(0.0) { $0 + Double($1) } / Double(p.count)
-        let variance = p.data.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(p.count)
-        return variance.squareRoot()
     }
 
     /// The frame's luma at the working size, or at `width × height` when given.

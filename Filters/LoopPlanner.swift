@@ -217,13 +217,12 @@ public struct LoopPlanner {
         o["scene"] = "0"
         o["threads"] = "\(threads)"
         if let k = o["k"], let value = Int(k), value > LoopMotion.maximumFrequencies(windowLength: frames - 1) { o["k"] = "0" }
-        let filter = try FilterRegistry.standard.makeFilter("loop", options: o)
-        _ = try filter.configure(input: clip.format)
+        var chain = try FilterChain(filters: [try FilterRegistry.standard.makeFilter("loop", options: o)], input: clip.format)
         var output: [Frame] = []
-        for i in start..<min(clip.frames.count, start + frames + 1) where !filter.isFinished {
-            try filter.process(clip.frames[i].clone()) { output.append($0) }
+        for i in start..<min(clip.frames.count, start + frames + 1) where !chain.isFinished {
+            try chain.push(clip.frames[i].clone()) { output.append($0) }
         }
-        try filter.finish { output.append($0) }
+        try chain.finish { output.append($0) }
         let converter = FrameConverter()
         let loop = try output.map { try converter.luma($0) }
         let scores = try score(loop: loop, window: Array(clip.lumas[start..<(start + frames)]))
@@ -322,7 +321,7 @@ struct TrialClip {
                 cutIndices.append(frames.count)
                 cuts.append(time)
             }
-            if LoopFilter.standardDeviation(luma) < 0.02 { flat.insert(frames.count) }
+            if luma.standardDeviation < 0.02 { flat.insert(frames.count) }
             frames.append(gray)
             lumas.append(luma)
             times.append(time)

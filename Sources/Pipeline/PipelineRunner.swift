@@ -119,22 +119,11 @@ public struct PipelineRunner {
         }
         let reader = try VideoReader(path: inputPath, options: ReaderOptions(keepAudio: copyAudio))
         // Negotiate formats down the chain; each filter sees its predecessor's output.
-        var format = reader.info.format
-        var formats = [format]
-        var cut: KeptTimeRange?
-        for filter in filters {
-            format = try filter.configure(input: format)
-            formats.append(format)
-            if let range = filter.keptTimeRange { cut = cut.map { $0.then(range) } ?? range }
-            // `then` uses the convenience operators: an unrepresentable combination is invalid.
-            if let c = cut, !c.start.isValid || c.end?.isValid == false {
-                throw FilterError.processing(filter: type(of: filter).name,
-                                             reason: "its kept time range (\(c.start) s to \(c.end.map { "\($0) s" } ?? "the end")) cannot be represented exactly")
-            }
-        }
+        var chain = try FilterChain(filters: filters, input: reader.info.format)
+        let cut = chain.keptTimeRange
         let hasAudio = copyAudio && !reader.info.audioStreams.isEmpty
-        let writer = try VideoWriter(path: outputPath, format: format, settings: settings, audioFrom: hasAudio ? reader : nil)
-        var chain = ChainState(filters: filters, writer: writer, formats: formats)
+        let writer = try VideoWriter(path: outputPath, format: chain.outputFormat, settings: settings, audioFrom: hasAudio ? reader : nil)
+        let sink: FrameSink = { try writer.write($0) }
         var framesIn = 0
         var audioPackets = 0
         var videoStart: Rational?
@@ -174,18 +163,16 @@ public struct PipelineRunner {
                     }
                     frame.pts = shifted
                 }
-                try chain.push(frame, into: 0)
+                try chain.push(frame, into: sink)
                 if hasAudio { audioPackets += try copyAudio(item.audio, to: writer, cut: cut, videoStart: videoStart, offset: timelineOffset) }
                 progress?(PipelineProgress(framesIn: framesIn, framesOut: writer.framesWritten,
                                            totalFrames: reader.info.frameCount, elapsedSeconds: elapsed()))
-                if filters.contains(where: { $0.isFinished }) { break }
+                if chain.isFinished { break }
             }
             if cancellation?.isCancelled == true { throw PipelineError.cancelled }
-            for index in filters.indices {
-                try filters[index].finish { try chain.push($0, into: index + 1) }
-            }
+            try chain.finish(into: sink)
             if writer.framesWritten == 0 {
-                throw PipelineError.noOutputFrames(input: inputPath, chain: filters.map { type(of: $0).name }, framesIn: framesIn)
+                throw PipelineError.noOutputFrames(input: inputPath, chain: chain.names, framesIn: framesIn)
             }
             if stagesOutput {
                 staged = try writer.finishStaged()
@@ -199,7 +186,7 @@ public struct PipelineRunner {
         return PipelineResult(inputPath: inputPath, outputPath: outputPath, framesIn: framesIn,
                               framesOut: writer.framesWritten, elapsedSeconds: elapsed(), outputFormat: writer.encoderFormat,
                               decodeStats: reader.stats, audioPacketsCopied: audioPackets,
-                              warnings: reader.repairWarnings + filters.flatMap(\.warnings) + writer.warnings,
+                              warnings: reader.repairWarnings + chain.warnings + writer.warnings,
                               stagedOutput: staged)
     }
 
@@ -237,46 +224,5 @@ public struct PipelineRunner {
             written += 1
         }
         return written
-    }
-}
-
-/// Pushes frames through the filters from a given index on, into the writer, checking that
-/// each stage emits strictly increasing pts in the format it announced.
-private struct ChainState {
-    let filters: [any VideoFilter]
-    let writer: VideoWriter
-    /// `formats[i]` is the input format of filter `i` (the reader's for 0, the writer's last).
-    let formats: [StreamFormat]
-    private var lastPTS: [Int64?]
-
-    init(filters: [any VideoFilter], writer: VideoWriter, formats: [StreamFormat]) {
-        self.filters = filters
-        self.writer = writer
-        self.formats = formats
-        self.lastPTS = Array(repeating: nil, count: filters.count + 1)
-    }
-
-    mutating func push(_ frame: Frame, into index: Int) throws {
-        if index > 0 {
-            let producer = type(of: filters[index - 1]).name
-            if let last = lastPTS[index], frame.pts <= last {
-                throw FilterError.processing(filter: producer, reason: "emitted pts \(frame.pts) after \(last); pts must increase strictly")
-            }
-            lastPTS[index] = frame.pts
-            let announced = formats[index]
-            guard frame.width == announced.width, frame.height == announced.height, frame.pixelFormat == announced.pixelFormat,
-                  frame.timeBase == announced.timeBase else {
-                throw FilterError.processing(filter: producer, reason: "emitted a \(frame.width)×\(frame.height) \(frame.pixelFormat) frame "
-                    + "in time base \(frame.timeBase), but configure announced \(announced.width)×\(announced.height) "
-                    + "\(announced.pixelFormat) in time base \(announced.timeBase)")
-            }
-        }
-        if index == filters.count {
-            try writer.write(frame)
-            return
-        }
-        var state = self
-        try filters[index].process(frame) { try state.push($0, into: index + 1) }
-        self = state
     }
 }

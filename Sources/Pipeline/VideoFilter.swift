@@ -34,6 +34,12 @@ public protocol VideoFilter: AnyObject {
     /// 0 for filters that emit as they receive.
     var window: Int { get }
 
+    /// The pixel format this filter needs for `input`, when it cannot take `input`'s own (a
+    /// packed RGB input for a filter that works on planes, say): the runner then converts the
+    /// frames to it before this filter (`FormatConversion`), so no chain refuses what the
+    /// decoder reads. Asked before `configure`. Default: nil (the input is taken as it is).
+    func requiredPixelFormat(for input: StreamFormat) -> PixelFormat?
+
     /// Called once before the first frame; returns the format of the frames it will emit.
     func configure(input: StreamFormat) throws -> StreamFormat
 
@@ -58,6 +64,7 @@ public protocol VideoFilter: AnyObject {
 }
 
 extension VideoFilter {
+    public func requiredPixelFormat(for input: StreamFormat) -> PixelFormat? { nil }
     public var window: Int { 0 }
     public func finish(emit: FrameSink) throws {}
     public var isFinished: Bool { false }

@@ -55,3 +55,13 @@ public struct PlanarImage: Sendable, Equatable {
     public var height: Int { planes[0].height }
     public var channels: Int { planes.count }
 }
+
+extension Plane {
+    /// The standard deviation of the samples (their unit; 0 for an empty plane), in Double.
+    public var standardDeviation: Double {
+        guard count > 0 else { return 0 }
+        let mean = data.reduce(0.0) { $0 + Double($1) } / Double(count)
+        let variance = data.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(count)
+        return variance.squareRoot()
+    }
+}

@@ -175,13 +175,6 @@ struct LoopCommand: ParsableCommand {
     /// `-o x.gif`: the MP4 is only an intermediate, nearly lossless, never put in place.
     var gifOnly: Bool { (output as NSString).pathExtension.lowercased() == "gif" }
 
-    /// Packed RGB and other layouts the renderer cannot work in are converted first.
-    func converters() throws -> [any VideoFilter] {
-        let format = try VideoReader.probe(path: input).pixelFormat
-        return BlendKernel.bytesPerSample(for: format) != nil && format.isOneComponentPerPlane
-            ? [] : [try FilterRegistry.standard.makeFilter("scale", options: ["format": format.isRGB ? "yuv444p" : "yuv420p"])]
-    }
-
     /// Renders `choice` into a staged MP4 (not yet in place).
     func render(_ choice: LoopChoice) throws -> (LoopFilter, PipelineResult, StagedFile) {
         let loop = try makeLoop(choice)
@@ -194,7 +187,7 @@ struct LoopCommand: ParsableCommand {
         // otherwise give H.264 4:4:4).
         if encoder.pixelFormat == nil { settings.pixelFormat = PixelFormat(name: "yuv420p") }
         if gifOnly { settings.crf = min(settings.crf, 10) }
-        let result = try runPipeline(label: "loop", input: input, output: gifOnly ? output + ".mp4" : output, filters: try converters() + [loop],
+        let result = try runPipeline(label: "loop", input: input, output: gifOnly ? output + ".mp4" : output, filters: [loop],
                                      encoder: encoder, out: out, copyAudio: false, settings: settings, staged: true)
         guard let mp4 = result.stagedOutput else { throw CommandError("the loop's video was not staged") }
         return (loop, result, mp4)
@@ -206,7 +199,7 @@ struct LoopCommand: ParsableCommand {
             if let plan = choice.plan, !out.quiet { printError("warpflow: loop: " + plan.summary(mode: mode)) }
             if spectrumOnly {
                 let loop = try makeLoop(choice)
-                try LoopSpectrumExport.run(loop, input: input, convert: try converters())
+                try LoopSpectrumExport.run(loop, input: input)
                 if out.json {
                     let s = loop.statistics
                     try printReport(BasicReport(summary: ReportSummary(input: .file(input), output: output, seconds: s.flowSeconds,

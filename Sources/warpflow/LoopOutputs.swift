@@ -5,21 +5,12 @@ import WarpFlowFilters
 
 /// Drives the loop filter over a clip without writing video: for `--spectrum-only`.
 enum LoopSpectrumExport {
-    static func run(_ filter: LoopFilter, input: String, convert: [any VideoFilter]) throws {
+    static func run(_ filter: LoopFilter, input: String) throws {
         let reader = try VideoReader(path: input)
-        var format = reader.info.format
-        for c in convert { format = try c.configure(input: format) }
-        _ = try filter.configure(input: format)
-        while !filter.isFinished, let frame = try reader.nextFrame() {
-            var frames = [frame]
-            for c in convert {
-                var next: [Frame] = []
-                for f in frames { try c.process(f) { next.append($0) } }
-                frames = next
-            }
-            for f in frames { try filter.process(f) { _ in } }
-        }
-        try filter.finish { _ in }
+        var chain = try FilterChain(filters: [filter], input: reader.info.format)
+        let discard: FrameSink = { _ in }
+        while !chain.isFinished, let frame = try reader.nextFrame() { try chain.push(frame, into: discard) }
+        try chain.finish(into: discard)
     }
 }
 

@@ -64,4 +64,18 @@ final class CommandLineVocabularyTests: XCTestCase {
         XCTAssertTrue(fault.stderr.hasPrefix("warpflow: error: "), fault.stderr)
         XCTAssertFalse(fault.stderr.contains("Usage:"), fault.stderr)
     }
+
+    func testPackedRGBInputIsConvertedWhereAFilterNeedsPlanes() throws {
+        let folder = try TestMedia.makeScratchDirectory("cli-negotiation")
+        let rgb = try TestMedia.makeClip(name: "cli-rgb.mkv", args: TestMedia.testSource(width: 96, height: 64, rate: "25", seconds: 1)
+            + ["-c:v", "ffv1", "-pix_fmt", "bgr0"])
+        for (args, frames) in [(["fps", rgb, "-o", folder + "/fps.mp4", "--factor", "2"], "50"),
+                               (["run", rgb, "-o", folder + "/loop.mp4", "-vf", "loop=mode=pingpong:window=0.5"], "13")] {
+            let r = TestMedia.run(CLITests.binary, args + ["--preset", "ultrafast"])
+            XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
+            let video = try XCTUnwrap(TestMedia.ffprobeStreams(args[3], type: "video").first)
+            XCTAssertEqual(video["pix_fmt"] as? String, "yuv444p", "RGB becomes 4:4:4, no chroma lost")
+            XCTAssertEqual(video["nb_frames"] as? String, frames)
+        }
+    }
 }
