@@ -37,32 +37,24 @@ public final class GIFWriter {
     /// The rate the file plays at: 100 / `delayCentiseconds` frames per second.
     public var actualFrameRate: Rational { Rational(100, Int64(delayCentiseconds)) }
     /// Frames given to the encoder so far.
-    public private(set) var framesWritten = 0
+    public var framesWritten: Int { session.framesWritten }
     /// Packets the muxer accepted so far; `finish()` checks one per frame.
-    public private(set) var packetsWritten = 0
+    public var packetsWritten: Int { session.packetsWritten }
 
     private let mapper: PaletteMapper
     private let entries: [UInt32]
     private let offsets: [Int32]
-    private let tempPath: String
-    private var output: UnsafeMutablePointer<AVFormatContext>?
-    private var encoder: UnsafeMutablePointer<AVCodecContext>?
-    private var packet: UnsafeMutablePointer<AVPacket>?
+    private let session: EncodeSession
     private var frame: UnsafeMutablePointer<AVFrame>?
-    private var done = false
-    private var headerWritten = false
 
     /// Opens the encoder and the temporary output. `width` and `height` are 1…16384 pixels;
     /// `frameRate` (frames per second) is at least 100/65535 (GIF's longest delay, 65535 cs).
     public init(path: String, width: Int, height: Int, frameRate: Rational, palette: Palette, dither: Dither = .none) throws {
-        wf_set_log_quiet(1)
         self.path = path
         self.width = width
         self.height = height
         self.palette = palette
         self.dither = dither
-        let url = URL(fileURLWithPath: path)
-        tempPath = TemporaryOutput.path(for: path)
         try GIFWriter.checkSize(width, height, path: path)
         delayCentiseconds = try GIFWriter.delay(for: frameRate, path: path)
         do {
@@ -72,8 +64,12 @@ public final class GIFWriter {
         }
         mapper = PaletteMapper(palette: palette)
         entries = palette.pal8Entries
+        session = try EncodeSession(path: path, container: "gif")
+        // FFmpeg 5.1's gif muxer holds the last packet until its trailer and frees it only
+        // there: an aborted file still gets a trailer (into the temporary file removed after).
+        session.writesTrailerOnAbort = true
         do {
-            try open(directory: url.deletingLastPathComponent().path)
+            try open()
         } catch {
             cleanUp()
             throw error
@@ -122,7 +118,7 @@ public final class GIFWriter {
     /// Maps one picture (width × height × 3 bytes of interleaved RGB, row-major) to the palette
     /// and encodes it as the next frame.
     public func write(rgb: [UInt8]) throws {
-        guard !done, let enc = encoder, let f = frame else { throw MediaError(.invalidArgument, path: path, "write after finish or abort") }
+        guard !session.done, let enc = session.encoder, let f = frame else { throw MediaError(.invalidArgument, path: path, "write after finish or abort") }
         try GIFWriter.checkFrame(rgb, index: framesWritten, width: width, height: height, path: path)
         // The encoder may still hold the previous picture (it compares frames): copy on write.
         try check(av_frame_make_writable(f), .io, path: path, "cannot make the frame writable")
@@ -141,7 +137,7 @@ public final class GIFWriter {
         f.pointee.pts = pts
         wf_frame_set_duration(f, Int64(delayCentiseconds))
         try check(avcodec_send_frame(enc, f), .encodeFailed, path: path, "the GIF encoder rejected frame \(framesWritten)")
-        framesWritten += 1
+        session.framesWritten += 1
         try drain()
     }
 
@@ -158,28 +154,8 @@ public final class GIFWriter {
     }
 
     private func complete(stage: Bool) throws -> StagedFile {
-        guard !done, let enc = encoder, let out = output else { throw MediaError(.invalidArgument, path: path, "finish after finish or abort") }
-        do {
-            guard framesWritten > 0 else { throw MediaError(.encodeFailed, path: path, "no frames were written") }
-            _ = avcodec_send_frame(enc, nil)
-            try drain()
-            guard packetsWritten == framesWritten else {
-                throw MediaError(.encodeFailed, path: path, "the encoder returned \(packetsWritten) packets for \(framesWritten) frames, so the file is not written")
-            }
-            headerWritten = false  // commit writes the trailer, once, even when it fails
-            let staged = StagedFile(temporary: tempPath, path: path)
-            if stage {
-                try TemporaryOutput.close(out, path: path)
-            } else {
-                try TemporaryOutput.commit(out, temporary: tempPath, to: path)
-            }
-            done = true
-            cleanUp()
-            return staged
-        } catch {
-            cleanUp()
-            throw error
-        }
+        defer { cleanUp() }
+        return try session.complete(stage: stage, drain: drain)
     }
 
     /// Stops and removes the temporary file; nothing is left under `path`.
@@ -210,26 +186,14 @@ public final class GIFWriter {
         }
     }
 
-    private func open(directory: String) throws {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
-            throw MediaError(.cannotWrite, path: path, "the output folder \(directory) does not exist")
-        }
-        guard FileManager.default.isWritableFile(atPath: directory) else {
-            throw MediaError(.cannotWrite, path: path, "the output folder \(directory) is not writable")
-        }
+    private func open() throws {
         guard let codec = wf_find_encoder(AV_CODEC_ID_GIF) else {
             throw MediaError(.unsupportedCodec, path: path, "this FFmpeg build has no GIF encoder", code: wf_averror_encoder_not_found())
         }
-        var oc: UnsafeMutablePointer<AVFormatContext>? = nil
-        try check(avformat_alloc_output_context2(&oc, nil, "gif", tempPath), .cannotWrite, path: path, "cannot create the GIF container")
-        guard let out = oc else { throw MediaError(.cannotWrite, path: path, "cannot create the GIF container") }
-        output = out
-        try check(avio_open(&out.pointee.pb, tempPath, AVIO_FLAG_WRITE), .cannotWrite, path: path, "cannot create a file in \(directory)")
-
+        guard let out = session.output else { throw MediaError(.cannotWrite, path: path, "cannot create the GIF container") }
         let timeBase = AVRational(num: 1, den: 100)
         guard let enc = avcodec_alloc_context3(codec) else { throw MediaError(.io, path: path, "out of memory allocating an encoder") }
-        encoder = enc
+        session.encoder = enc
         enc.pointee.width = Int32(width)
         enc.pointee.height = Int32(height)
         enc.pointee.pix_fmt = AV_PIX_FMT_PAL8
@@ -243,13 +207,9 @@ public final class GIFWriter {
         var options: OpaquePointer? = nil
         av_dict_set(&options, "loop", "0", 0)
         av_dict_set(&options, "final_delay", String(delayCentiseconds), 0)
-        let header = avformat_write_header(out, &options)
-        av_dict_free(&options)
-        try check(header, .cannotWrite, path: path, "cannot write the GIF header")
-        headerWritten = true
+        try session.writeHeader(options: &options, what: "GIF")
 
-        packet = av_packet_alloc()
-        guard packet != nil, let f = av_frame_alloc() else { throw MediaError(.io, path: path, "out of memory allocating a packet or frame") }
+        guard let f = av_frame_alloc() else { throw MediaError(.io, path: path, "out of memory allocating a frame") }
         frame = f
         f.pointee.width = Int32(width)
         f.pointee.height = Int32(height)
@@ -259,30 +219,16 @@ public final class GIFWriter {
 
     /// Muxes every packet the encoder has ready, its timestamps in the stream's time base.
     private func drain() throws {
-        guard let enc = encoder, let out = output, let pkt = packet else { return }
-        while true {
-            let status = avcodec_receive_packet(enc, pkt)
-            if status == FFStatus.again || status == FFStatus.eof { return }
-            try check(status, .encodeFailed, path: path, "the GIF encoder failed")
+        try session.drain(encoderName: "GIF") { pkt, enc, out in
             pkt.pointee.stream_index = 0
             av_packet_rescale_ts(pkt, enc.pointee.time_base, out.pointee.streams[0]!.pointee.time_base)
-            let written = av_write_frame(out, pkt)
-            av_packet_unref(pkt)
-            try check(written, .cannotWrite, path: path, "cannot write a GIF frame")
-            packetsWritten += 1
+            try check(av_write_frame(out, pkt), .cannotWrite, path: path, "cannot write a GIF frame")
         }
     }
 
-    /// Frees everything; removes the temporary file unless it was renamed into place.
+    /// Frees the frame and the session (which removes the temporary file unless it was put in place).
     private func cleanUp() {
         freeFrame(&frame)
-        freePacket(&packet)
-        avcodec_free_context(&encoder)
-        // FFmpeg 5.1's gif muxer holds the last packet until its trailer and frees it only
-        // there: an aborted file still gets a trailer (into the temporary file removed below).
-        if headerWritten && !done, let out = output { _ = av_write_trailer(out) }
-        headerWritten = false
-        TemporaryOutput.discard(&output, temporary: tempPath, committed: done)
-        done = true
+        session.cleanUp()
     }
 }

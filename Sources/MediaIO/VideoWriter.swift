@@ -19,10 +19,10 @@ public final class VideoWriter {
     /// The final output path.
     public let path: String
     /// Frames encoded so far.
-    public internal(set) var framesWritten = 0
+    public var framesWritten: Int { session.framesWritten }
     /// Video packets the muxer accepted so far. `finish()` checks that it equals
     /// `framesWritten` (one packet per frame), so a finished file holds every frame written.
-    public private(set) var packetsWritten = 0
+    public var packetsWritten: Int { session.packetsWritten }
     /// Things the writer changed or skipped to be able to write (e.g. "odd size: yuv444p
     /// used instead of yuv420p", "audio stream 1 (pcm_s16le) skipped: mp4 cannot hold it").
     public private(set) var warnings: [String] = []
@@ -30,14 +30,10 @@ public final class VideoWriter {
     /// size/layout are converted to this; pts are rescaled to `timeBase`).
     public private(set) var encoderFormat: StreamFormat
 
-    private var output: UnsafeMutablePointer<AVFormatContext>?
-    private var encoder: UnsafeMutablePointer<AVCodecContext>?
-    private var packet: UnsafeMutablePointer<AVPacket>?
+    private let session: EncodeSession
     private var videoIndex: Int32 = 0
     /// Source audio stream index → output stream index.
     private var audioMap: [Int: Int32] = [:]
-    private let tempPath: String
-    private var done = false
     private var lastPTS: Int64?
     /// The last video packet's dts, in the output stream's time base.
     private var lastDTS: Int64?
@@ -47,7 +43,7 @@ public final class VideoWriter {
     /// True for MP4/MOV, whose edit list hides frames shown before time 0 (far before 0, the
     /// muxer writes every timestamp as 0).
     private var holdsOnlyNonNegativeTimes = false
-    private var containerName = ""
+    private var containerName: String { session.containerName }
     /// True for MP4/MOV without an edit list, whose muxer shifts a video whose first dts is
     /// below 0 (B-frames) later, so its first frame starts after 0 (a warning says so).
     private var shiftsNegativeDTS = false
@@ -57,56 +53,42 @@ public final class VideoWriter {
     /// stream's exact clock; `audioFrom` copies that reader's audio stream parameters (its
     /// packets then go through `writeAudio`) and its rotation.
     public init(path: String, format: StreamFormat, settings: EncoderSettings = EncoderSettings(), audioFrom: VideoReader? = nil) throws {
-        wf_set_log_quiet(1)
         self.path = path
         encoderFormat = format
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        tempPath = TemporaryOutput.path(for: path)
+        try Self.checkFormat(format, path: path)
+        session = try EncodeSession(path: path, container: nil)
         do {
-            try open(format: format, settings: settings, directory: dir, source: audioFrom)
+            try open(format: format, settings: settings, source: audioFrom)
         } catch {
-            cleanUp()
+            session.cleanUp()
             throw error
         }
     }
 
-    deinit { cleanUp() }
 
-    private func open(format: StreamFormat, settings: EncoderSettings, directory: String, source: VideoReader?) throws {
+    /// Refuses sizes and rates no encoder takes, before any file is made.
+    private static func checkFormat(_ format: StreamFormat, path: String) throws {
         guard format.width > 0, format.height > 0, format.width <= 16384, format.height <= 16384 else {
             throw MediaError(.invalidArgument, path: path, "cannot encode a \(format.width)×\(format.height) picture")
         }
         guard format.frameRate.isPositive else {
             throw MediaError(.invalidArgument, path: path, "frame rate \(format.frameRate) is not positive")
         }
+    }
+
+    private func open(format: StreamFormat, settings: EncoderSettings, source: VideoReader?) throws {
         let encoderName = settings.codec == .h264 ? "libx264" : "libx265"
         guard let codec = wf_find_encoder_by_name(encoderName) else {
             throw MediaError(.unsupportedCodec, path: path, "encoder \(encoderName) for \(settings.codec.rawValue) is not available in this FFmpeg build",
                              code: wf_averror_encoder_not_found())
         }
         let pixelFormat = try choosePixelFormat(codec: codec, format: format, settings: settings)
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
-            throw MediaError(.cannotWrite, path: path, "the output folder \(directory) does not exist")
-        }
-        guard FileManager.default.isWritableFile(atPath: directory) else {
-            throw MediaError(.cannotWrite, path: path, "the output folder \(directory) is not writable")
-        }
-
-        // Container: guessed from the final name (so the temp name does not matter), else MP4.
-        let oformat = av_guess_format(nil, path, nil) ?? av_guess_format("mp4", nil, nil)
-        var oc: UnsafeMutablePointer<AVFormatContext>? = nil
-        try check(avformat_alloc_output_context2(&oc, oformat, nil, tempPath), .cannotWrite, path: path, "cannot create the output container")
-        guard let out = oc else { throw MediaError(.cannotWrite, path: path, "cannot create the output container") }
-        output = out
+        guard let out = session.output else { throw MediaError(.cannotWrite, path: path, "cannot create the output container") }
         let movFamily: Set<String> = ["mov", "mp4", "3gp", "3g2", "psp", "ipod", "ismv", "f4v"]
-        containerName = cString(out.pointee.oformat.pointee.name)
         if movFamily.contains(containerName) {
             dtsStepLimit = Int64(Int32.max)
             holdsOnlyNonNegativeTimes = true
         }
-        let ioStatus = avio_open(&out.pointee.pb, tempPath, AVIO_FLAG_WRITE)
-        try check(ioStatus, .cannotWrite, path: path, "cannot create a file in \(directory)")
 
         // Clock: the requested time base when it fits FFmpeg's 32-bit rationals, else 1/rate.
         let timeBase = format.timeBase.isPositive && format.timeBase.av != nil ? format.timeBase : format.frameRate.inverted
@@ -117,7 +99,7 @@ public final class VideoWriter {
                                      timeBase: timeBase, frameRate: format.frameRate, frameCount: format.frameCount)
 
         guard let enc = avcodec_alloc_context3(codec) else { throw MediaError(.io, path: path, "out of memory allocating an encoder") }
-        encoder = enc
+        session.encoder = enc
         enc.pointee.width = Int32(format.width)
         enc.pointee.height = Int32(format.height)
         enc.pointee.pix_fmt = pixelFormat.av
@@ -147,9 +129,7 @@ public final class VideoWriter {
             av_dict_set(&options, "use_editlist", "0", 0)
             shiftsNegativeDTS = true
         }
-        let header = avformat_write_header(out, &options)
-        av_dict_free(&options)
-        try check(header, .cannotWrite, path: path, "cannot write the container header")
+        try session.writeHeader(options: &options, what: "container")
         // The muxer gives packets without a duration one frame period at the stream's rate; MP4
         // cannot hold a period beyond 2³¹ − 1 ticks (a frame rate from corrupt timestamps).
         let streamTimeBase = Rational(stream.pointee.time_base)
@@ -158,8 +138,6 @@ public final class VideoWriter {
             throw MediaError(.invalidArgument, path: path, "frame rate \(format.frameRate) fps is too low for \(containerName): "
                              + "one frame would last \(period) ticks of \(streamTimeBase) s, beyond the \(dtsStepLimit) it can hold")
         }
-        packet = av_packet_alloc()
-        if packet == nil { throw MediaError(.io, path: path, "out of memory allocating a packet") }
     }
 
     /// The encoder's pixel layout: asked for, else the input's when the encoder takes it, else
@@ -286,7 +264,7 @@ public final class VideoWriter {
     /// corrupt pts beyond 64 bits there); throws `.encodeFailed` rather than mux a packet whose
     /// dts would make a broken file (see `finish()`).
     public func write(_ frame: Frame) throws {
-        guard !done, let enc = encoder else { throw MediaError(.invalidArgument, path: path, "write after finish or abort") }
+        guard !session.done, let enc = session.encoder else { throw MediaError(.invalidArgument, path: path, "write after finish or abort") }
         let pts: Int64
         do {
             pts = try Rational.rescale(checked: frame.pts, from: frame.timeBase, to: encoderFormat.timeBase)
@@ -312,7 +290,7 @@ public final class VideoWriter {
         wf_frame_set_picture_type_none(f)
         try check(avcodec_send_frame(enc, f), .encodeFailed, path: path, "the encoder rejected frame \(framesWritten)")
         lastPTS = pts
-        framesWritten += 1
+        session.framesWritten += 1
         try drain()
     }
 
@@ -321,7 +299,7 @@ public final class VideoWriter {
     /// `shift` (ticks of `packet.timeBase`) is subtracted from its timestamps first, to follow a
     /// cut of the video timeline.
     public func writeAudio(_ packet: MediaPacket, shift: Int64 = 0) throws {
-        guard !done, let out = output else { throw MediaError(.invalidArgument, path: path, "write after finish or abort") }
+        guard !session.done, let out = session.output else { throw MediaError(.invalidArgument, path: path, "write after finish or abort") }
         guard let index = audioMap[packet.sourceStreamIndex], let tb = packet.timeBase.av else { return }
         guard let p = av_packet_alloc() else { throw MediaError(.io, path: path, "out of memory") }
         var owned: UnsafeMutablePointer<AVPacket>? = p
@@ -365,50 +343,23 @@ public final class VideoWriter {
     }
 
     private func complete(stage: Bool) throws -> StagedFile {
-        guard !done, let enc = encoder, let out = output else { throw MediaError(.invalidArgument, path: path, "finish after finish or abort") }
-        do {
-            guard framesWritten > 0 else { throw MediaError(.encodeFailed, path: path, "no frames were written") }
-            _ = avcodec_send_frame(enc, nil)
-            try drain()
-            // Every frame sent must be in the file as a packet, or the file does not decode to
-            // the count reported; checked before the file is put in place.
-            guard packetsWritten == framesWritten else {
-                throw MediaError(.encodeFailed, path: path, "the encoder returned \(packetsWritten) packets for \(framesWritten) frames; the file would not decode to \(framesWritten) frames, so it is not written")
-            }
-            let staged = StagedFile(temporary: tempPath, path: path)
-            if stage {
-                try TemporaryOutput.close(out, path: path)
-            } else {
-                try TemporaryOutput.commit(out, temporary: tempPath, to: path)
-            }
-            done = true
-            cleanUp()
-            return staged
-        } catch {
-            cleanUp()
-            throw error
-        }
+        try session.complete(stage: stage, drain: drain)
     }
 
     /// Stops and removes the temporary file; nothing is left under `path`.
-    public func abort() { cleanUp() }
+    public func abort() { session.cleanUp() }
 
     /// Receives every packet the encoder has ready and muxes it. A packet whose dts is missing,
     /// does not increase, or steps further than the container can hold is an error: muxers
     /// "fix" such packets silently (the MP4 muxer rewrites the dts and drops the pts), which
     /// leaves a file that does not decode.
     private func drain() throws {
-        guard let enc = encoder, let out = output, let pkt = packet else { return }
-        while true {
-            let status = avcodec_receive_packet(enc, pkt)
-            if status == FFStatus.again || status == FFStatus.eof { return }
-            try check(status, .encodeFailed, path: path, "the encoder failed")
+        try session.drain(encoderName: "video") { pkt, enc, out in
             pkt.pointee.stream_index = videoIndex
             let streamTimeBase = out.pointee.streams[Int(videoIndex)]!.pointee.time_base
             av_packet_rescale_ts(pkt, enc.pointee.time_base, streamTimeBase)
             let dts = pkt.pointee.dts
             if let problem = dtsProblem(dts, duration: pkt.pointee.duration) {
-                av_packet_unref(pkt)
                 throw MediaError(.encodeFailed, path: path, "video packet \(packetsWritten): \(problem) (time base \(Rational(streamTimeBase))); "
                                  + "the file would not decode, so it is not written")
             }
@@ -416,11 +367,8 @@ public final class VideoWriter {
                 warnings.append("no edit list with B-frames: the first dts is \(dts) ticks of \(Rational(streamTimeBase)) s, so \(containerName) "
                                 + "starts the video \(dts.magnitude) ticks late (set bFrames to 0 for a start at 0)")
             }
-            let written = av_interleaved_write_frame(out, pkt)
-            av_packet_unref(pkt)
-            try check(written, .cannotWrite, path: path, "cannot write a video packet")
+            try check(av_interleaved_write_frame(out, pkt), .cannotWrite, path: path, "cannot write a video packet")
             lastDTS = dts
-            packetsWritten += 1
         }
     }
 
@@ -438,13 +386,5 @@ public final class VideoWriter {
                 + "beyond the \(dtsStepLimit) ticks the container can hold between frames"
         }
         return nil
-    }
-
-    /// Frees everything; removes the temporary file unless it was renamed into place.
-    private func cleanUp() {
-        freePacket(&packet)
-        avcodec_free_context(&encoder)
-        TemporaryOutput.discard(&output, temporary: tempPath, committed: done)
-        done = true
     }
 }
