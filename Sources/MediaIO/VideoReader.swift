@@ -32,28 +32,19 @@ public final class VideoReader {
     private var demuxDone = false
     private var flushed = false
     private var finished = false
-    /// The pts of the last frame returned (after repair).
-    private var lastPTS: Int64?
-    /// True when that pts was extrapolated (the frame had none).
-    private var lastPTSWasFilled = false
+    /// Where the frames returned so far were placed (`VideoTimestampRepair`).
+    private var timeline: VideoTimestampRepair
     private var nextIndex = 0
     /// True once `seek` was called (the first frame after it is not the stream's first).
     private var sought = false
     private var dropBeforePTS: Int64?
     /// One frame's duration in ticks of `info.timeBase` (0 when unknown).
     private let frameTicks: Int64
-    /// A forward or backward jump longer than these many ticks is a discontinuity
-    /// (`ReaderOptions.repairTimestamps`).
-    private let forwardJumpLimit: Int64
-    private let backwardJumpLimit: Int64
     /// The same limits in seconds, for the audio streams' own time bases.
     private let forwardJumpSeconds: Double
     private let backwardJumpSeconds: Double
     /// Per audio stream index: where its timestamps stand (`repairAudio`).
-    private var audioClocks: [Int: AudioClock] = [:]
-    /// Ticks added to the stream's pts since the last discontinuity (128 bits: a shift between
-    /// two corrupt 64-bit timestamps can exceed Int64).
-    private var ptsShift: Int128 = 0
+    private var audioClocks: [Int: AudioTimestampRepair] = [:]
     /// Size and pixel format every frame is given (`ReaderOptions.scaleToStreamFormat`).
     private var streamFormat: (width: Int, height: Int, pixelFormat: PixelFormat)?
     private lazy var converter = FrameConverter()
@@ -82,11 +73,14 @@ public final class VideoReader {
         // max(threshold, 100 frame periods); Int64.max ticks (never) when the time base is unusable.
         let threshold = options.discontinuityThreshold.isFinite && options.discontinuityThreshold > 0 ? options.discontinuityThreshold : 10
         let (periods, overflow) = frameTicks.multipliedReportingOverflow(by: 100)
-        forwardJumpLimit = max(VideoReader.ticks(threshold, timeBase: info.timeBase), overflow ? .max : periods)
+        // A forward or backward jump longer than these many ticks is a discontinuity.
+        let forwardJumpLimit = max(VideoReader.ticks(threshold, timeBase: info.timeBase), overflow ? .max : periods)
         forwardJumpSeconds = max(threshold, info.frameRate.isPositive ? 100 / info.frameRate.doubleValue : 0)
         // FFmpeg's CLI takes any jump back by more than 0.1 s as a discontinuity in formats that allow them.
         let allowsDiscontinuities = opened.format.pointee.iformat.pointee.flags & AVFMT_TS_DISCONT != 0
-        backwardJumpLimit = allowsDiscontinuities ? VideoReader.ticks(0.1, timeBase: info.timeBase) : forwardJumpLimit
+        let backwardJumpLimit = allowsDiscontinuities ? VideoReader.ticks(0.1, timeBase: info.timeBase) : forwardJumpLimit
+        timeline = VideoTimestampRepair(repairs: options.repairTimestamps, frameTicks: frameTicks,
+                                        forwardJumpLimit: forwardJumpLimit, backwardJumpLimit: backwardJumpLimit)
         backwardJumpSeconds = allowsDiscontinuities ? 0.1 : forwardJumpSeconds
         if info.width > 0 && info.height > 0 && info.pixelFormat.rawValue >= 0 {
             streamFormat = (info.width, info.height, info.pixelFormat)
@@ -168,9 +162,7 @@ public final class VideoReader {
         demuxDone = false
         flushed = false
         finished = false
-        lastPTS = nil
-        lastPTSWasFilled = false
-        ptsShift = 0
+        timeline.reset()
         audioClocks.removeAll()
         audioQueue.removeAll()
         dropBeforePTS = target
@@ -280,122 +272,24 @@ public final class VideoReader {
     /// Gives a decoded frame its pts (repaired: see `ReaderOptions.repairTimestamps`) and a
     /// duration when it has none, and counts lost frames. False when the frame is dropped.
     private func place(_ frame: Frame) -> Bool {
-        let period = max(frameTicks, 1)
         let raw = wf_frame_best_pts(frame.pointer)
-        var pts: Int64
-        var filled = false
-        if raw == wf_nopts_value() {
-            // Missing: one period after the last frame (the stream's start for the first).
-            if let last = lastPTS {
-                let (next, overflow) = last.addingReportingOverflow(period)
-                // The timeline has reached Int64.max: nothing can follow.
-                if overflow { stats.framesDropped += 1; return false }
-                pts = next
-            } else {
-                pts = startTicks
-            }
-            stats.framesPtsFilled += 1
-            filled = true
-        } else if options.repairTimestamps, let last = lastPTS {
-            let shifted = Int128(raw) + ptsShift
-            let step = shifted - Int128(last)
-            // After extrapolated pts, a step back says the extrapolation was wrong, not the frame.
-            if step > Int128(forwardJumpLimit) || -step > Int128(backwardJumpLimit) || (step <= 0 && lastPTSWasFilled) {
-                // A discontinuity: continue one period after the last frame, and shift the
-                // frames after this one alike.
-                let (next, overflow) = last.addingReportingOverflow(period)
-                if overflow { stats.framesDropped += 1; return false }
-                pts = next
-                ptsShift = Int128(next) - Int128(raw)
-                stats.timestampDiscontinuities += 1
-            } else if step <= 0 {
-                // Repeated or a little backwards: dropped, as FFmpeg's CLI drops it.
-                stats.framesDropped += 1
-                return false
-            } else {
-                // last < shifted ≤ last + limit; beyond Int64.max nothing can follow.
-                guard shifted <= Int128(Int64.max) else { stats.framesDropped += 1; return false }
-                pts = Int64(shifted)
-            }
-            if ptsShift != 0 { stats.framesRetimed += 1 }
-        } else if options.repairTimestamps, !sought, let start = streamStart,
-                  Int128(raw) - Int128(start) > Int128(forwardJumpLimit) || Int128(start) - Int128(raw) > Int128(forwardJumpLimit) {
-            // The stream's first frame, a discontinuity away from where the container says the
-            // stream starts (a corrupt edit list or composition offset): placed at the start,
-            // and the frames after it shifted alike.
-            pts = start
-            ptsShift = Int128(start) - Int128(raw)
-            stats.timestampDiscontinuities += 1
-            stats.framesRetimed += 1
-        } else {
-            // The first frame (after a seek too), or repair is off.
-            pts = raw
-        }
+        guard let pts = timeline.place(raw: raw == wf_nopts_value() ? nil : raw, start: startTicks, declaredStart: streamStart,
+                                       afterSeek: sought, countsLoss: dropBeforePTS == nil, stats: &stats) else { return false }
         frame.pts = pts
         if wf_frame_duration(frame.pointer) <= 0 && frameTicks > 0 { frame.duration = frameTicks }
-        if let last = lastPTS, frameTicks > 0, dropBeforePTS == nil {
-            // In 128 bits: without repair, corrupt pts can be anywhere in Int64, so the gap can exceed it.
-            let gap = Int128(pts) - Int128(last), ticks = Int128(frameTicks)
-            // More than 1.5 frame durations between neighbours: frames are missing.
-            if gap * 2 > ticks * 3 {
-                let lost = Int(clamping: (gap + ticks / 2) / ticks - 1)
-                let (total, overflow) = stats.framesLost.addingReportingOverflow(lost)
-                stats.framesLost = overflow ? Int.max : total
-            }
-        }
-        lastPTS = options.repairTimestamps ? pts : max(pts, lastPTS ?? pts)
-        lastPTSWasFilled = filled
         return true
     }
 
-    /// Where an audio stream's timestamps stand: the last packet's dts and end, the shift
-    /// since its last discontinuity, and its jump limits in its own ticks.
-    private struct AudioClock {
-        var last: (dts: Int64, end: Int64)?
-        var shift: Int128 = 0
-        var forward: Int64
-        var backward: Int64
-    }
-
-    /// Repairs a copied audio packet's timestamps as `place` repairs the video's (FFmpeg's CLI
-    /// repairs every stream of a file): shifted to continue after a discontinuity (a joined
-    /// transport stream restarts its audio clock too), dropped (false) when its dts does not
-    /// increase, since a muxer refuses it. Packets without timestamps pass unchanged.
+    /// Repairs a copied audio packet's timestamps (`AudioTimestampRepair`); false when it is dropped.
     private func repairAudio(_ p: UnsafeMutablePointer<AVPacket>, stream: Int, timeBase: Rational) -> Bool {
         guard options.repairTimestamps else { return true }
-        let nopts = wf_nopts_value()
-        let raw = p.pointee.dts != nopts ? p.pointee.dts : p.pointee.pts
-        guard raw != nopts else { return true }
-        var clock = audioClocks[stream] ?? AudioClock(forward: VideoReader.ticks(forwardJumpSeconds, timeBase: timeBase),
-                                                     backward: VideoReader.ticks(backwardJumpSeconds, timeBase: timeBase))
+        var clock = audioClocks[stream] ?? AudioTimestampRepair(forward: VideoReader.ticks(forwardJumpSeconds, timeBase: timeBase),
+                                                                backward: VideoReader.ticks(backwardJumpSeconds, timeBase: timeBase))
         defer { audioClocks[stream] = clock }
-        var dts = Int128(raw) + clock.shift
-        if let last = clock.last {
-            let step = dts - Int128(last.end)
-            if step > Int128(clock.forward) || -step > Int128(clock.backward) {
-                clock.shift = Int128(last.end) - Int128(raw)
-                dts = Int128(last.end)
-                stats.audioDiscontinuities += 1
-            } else if dts <= Int128(last.dts) {
-                stats.audioPacketsDropped += 1
-                return false
-            }
-        }
-        // Shifted timestamps must stay 64-bit timestamps (Int64.min is "none").
-        func shifted(_ t: Int64) -> Int64? {
-            if t == nopts { return t }
-            let v = Int128(t) + clock.shift
-            return v > Int128(Int64.min) && v <= Int128(Int64.max) ? Int64(v) : nil
-        }
-        guard let newDTS = shifted(p.pointee.dts), let newPTS = shifted(p.pointee.pts) else {
-            stats.audioPacketsDropped += 1
-            return false
-        }
-        p.pointee.dts = newDTS
-        p.pointee.pts = newPTS
-        let start = Int64(dts)
-        let (end, overflow) = start.addingReportingOverflow(max(p.pointee.duration, 1))
-        clock.last = (start, overflow ? .max : end)
+        guard let (dts, pts) = clock.repair(dts: p.pointee.dts, pts: p.pointee.pts, duration: p.pointee.duration,
+                                            none: wf_nopts_value(), stats: &stats) else { return false }
+        p.pointee.dts = dts
+        p.pointee.pts = pts
         return true
     }
 
