@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Motion
+import Pipeline
+import WarpFlowFilters
 
 /// The flow preset and the tracking mode parse as their own types, and `--help` lists them.
 extension FlowEstimator.Preset: ExpressibleByArgument {}
@@ -115,4 +117,46 @@ enum CommandLineSuggestions {
         }
         return d[a.count][b.count]
     }
+}
+
+/// `--start` and `--duration` of the commands that read a video: the part of the input used
+/// (seconds of the input's timeline), applied by a `trim` stage in front of the chain.
+struct InputRangeOptions: ParsableArguments {
+    @Option(help: "Start reading at this time of the input, in seconds.")
+    var start: Double?
+    @Option(help: "Read this many seconds of the input (default: to the end).")
+    var duration: Double?
+
+    func validate() throws {
+        if let start, !(start.isFinite && start >= 0 && start <= 10_000_000) { throw ValidationError("--start must be 0…10000000 seconds, not \(start)") }
+        if let duration, !(duration.isFinite && duration >= 0.001 && duration <= 10_000_000) {
+            throw ValidationError("--duration must be 0.001…10000000 seconds, not \(duration)")
+        }
+    }
+
+    /// The `trim` stage for the range of `input`, none when the whole input is read. Throws a
+    /// `ValidationError` for a start at or past the input's end (when the file says where that is).
+    func filters(for input: String) throws -> [any VideoFilter] {
+        guard start != nil || duration != nil else { return [] }
+        if let start, let end = try VideoReader.probe(path: input).durationSeconds, start >= end {
+            throw ValidationError(String(format: "--start %g s is at or past the end of %@ (%.3f s)", start, input, end))
+        }
+        var options: [String: String] = [:]
+        if let start { options["start"] = "\(start)" }
+        if let duration { options["duration"] = "\(duration)" }
+        return [try FilterRegistry.standard.makeFilter("trim", options: options)]
+    }
+}
+
+/// `--threads`, one meaning everywhere: worker threads, 0 or absent for every processor.
+struct ThreadOption: ParsableArguments {
+    @Option(help: "Worker threads, 1…256 (default or 0: all processors).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, !(0...256).contains(threads) { throw ValidationError("--threads must be within 0…256, not \(threads)") }
+    }
+
+    /// The count asked for, nil for every processor.
+    var count: Int? { threads.flatMap { $0 > 0 ? $0 : nil } }
 }

@@ -60,8 +60,8 @@ struct DatasetBuildCommand: ParsableCommand {
     var shard: String?
     @Option(help: "Number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID.")
     var shardCount: Int?
-    @Option(help: "Thread budget (default: all processors), shared by the clips processed in parallel.")
-    var threads: Int?
+    /// The thread budget, shared by the clips processed in parallel.
+    @OptionGroup var threadOption: ThreadOption
     @Option(help: "Clips processed at once (default: as many as the thread budget allows).")
     var jobs: Int?
     @OptionGroup var out: OutputOptions
@@ -96,7 +96,6 @@ struct DatasetBuildCommand: ParsableCommand {
 
     func validate() throws {
         _ = try configuration()
-        if let threads, !(1...4096).contains(threads) { throw ValidationError("--threads must be within 1…4096") }
         if let jobs, !(1...4096).contains(jobs) { throw ValidationError("--jobs must be within 1…4096") }
         if let shardCount, !(1...1_000_000).contains(shardCount) { throw ValidationError("--shard-count must be within 1…1000000") }
         if let shard { do { _ = try ShardSpec.parse(shard) } catch { throw ValidationError("\(error)") } }
@@ -121,7 +120,7 @@ struct DatasetBuildCommand: ParsableCommand {
             let shardSpec = spec
             let token = Interrupts.token
             let showProgress = !out.quiet && !out.json && isatty(STDERR_FILENO) == 1
-            var builder = DatasetBuilder(configuration: c, directory: output, threads: threads ?? Parallel.defaultThreads, jobs: jobs)
+            var builder = DatasetBuilder(configuration: c, directory: output, threads: threadOption.count ?? Parallel.defaultThreads, jobs: jobs)
             builder.notes = kNote.map { [$0] } ?? []
             let result: DatasetBuildResult
             do {

@@ -46,8 +46,8 @@ struct FlowCommand: ParsableCommand {
     @Option(help: "Flow length in pixels shown fully saturated (default: the largest in each picture).")
     var max: Double?
 
-    @Option(help: "Worker threads (default: all processors).")
-    var threads: Int?
+    @OptionGroup var threadOption: ThreadOption
+    @OptionGroup(title: "Video input") var range: InputRangeOptions
 
     @OptionGroup(title: "Video output") var encoder: EncoderOptions
     @OptionGroup var out: OutputOptions
@@ -56,6 +56,7 @@ struct FlowCommand: ParsableCommand {
         guard inputs.count == 1 || inputs.count == 2 else { throw ValidationError("give two images or one video") }
         for input in inputs { try checkOutputPath(input, output) }
         if inputs.count == 1, visualize != nil { throw ValidationError("--visualize is for two images; a video's output is already the visualisation") }
+        if inputs.count == 2, range.start != nil || range.duration != nil { throw ValidationError("--start and --duration are for a video") }
         if inputs.count == 1, let occlusion, !occlusion.contains("%"),
            ["png", "jpg", "jpeg", "bmp", "tif", "tiff"].contains((occlusion as NSString).pathExtension.lowercased()) {
             throw ValidationError("for a video, --occlusion takes a directory or a pattern with %d (such as masks/%04d.png), not the single file \(occlusion)")
@@ -74,7 +75,7 @@ struct FlowCommand: ParsableCommand {
     }
 
     private func runPair() throws {
-        let estimator = FlowEstimator(preset: flowPreset, threads: threads)
+        let estimator = FlowEstimator(preset: flowPreset, threads: threadOption.count)
         let first = try Self.loadLuma(inputs[0]), second = try Self.loadLuma(inputs[1])
         guard first.width == second.width, first.height == second.height else {
             throw MotionError.sizeMismatch(what: "\(inputs[0]) and \(inputs[1])", firstWidth: first.width, firstHeight: first.height,
@@ -125,12 +126,12 @@ struct FlowCommand: ParsableCommand {
         // Options go to the filter as values, not chain text, so paths need no quoting.
         var options = ["preset": flowPreset.rawValue, "mode": "color", "direction": backward ? "backward" : "forward"]
         if let max { options["max"] = "\(max)" }
-        if let threads { options["threads"] = "\(threads)" }
+        if let threads = threadOption.count { options["threads"] = "\(threads)" }
         if let occlusion {
             options["occlusion"] = "1"
             options["occ"] = occlusion
         }
-        let filters = [try FilterRegistry.standard.makeFilter("flow", options: options)]
+        let filters = try range.filters(for: inputs[0]) + [try FilterRegistry.standard.makeFilter("flow", options: options)]
             let bar = ProgressBar(label: "flow", quiet: out.quiet || out.json)
         let result = try PipelineRunner(input: inputs[0], output: output, filters: filters, settings: encoder.settings, copyAudio: false)
             .run(progress: bar.update, cancellation: Interrupts.token)

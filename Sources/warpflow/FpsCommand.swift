@@ -81,8 +81,8 @@ struct FpsCommand: ParsableCommand {
     @Flag(name: .customLong("no-occlusion"), help: "Blend both frames everywhere instead of weighting them by visibility.")
     var noOcclusion = false
 
-    @Option(help: "Worker threads (0 = all processors).")
-    var threads: Int = 0
+    @OptionGroup var threadOption: ThreadOption
+    @OptionGroup var range: InputRangeOptions
 
     @OptionGroup var encoder: EncoderOptions
     @OptionGroup var out: OutputOptions
@@ -113,14 +113,13 @@ struct FpsCommand: ParsableCommand {
         if let fit, !(0...200).contains(fit) { throw ValidationError("--fit \(fit): expected 0…200 steps") }
         if let refine, !(0...100).contains(refine) { throw ValidationError("--refine \(refine): expected 0…100 iterations") }
         if let midpoint, !(0...8).contains(midpoint) { throw ValidationError("--midpoint \(midpoint): expected 0…8 steps") }
-        guard (0...256).contains(threads) else { throw ValidationError("--threads \(threads): expected 0…256") }
     }
 
     /// The `fps` filter's chain text for these options.
     var chain: String {
         var parts = [fps.map { "fps=\($0)" } ?? "factor=\(factor ?? "1")", "method=\(method.rawValue)",
                      "scene=\(sceneThreshold)", "scene_policy=\(scenePolicy.rawValue)", "preset=\(flowPreset)",
-                     "occlusion=\(noOcclusion ? 0 : 1)", "accel=\(noAcceleration ? 0 : 1)", "dedup=\(dedup.rawValue)", "sampling=\(sampling.rawValue)", "threads=\(threads)"]
+                     "occlusion=\(noOcclusion ? 0 : 1)", "accel=\(noAcceleration ? 0 : 1)", "dedup=\(dedup.rawValue)", "sampling=\(sampling.rawValue)", "threads=\(threadOption.count ?? 0)"]
         if let fit { parts.append("fit=\(fit)") }
         if let midpoint { parts.append("midpoint=\(midpoint)") }
         if let refine { parts.append("refine=\(refine)") }
@@ -131,7 +130,7 @@ struct FpsCommand: ParsableCommand {
         try runReportingErrors {
             let filters = try FilterRegistry.standard.makeChain(chain)
             guard let filter = filters.first as? FpsFilter else { throw CommandError("the fps filter is not registered") }
-            let result = try runPipeline(label: "fps", input: input, output: output, filters: filters,
+            let result = try runPipeline(label: "fps", input: input, output: output, filters: try range.filters(for: input) + filters,
                                          encoder: encoder, out: out, copyAudio: !noAudio)
             try report(result, filter.statistics)
         }

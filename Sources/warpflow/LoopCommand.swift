@@ -78,8 +78,7 @@ struct LoopCommand: ParsableCommand {
     var flowPreset = "medium"
     @Option(help: "Motion is estimated with the longer side scaled to at most this many pixels.")
     var size = 320
-    @Option(help: "Worker threads (default: all processors).")
-    var threads: Int?
+    @OptionGroup var threadOption: ThreadOption
     @OptionGroup var encoder: EncoderOptions
     @OptionGroup var out: OutputOptions
 
@@ -120,7 +119,7 @@ struct LoopCommand: ParsableCommand {
                  "preset": flowPreset, "drift": drift, "tracking": tracking, "period": period, "origin": origin,
                  "still": still ? "1" : "0", "camera": camera ? "1" : "0", "fill": fill, "guard": "\(tearGuard ?? 0.7)",
                  "scene": "\(sceneThreshold)"]
-        if let threads { o["threads"] = "\(threads)" }
+        if let threads = threadOption.count { o["threads"] = "\(threads)" }
         return o
     }
 
@@ -142,7 +141,7 @@ struct LoopCommand: ParsableCommand {
 
     /// The planner of the automatic window and mode.
     func makePlanner() -> LoopPlanner {
-        var planner = LoopPlanner(threads: threads ?? Parallel.defaultThreads)
+        var planner = LoopPlanner(threads: threadOption.count ?? Parallel.defaultThreads)
         planner.size = min(size, 128)
         planner.sceneThreshold = sceneThreshold > 0 ? sceneThreshold : 100
         return planner

@@ -61,6 +61,7 @@ struct RunCommand: ParsableCommand {
     var chain: String = "null"
 
     @OptionGroup var encoder: EncoderOptions
+    @OptionGroup var range: InputRangeOptions
     @OptionGroup var out: OutputOptions
 
     @Flag(name: .customLong("no-audio"), help: "Do not copy the audio streams.")
@@ -72,7 +73,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let filters = try FilterRegistry.standard.makeChain(chain)
+            let filters = try range.filters(for: input) + FilterRegistry.standard.makeChain(chain)
             try report(try runPipeline(label: "run", input: input, output: output, filters: filters,
                                        encoder: encoder, out: out, copyAudio: !noAudio))
         }

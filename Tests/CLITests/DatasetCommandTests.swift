@@ -23,7 +23,7 @@ final class DatasetCommandTests: XCTestCase {
             (["--window", "1"], "--window"), (["--stride", "0"], "--stride"), (["--percentile", "0"], "--percentile"),
             (["--percentile", "nan"], "--percentile"), (["--shard", "3/3"], "--shard"), (["--shard", "x"], "--shard"),
             (["--dtype", "int8"], "--dtype"), (["--tracking", "sideways"], "--tracking"), (["--flow-preset", "ludicrous"], "--flow-preset"),
-            (["--min-motion", "-1"], "--min-motion"), (["--threads", "0"], "--threads"), (["--shard-count", "0"], "--shard-count"),
+            (["--min-motion", "-1"], "--min-motion"), (["--threads", "-3"], "--threads"), (["--shard-count", "0"], "--shard-count"),
         ]
         for (extra, option) in cases {
             let r = warpflow(["dataset", "build", clip, "-o", dir] + extra)

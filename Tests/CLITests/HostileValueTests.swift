@@ -26,6 +26,7 @@ final class HostileValueTests: XCTestCase {
             (["fps", clip, "-o", out, "--fps", "50"], "--threads", [], out), (["fps", clip, "-o", out, "--fps", "50"], "--qp", [], out),
             (["flow", a, a, "-o", flo], "--max", [], flo), (["flow", a, a, "-o", flo], "--threads", [], flo),
             (["flow", clip, "-o", out], "--crf", [], out),
+            (["run", clip, "-o", out], "--start", [], out), (["fps", clip, "-o", out, "--fps", "50"], "--duration", [], out),
         ]
         var checked = 0
         for (prefix, option, suffix, output) in cases {
