@@ -8,6 +8,7 @@ let subcommands: [String: (run: ([String]) throws -> Int32, usage: String)] = [
     "decode": (DecodeBench.run, "decode FILE [--threads N] [--to rgb|luma|native] [--json OUT]"),
     "flow": (FlowBench.run, FlowBench.usage),
     "dft": (DFTBench.run, DFTBench.usage),
+    "f16": (HalfBench.run, HalfBench.usage),
 ]
 
 func printUsage(_ subcommands: [String: (run: ([String]) throws -> Int32, usage: String)]) {
