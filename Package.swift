@@ -31,21 +31,21 @@ let package = Package(
 
         // MARK: - Implementation modules (lowest first)
         // Raster: FFmpeg-free image maths on planar Float images.
-        .target(name: "Raster", path: "Sources/Raster"),
+        .target(name: "Raster", path: "Sources/Raster", exclude: ["README.md"]),
         // MediaIO: decode, encode, frames, swscale conversion to Raster images.
-        .target(name: "MediaIO", dependencies: ["CFFmpeg", "Raster"], path: "Sources/MediaIO"),
+        .target(name: "MediaIO", dependencies: ["CFFmpeg", "Raster"], path: "Sources/MediaIO", exclude: ["README.md"]),
         // Motion: optical flow, flow fields, occlusion masks.
-        .target(name: "Motion", dependencies: ["Raster"], path: "Sources/Motion"),
+        .target(name: "Motion", dependencies: ["Raster"], path: "Sources/Motion", exclude: ["README.md"]),
         // WarpingNODE: stationary velocity fields, their integration into diffeomorphic warps,
         // the per-pair fit and the frame interpolator that renders any time t in YUV.
-        .target(name: "WarpingNODE", dependencies: ["Raster", "Motion", "MediaIO"], path: "Sources/WarpingNODE"),
+        .target(name: "WarpingNODE", dependencies: ["Raster", "Motion", "MediaIO"], path: "Sources/WarpingNODE", exclude: ["README.md"]),
         // Dataset: training sets from clips (trajectories, motion spectra, safetensors shards,
         // manifests, mergeable statistics, sharding over a cluster).
-        .target(name: "Dataset", dependencies: ["MediaIO", "Motion", "Raster"], path: "Sources/Dataset"),
+        .target(name: "Dataset", dependencies: ["MediaIO", "Motion", "Raster"], path: "Sources/Dataset", exclude: ["README.md"]),
         // Pipeline: the filter protocol, registry, chain parser and streaming runner.
-        .target(name: "Pipeline", dependencies: ["MediaIO"], path: "Sources/Pipeline"),
+        .target(name: "Pipeline", dependencies: ["MediaIO"], path: "Sources/Pipeline", exclude: ["README.md"]),
         // The built-in filter plugins, one file each.
-        .target(name: "WarpFlowFilters", dependencies: ["Pipeline", "MediaIO", "Raster", "Motion", "WarpingNODE", "Dataset"], path: "Filters"),
+        .target(name: "WarpFlowFilters", dependencies: ["Pipeline", "MediaIO", "Raster", "Motion", "WarpingNODE", "Dataset"], path: "Filters", exclude: ["README.md"]),
         // The command-line tool.
         .executableTarget(
             name: "warpflow",
@@ -55,19 +55,20 @@ let package = Package(
             ],
             path: "Sources/warpflow",
             // One JSON Schema per command's --json report (checked by ReportSchemaTests).
-            exclude: ["Schemas"]
+            exclude: ["Schemas", "README.md"]
         ),
 
         // Benchmarks against peers (ffmpeg CLI, OpenCV); run by `make bench`, never by tests.
         .executableTarget(
             name: "warpflow-bench",
             dependencies: ["WarpFlowFilters", "Pipeline", "MediaIO", "Motion", "Raster", "Dataset"],
-            path: "Sources/warpflow-bench"
+            path: "Sources/warpflow-bench",
+            exclude: ["README.md"]
         ),
 
         // MARK: - Test support and tests
         // FilterVerifier and helpers that make clips with the ffmpeg CLI at test time.
-        .target(name: "WarpFlowTestSupport", dependencies: ["Pipeline", "MediaIO"], path: "Sources/WarpFlowTestSupport"),
+        .target(name: "WarpFlowTestSupport", dependencies: ["Pipeline", "MediaIO"], path: "Sources/WarpFlowTestSupport", exclude: ["README.md"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "Raster", "WarpFlowTestSupport", .product(name: "PropertyBased", package: "swift-property-based")], path: "Tests/MediaIOTests"),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "WarpFlowFilters", "Motion", "Raster", "Dataset", "WarpFlowTestSupport"], path: "Tests/PipelineTests"),
         .testTarget(name: "MotionTests", dependencies: ["Motion", "Raster"], path: "Tests/MotionTests"),

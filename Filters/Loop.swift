@@ -88,6 +88,8 @@ public final class LoopFilter: VideoFilter {
     let spectrumIn: String?, spectrumOut: String?
     let threads: Int
     let render: Bool
+    /// True once `finish` has emitted the loop.
+    private var flushed = false
     /// What the filter did, readable after `finish`.
     public internal(set) var statistics = LoopStatistics()
 
@@ -256,6 +258,8 @@ public final class LoopFilter: VideoFilter {
     }
 
     public func finish(emit: FrameSink) throws {
+        // Everything was emitted by the first finish: a second one has nothing to add.
+        if flushed { return }
         guard let first = held.first else {
             throw FilterError.processing(filter: Self.name, reason: "no frame at or after the start (\(start) s)")
         }
@@ -287,6 +291,7 @@ public final class LoopFilter: VideoFilter {
             }
         }
         held = []
+        flushed = true
         backgroundSamples = []
         trajectories = []
         referenceLuma = nil
