@@ -117,9 +117,8 @@ struct DatasetBuildCommand: ParsableCommand {
                 throw ValidationError("--shard-count \(n) needs a shard index: --shard I/\(n), SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
             }
             let clips = try ClipInputs.expand(inputs)
-            let shardSpec = spec
             let token = Interrupts.token
-            let showProgress = !out.quiet && !out.json && isatty(STDERR_FILENO) == 1
+            let bar = ProgressBar(label: "dataset [\(spec)] clips", quiet: out.quiet || out.json)
             var builder = DatasetBuilder(configuration: c, directory: output, threads: threadOption.count ?? Parallel.defaultThreads, jobs: jobs)
             builder.notes = kNote.map { [$0] } ?? []
             let result: DatasetBuildResult
@@ -128,16 +127,13 @@ struct DatasetBuildCommand: ParsableCommand {
                     if p.report.status == .skipped, !p.resumed {
                         printError("warpflow: skipped \(p.report.source): \(p.report.reason ?? "unknown reason")")
                     }
-                    if showProgress {
-                        let line = "dataset [\(shardSpec)] \(p.clipsDone)/\(p.clipsTotal) clips  \(String(format: "%.0f", p.elapsedSeconds)) s"
-                        FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K").utf8))
-                    }
+                    bar.update(done: p.clipsDone, total: p.clipsTotal, elapsed: p.elapsedSeconds)
                 }, isCancelled: { token.isCancelled })
             } catch where token.isCancelled {
                 printError("\nwarpflow: cancelled; finished clips are kept and a rerun resumes")
                 throw ExitCode(Interrupts.exitCode)
             }
-            if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+            bar.finish()
             try report(result, spec: spec, clipCount: clips.count, configuration: c)
         }
     }

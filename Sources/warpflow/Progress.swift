@@ -3,30 +3,44 @@ import MediaIO
 import Pipeline
 
 /// A one-line progress bar on stderr, drawn only when stderr is a terminal, at most ten
-/// times a second.
-final class ProgressBar {
+/// times a second. Safe to update from several threads (a dataset's clips report from theirs).
+final class ProgressBar: @unchecked Sendable {
     private let enabled: Bool
     private let label: String
     private var lastDraw = 0.0
+    private let lock = NSLock()
 
     init(label: String, quiet: Bool) {
         self.enabled = !quiet && isatty(STDERR_FILENO) == 1
         self.label = label
     }
 
+    /// A pipeline's progress: frames read of the clip's total, frames per second, ETA.
     func update(_ p: PipelineProgress) {
-        guard enabled, p.elapsedSeconds - lastDraw >= 0.1 || p.framesIn == p.totalFrames else { return }
-        lastDraw = p.elapsedSeconds
-        var line = "\(label) \(p.framesIn)"
-        if let total = p.totalFrames, total > 0 {
-            let fraction = min(1, Double(p.framesIn) / Double(total))
+        var suffix = String(format: "  %.1f fps", p.framesPerSecond)
+        if let eta = p.etaSeconds { suffix += String(format: "  ETA %.0fs", eta) }
+        draw(done: p.framesIn, total: p.totalFrames, elapsed: p.elapsedSeconds, suffix: suffix)
+    }
+
+    /// Any count of work done of a total (clips of a dataset, say), with the time so far.
+    func update(done: Int, total: Int, elapsed: Double) {
+        draw(done: done, total: total, elapsed: elapsed, suffix: String(format: "  %.0f s", elapsed))
+    }
+
+    private func draw(done: Int, total: Int?, elapsed: Double, suffix: String) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        guard elapsed - lastDraw >= 0.1 || done == total else { return }
+        lastDraw = elapsed
+        var line = "\(label) \(done)"
+        if let total, total > 0 {
+            let fraction = min(1, Double(done) / Double(total))
             let filled = Int(fraction * 30)
             line = "\(label) [" + String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled) + "] "
-                + "\(p.framesIn)/\(total) " + String(format: "%3.0f%%", fraction * 100)
+                + "\(done)/\(total) " + String(format: "%3.0f%%", fraction * 100)
         }
-        line += String(format: "  %.1f fps", p.framesPerSecond)
-        if let eta = p.etaSeconds { line += String(format: "  ETA %.0fs", eta) }
-        FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K").utf8))
+        FileHandle.standardError.write(Data(("\r" + line + suffix + "\u{1B}[K").utf8))
     }
 
     func finish() {
