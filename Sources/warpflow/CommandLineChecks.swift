@@ -64,11 +64,20 @@ enum CommandLineSuggestions {
             if argument == "--" { break }
             guard argument.hasPrefix("--"), argument.count > 2 else { continue }
             let name = String(argument.split(separator: "=", maxSplits: 1)[0])
+            if !known.contains(name), let new = renamed[path.joined(separator: " ")]?[name] {
+                return "\(path.joined(separator: " ")): '\(name)' is now '\(new)'"
+            }
             guard !known.contains(name), let near = nearest(name, in: Array(known)) else { continue }
             return "unknown option '\(name)' for \(path.joined(separator: " ")); did you mean '\(near)'?"
         }
         return nil
     }
+
+    /// Options that were renamed so that one name means one thing in every command.
+    static let renamed: [String: [String: String]] = [
+        "warpflow loop": ["--size": "--working-side"],
+        "warpflow dataset build": ["--preset": "--flow-preset", "--trajectory": "--tracking"],
+    ]
 
     /// The long options a command's help lists.
     static func longOptions(of command: any ParsableCommand.Type) -> Set<String> {

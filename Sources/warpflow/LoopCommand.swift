@@ -76,7 +76,7 @@ struct LoopCommand: ParsableCommand {
     var fromSpectrum: String?
     @Option(name: .customLong("flow-preset"), help: "Optical flow preset: ultrafast, fast, medium, high.")
     var flowPreset = "medium"
-    @Option(help: "Motion is estimated with the longer side scaled to at most this many pixels.")
+    @Option(name: .customLong("working-side"), help: "Motion is estimated with the longer side scaled to at most this many pixels.")
     var size = 320
     @OptionGroup var threadOption: ThreadOption
     @OptionGroup var encoder: EncoderOptions

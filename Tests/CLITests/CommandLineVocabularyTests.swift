@@ -16,6 +16,8 @@ final class CommandLineVocabularyTests: XCTestCase {
             (["dataset", "biuld", "a.mp4", "-o", "d"], "unknown command 'biuld' for warpflow dataset; did you mean 'build'?"),
             (["loop", "a.mp4", "-o", "b.mp4", "--windw=2"], "unknown option '--windw' for warpflow loop; did you mean '--window'?"),
             (["flow", "a.png", "b.png", "-o", "f.flo", "--flow-prest", "fast"], "did you mean '--flow-preset'?"),
+            (["loop", "a.mp4", "-o", "b.mp4", "--size", "64"], "'--size' is now '--working-side'"),
+            (["dataset", "build", "a.mp4", "-o", "d", "--preset", "fast"], "'--preset' is now '--flow-preset'"),
         ]
         for (args, message) in cases {
             let r = TestMedia.run(CLITests.binary, args)

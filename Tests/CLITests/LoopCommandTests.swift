@@ -27,7 +27,7 @@ final class LoopCommandTests: XCTestCase {
     func testSpectralLoopOfAnOscillationIsSeamlessAndStartsOnTheReferenceFrame() throws {
         let clip = try oscillatingClip()
         let out = TestMedia.path("loop-spectral-\(UUID().uuidString.prefix(6)).mp4")
-        let r = loopCLI(["loop", clip, "-o", out, "--mode", "spectral", "--window", "1", "--duration", "1", "--k", "8", "--size", "128",
+        let r = loopCLI(["loop", clip, "-o", out, "--mode", "spectral", "--window", "1", "--duration", "1", "--k", "8", "--working-side", "128",
                           "--crf", "0", "--origin", "reference", "--gif", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -60,7 +60,7 @@ final class LoopCommandTests: XCTestCase {
             "-loop", "1", "-framerate", "30", "-i", try stillPicture(), "-t", "1",
             "-vf", "crop=w=128:h=96:x='32+8*sin(2*PI*n/30)':y=24", "-c:v", "libx264rgb", "-qp", "0", "-pix_fmt", "rgb24"])
         let folder = try TestMedia.makeScratchDirectory("loop-gif-only")
-        let r = loopCLI(["loop", rgb, "-o", folder + "/l.gif", "--mode", "spectral", "--window", "1", "--k", "4", "--size", "64",
+        let r = loopCLI(["loop", rgb, "-o", folder + "/l.gif", "--mode", "spectral", "--window", "1", "--k", "4", "--working-side", "64",
                          "--gif-width", "64", "--gif-fps", "10", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(TestMedia.listDirectory(folder), ["l.gif"])
@@ -69,7 +69,7 @@ final class LoopCommandTests: XCTestCase {
         XCTAssertEqual(try TestMedia.ffprobeStreams(folder + "/l.gif", type: "video").first?["height"] as? Int, 48)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(json["gif"] as? String, folder + "/l.gif")
-        let m = loopCLI(["loop", rgb, "-o", folder + "/l.mp4", "--mode", "spectral", "--window", "1", "--k", "4", "--size", "64", "-q"])
+        let m = loopCLI(["loop", rgb, "-o", folder + "/l.mp4", "--mode", "spectral", "--window", "1", "--k", "4", "--working-side", "64", "-q"])
         XCTAssertEqual(m.status, 0, m.stderr)
         XCTAssertEqual(try TestMedia.ffprobeStreams(folder + "/l.mp4", type: "video").first?["pix_fmt"] as? String, "yuv420p")
     }
@@ -80,7 +80,7 @@ final class LoopCommandTests: XCTestCase {
     func testAutomaticOriginStartsOnAnOrdinaryStepAtTheClipsPose() throws {
         let clip = try oscillatingClip()
         let out = TestMedia.path("loop-origin-\(UUID().uuidString.prefix(6)).mp4")
-        let r = loopCLI(["loop", clip, "-o", out, "--mode", "spectral", "--window", "1", "--k", "8", "--size", "128", "--crf", "0", "--json"])
+        let r = loopCLI(["loop", clip, "-o", out, "--mode", "spectral", "--window", "1", "--k", "8", "--working-side", "128", "--crf", "0", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let phase = try XCTUnwrap(json["origin_phase"] as? Double)
@@ -113,7 +113,7 @@ final class LoopCommandTests: XCTestCase {
         var fractions: [Double] = [], change: [Double] = []
         for flag in ["--still", "--no-still"] {
             let out = TestMedia.path("loop-still-\(UUID().uuidString.prefix(6)).mp4")
-            let r = loopCLI(["loop", clip, "-o", out, "--mode", "spectral", "--window", "1", "--k", "6", "--size", "128", flag, "--json"])
+            let r = loopCLI(["loop", clip, "-o", out, "--mode", "spectral", "--window", "1", "--k", "6", "--working-side", "128", flag, "--json"])
             XCTAssertEqual(r.status, 0, r.stderr)
             let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
             fractions.append(try XCTUnwrap(json["still_fraction"] as? Double))
@@ -146,7 +146,7 @@ final class LoopCommandTests: XCTestCase {
         for fill in ["background", "smooth"] {
             let out = TestMedia.path("loop-fill-\(fill)-\(UUID().uuidString.prefix(6)).mp4")
             // Without the tear guard, which would smooth the square's motion at its edges and slow its swing.
-            let r = loopCLI(["loop", clip, "-o", out, "--mode", "spectral", "--window", "1", "--k", "6", "--size", "256", "--fill", fill, "--crf", "0",
+            let r = loopCLI(["loop", clip, "-o", out, "--mode", "spectral", "--window", "1", "--k", "6", "--working-side", "256", "--fill", fill, "--crf", "0",
                               "--tear-guard", "0", "--json", "-q"])
             XCTAssertEqual(r.status, 0, r.stderr)
             let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -170,7 +170,7 @@ final class LoopCommandTests: XCTestCase {
         let clip = try oscillatingClip()
         for (period, want) in [("auto", 30), ("window", 35)] {
             let out = TestMedia.path("loop-period-\(period)-\(UUID().uuidString.prefix(6)).mp4")
-            let r = loopCLI(["loop", clip, "-o", out, "--mode", "spectral", "--window", "1.15", "--duration", "1", "--k", "8", "--size", "128",
+            let r = loopCLI(["loop", clip, "-o", out, "--mode", "spectral", "--window", "1.15", "--duration", "1", "--k", "8", "--working-side", "128",
                               "--crf", "0", "--period", period, "--json", "-q"])
             XCTAssertEqual(r.status, 0, r.stderr)
             let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -192,7 +192,7 @@ final class LoopCommandTests: XCTestCase {
         var meanStep: [String: Double] = [:]
         for drift in ["swing", "remove"] {
             let out = TestMedia.path("loop-pan-\(drift)-\(UUID().uuidString.prefix(6)).mp4")
-            let r = loopCLI(["loop", clip, "-o", out, "--mode", "spectral", "--window", "1", "--k", "8", "--size", "96", "--drift", drift, "--crf", "4", "-q"]
+            let r = loopCLI(["loop", clip, "-o", out, "--mode", "spectral", "--window", "1", "--k", "8", "--working-side", "96", "--drift", drift, "--crf", "4", "-q"]
                              + (drift == "remove" ? ["--keyint", "250"] : []))
             XCTAssertEqual(r.status, 0, r.stderr)
             let frames = try lumaFrames(out)
@@ -223,7 +223,7 @@ final class LoopCommandTests: XCTestCase {
         for flag in ["--camera", "--no-camera"] {
             let out = TestMedia.path("loop-zoom-\(UUID().uuidString.prefix(6)).mp4")
             // A cellular texture zooming in nearest-neighbour steps scores as a cut now and then.
-            let r = loopCLI(["loop", clip, "-o", out, "--mode", "spectral", "--window", "1.2", "--size", "160", "--scene-threshold", "0",
+            let r = loopCLI(["loop", clip, "-o", out, "--mode", "spectral", "--window", "1.2", "--working-side", "160", "--scene-threshold", "0",
                               flag, "--json"])
             XCTAssertEqual(r.status, 0, r.stderr)
             let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -246,14 +246,14 @@ final class LoopCommandTests: XCTestCase {
             let out = TestMedia.path("loop-flat-\(UUID().uuidString.prefix(6)).mp4")
             // The fade from black scores as a cut: the scene guard is off to reach the warning.
             let r = loopCLI(["loop", clip, "-o", out, "--mode", "spectral", "--scene-threshold", "0", "--start", start, "--window", "0.2",
-                              "--k", "3", "--size", "64", "--json"])
+                              "--k", "3", "--working-side", "64", "--json"])
             XCTAssertEqual(r.status, 0, r.stderr)
             let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
             let warnings = try XCTUnwrap(json["warnings"] as? [String])
             XCTAssertEqual(warnings.isEmpty, !warned, "start \(start): \(warnings)")
             if warned { XCTAssertTrue(warnings[0].contains("flat"), warnings[0]) }
             let plain = loopCLI(["loop", clip, "-o", TestMedia.path("loop-flat-\(UUID().uuidString.prefix(6)).mp4"), "--mode", "spectral",
-                                  "--scene-threshold", "0", "--start", start, "--window", "0.2", "--k", "3", "--size", "64", "-q"])
+                                  "--scene-threshold", "0", "--start", start, "--window", "0.2", "--k", "3", "--working-side", "64", "-q"])
             XCTAssertEqual(plain.status, 0, plain.stderr)
             XCTAssertEqual(plain.stderr.contains("warning: the window's first frame is nearly flat"), warned, plain.stderr)
         }
@@ -272,14 +272,14 @@ final class LoopCommandTests: XCTestCase {
     func testSpectrumRoundTrip() throws {
         let clip = try oscillatingClip()
         let spectrum = TestMedia.path("loop-\(UUID().uuidString.prefix(6)).safetensors")
-        let a = loopCLI(["loop", clip, "-o", spectrum, "--spectrum-only", "--window", "1", "--k", "6", "--size", "128", "-q"])
+        let a = loopCLI(["loop", clip, "-o", spectrum, "--spectrum-only", "--window", "1", "--k", "6", "--working-side", "128", "-q"])
         XCTAssertEqual(a.status, 0, a.stderr)
         let out1 = TestMedia.path("loop-from-\(UUID().uuidString.prefix(6)).mp4")
         let b = loopCLI(["loop", clip, "-o", out1, "--from-spectrum", spectrum, "--duration", "1", "--crf", "0", "-q"])
         XCTAssertEqual(b.status, 0, b.stderr)
         let out2 = TestMedia.path("loop-direct-\(UUID().uuidString.prefix(6)).mp4")
         // A spectrum carries no frames of the window: its holes are filled smoothly, as here.
-        let c = loopCLI(["loop", clip, "-o", out2, "--mode", "spectral", "--window", "1", "--k", "6", "--size", "128", "--duration", "1", "--crf", "0",
+        let c = loopCLI(["loop", clip, "-o", out2, "--mode", "spectral", "--window", "1", "--k", "6", "--working-side", "128", "--duration", "1", "--crf", "0",
                           "--fill", "smooth", "-q"])
         XCTAssertEqual(c.status, 0, c.stderr)
         let f1 = try lumaFrames(out1), f2 = try lumaFrames(out2)
@@ -296,7 +296,7 @@ final class LoopCommandTests: XCTestCase {
             (["--drift", "sideways"], "--drift"), (["--tracking", "psychic"], "--tracking"), (["--keyint", "0"], "--keyint"),
         ]
         for (extra, expected) in cases {
-            let r = loopCLI(["loop", clip, "-o", out, "--size", "64"] + extra)
+            let r = loopCLI(["loop", clip, "-o", out, "--working-side", "64"] + extra)
             XCTAssertNotEqual(r.status, 0, "\(extra)")
             XCTAssertTrue(r.stderr.contains(expected), "\(extra): \(r.stderr)")
             XCTAssertFalse(r.stderr.contains("Fatal error"), r.stderr)

@@ -51,7 +51,7 @@ final class ReportSchemaTests: XCTestCase {
                                                      "--preset", "ultrafast"]) as? [String: Any])
         XCTAssertTrue(loop["held_fraction"] is NSNull, "a value not computed is null, not −1")
         try report("loop", ["loop", clip, "-o", folder + "/spectrum.safetensors", "--spectrum-only", "--window", "0.5",
-                            "--size", "64", "--k", "4", "--flow-preset", "ultrafast"])
+                            "--working-side", "64", "--k", "4", "--flow-preset", "ultrafast"])
     }
 
     func testTheCheckCatchesWhatItShould() throws {

@@ -68,7 +68,7 @@ def _loop(binary, work, clip):
     for delay in (0.5, 2.0, 4.0):
         d = _fresh(work, "kill-loop")
         mp4, gif = os.path.join(d, "loop.mp4"), os.path.join(d, "loop.gif")
-        argv = [binary, "loop", clip, "-o", mp4, "--gif", "--window", "0.5", "--size", "64", "--k", "4", "--preset", "ultrafast", "-q"]
+        argv = [binary, "loop", clip, "-o", mp4, "--gif", "--window", "0.5", "--working-side", "64", "--k", "4", "--preset", "ultrafast", "-q"]
         code = _killed(argv, delay, signal.SIGKILL)
         together = os.path.exists(mp4) == os.path.exists(gif)
         early = os.path.exists(mp4) and code != 0
@@ -78,7 +78,7 @@ def _loop(binary, work, clip):
         rows.append((f"loop --gif killed after {delay} s, then run again", "fine" if ok else "partial",
                      f"{together=} {early=} {code=} {temps=} {err.strip()[:80]}"))
     d = _fresh(work, "term-loop")
-    code = _killed([binary, "loop", clip, "-o", os.path.join(d, "loop.mp4"), "--gif", "--window", "1", "--size", "96", "-q"],
+    code = _killed([binary, "loop", clip, "-o", os.path.join(d, "loop.mp4"), "--gif", "--window", "1", "--working-side", "96", "-q"],
                    2.0, signal.SIGTERM)
     ok = code == 128 + 15 and not os.listdir(d)
     rows.append(("loop --gif sent SIGTERM after 2 s", "fine" if ok else "partial", f"{code=} left={os.listdir(d)}"))

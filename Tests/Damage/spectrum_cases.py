@@ -124,7 +124,7 @@ def spectrum_cases(binary, clip, work):
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     good = os.path.join(d, "good.safetensors")
-    code, _, err = _run([binary, "loop", clip, "-o", good, "--spectrum-only", "--window", "0.5", "--size", "64", "--k", "4", "-q"])
+    code, _, err = _run([binary, "loop", clip, "-o", good, "--spectrum-only", "--window", "0.5", "--working-side", "64", "--k", "4", "-q"])
     if code != 0:
         return [("spectrum: the good spectrum is made", "wrong result", err.strip()[:160])]
     rows = []

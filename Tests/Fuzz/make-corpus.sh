@@ -141,7 +141,7 @@ rm -f spectrum/*
 loop() {  # loop CLIP WxH OUT ARGS…
     local clip=$1 size=$2 out=$3; shift 3
     ff -i "$samples/$clip" -vf "scale=${size/x/:}" -c:v libx264 -preset ultrafast -pix_fmt yuv420p "$tmp/$clip-$size.mp4"
-    "$WARPFLOW" loop "$tmp/$clip-$size.mp4" -o "spectrum/$out" --spectrum-only --window 2 --size 32 --threads 1 -q "$@"
+    "$WARPFLOW" loop "$tmp/$clip-$size.mp4" -o "spectrum/$out" --spectrum-only --window 2 --working-side 32 --threads 1 -q "$@"
 }
 loop rotate.mp4 24x18 rotate-24x18-k2.safetensors --k 2
 loop zoom.mp4 16x12 zoom-16x16-k3.safetensors --k 3   # working size 16x16 (16 is the least)
