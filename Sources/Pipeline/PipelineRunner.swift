@@ -98,6 +98,10 @@ public struct PipelineRunner {
     /// Leave the finished output under its temporary name (`PipelineResult.stagedOutput`)
     /// instead of renaming it to `outputPath`: for outputs written together with others.
     public var stagesOutput = false
+    /// Called with every frame the chain emits, just before the writer encodes it: a second
+    /// output fed from the same pictures (a GIF made from the rendered frames, not from the
+    /// lossy video). The frame belongs to the writer; an observer that keeps it keeps `clone()`.
+    public var observer: FrameSink?
 
     public init(input: String, output: String, filters: [any VideoFilter], settings: EncoderSettings = EncoderSettings(), copyAudio: Bool = true) {
         self.inputPath = input
@@ -123,7 +127,11 @@ public struct PipelineRunner {
         let cut = chain.keptTimeRange
         let hasAudio = copyAudio && !reader.info.audioStreams.isEmpty
         let writer = try VideoWriter(path: outputPath, format: chain.outputFormat, settings: settings, audioFrom: hasAudio ? reader : nil)
-        let sink: FrameSink = { try writer.write($0) }
+        let observer = self.observer
+        let sink: FrameSink = { frame in
+            try observer?(frame)
+            try writer.write(frame)
+        }
         var framesIn = 0
         var audioPackets = 0
         var videoStart: Rational?

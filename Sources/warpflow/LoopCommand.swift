@@ -174,8 +174,9 @@ struct LoopCommand: ParsableCommand {
     /// `-o x.gif`: the MP4 is only an intermediate, nearly lossless, never put in place.
     var gifOnly: Bool { (output as NSString).pathExtension.lowercased() == "gif" }
 
-    /// Renders `choice` into a staged MP4 (not yet in place).
-    func render(_ choice: LoopChoice) throws -> (LoopFilter, PipelineResult, StagedFile) {
+    /// Renders `choice` into a staged MP4 (not yet in place); with a GIF asked for, also returns
+    /// the rendered frames (references, no copies), which the GIF is made from.
+    func render(_ choice: LoopChoice) throws -> (LoopFilter, PipelineResult, StagedFile, [Frame]) {
         let loop = try makeLoop(choice)
         var settings = encoder.settings
         settings.bFrames = 0
@@ -185,11 +186,13 @@ struct LoopCommand: ParsableCommand {
         // 4:2:0 unless asked otherwise: what browsers and phones play (an RGB source would
         // otherwise give H.264 4:4:4).
         if encoder.pixelFormat == nil { settings.pixelFormat = PixelFormat(name: "yuv420p") }
-        if gifOnly { settings.crf = min(settings.crf, 10) }
+        var rendered: [Frame] = []
+        let keep = gif || gifOnly
         let result = try runPipeline(label: "loop", input: input, output: gifOnly ? output + ".mp4" : output, filters: [loop],
-                                     encoder: encoder, out: out, copyAudio: false, settings: settings, staged: true)
+                                     encoder: encoder, out: out, copyAudio: false, settings: settings, staged: true,
+                                     observer: keep ? { rendered.append($0.clone()) } : nil)
         guard let mp4 = result.stagedOutput else { throw CommandError("the loop's video was not staged") }
-        return (loop, result, mp4)
+        return (loop, result, mp4, rendered)
     }
 
     func run() throws {
@@ -214,7 +217,7 @@ struct LoopCommand: ParsableCommand {
                 }
                 return
             }
-            var (loop, result, mp4) = try render(choice)
+            var (loop, result, mp4, rendered) = try render(choice)
             // What is shipped must look as real as its trial: checked at the trial size, and an
             // automatic spectral loop that does not falls back to pingpong.
             if mode == "auto", choice.mode == .spectral, var plan = choice.plan {
@@ -238,7 +241,7 @@ struct LoopCommand: ParsableCommand {
                                         duration: Double(2 * (plan.windowFrames - 1)) / fps, hold: 0, plan: plan)
                     choice.checked = scores
                     if !out.quiet { printError("warpflow: loop: fell back to pingpong: " + (plan.fallback ?? "")) }
-                    (loop, result, mp4) = try render(choice)
+                    (loop, result, mp4, rendered) = try render(choice)
                 }
             }
             var gifPath: String?
@@ -247,7 +250,8 @@ struct LoopCommand: ParsableCommand {
                 var files = gifOnly ? [] : [mp4]
                 if gif || gifOnly {
                     let path = gifOnly ? output : (output as NSString).deletingPathExtension + ".gif"
-                    let written = try LoopGIF.write(from: mp4.temporary, to: path, frames: loop.statistics.loopFrames, width: gifWidth, fps: gifFPS)
+                    let written = try LoopGIF.write(Array(rendered.prefix(loop.statistics.loopFrames)), rate: result.outputFormat.frameRate,
+                                                    to: path, width: gifWidth, fps: gifFPS)
                     files.append(written.file)
                     gifPath = path
                     gifRate = written.rate

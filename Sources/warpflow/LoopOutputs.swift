@@ -14,11 +14,12 @@ enum LoopSpectrumExport {
     }
 }
 
-/// The GIF beside a loop's MP4 (or instead of it): the staged MP4 decoded back, scaled to
-/// `width` (height in proportion, even; by default the video's, at most 480 px, narrower when
-/// the GIF would exceed `pixelBudget`), resampled in time to a rate a GIF can hold exactly
-/// (whole centiseconds per frame), so the loop keeps its duration and its motion its speed;
-/// one palette for all frames. Returned staged, for the caller to commit with the MP4.
+/// The GIF beside a loop's MP4 (or instead of it), made from the rendered frames themselves
+/// (not from the lossy video): scaled to `width` (height in proportion, even; by default the
+/// video's, at most 480 px, narrower when the GIF would exceed `pixelBudget`), resampled in
+/// time to a rate a GIF can hold exactly (whole centiseconds per frame), so the loop keeps its
+/// duration and its motion its speed; one palette for all frames. Returned staged, for the
+/// caller to commit with the MP4. Any failure throws: no GIF is reported that was not written.
 enum LoopGIF {
     /// Pixels over all of a GIF's frames when neither its width nor its rate is given.
     static let pixelBudget = 6_000_000.0
@@ -31,17 +32,19 @@ enum LoopGIF {
         return Rational(100, Int64(min(delay, 65535)))
     }
 
-    static func write(from video: String, to path: String, frames count: Int, width: Int?, fps: Double?) throws
+    static func write(_ loopFrames: [Frame], rate loopRate: Rational, to path: String, width: Int?, fps: Double?) throws
         -> (file: StagedFile, rate: Rational, width: Int, height: Int, frames: Int) {
-        let reader = try VideoReader(path: video)
-        let converter = FrameConverter()
+        guard let first = loopFrames.first, loopRate.isPositive else {
+            throw MediaError(.invalidArgument, path: path, "the loop has no frames to make a GIF of")
+        }
         guard let rgb24 = PixelFormat(name: "rgb24") else { throw MediaError(.invalidArgument, path: path, "this FFmpeg has no rgb24 pixel format") }
-        let sourceWidth = reader.info.width, sourceHeight = reader.info.height
+        let converter = FrameConverter()
+        let sourceWidth = first.width, sourceHeight = first.height
         // Size and rate: as asked, or within a budget of `pixelBudget` pixels over the whole GIF
         // (about 1 byte each once coded): narrower first (down to 160 px), then fewer frames
         // per second (down to 8).
-        let seconds = Double(count) / reader.info.frameRate.doubleValue
-        var gifRate = rate(for: reader.info.frameRate, requested: fps)
+        let seconds = Double(loopFrames.count) / loopRate.doubleValue
+        var gifRate = rate(for: loopRate, requested: fps)
         var w = max(2, min(width ?? min(sourceWidth, 480), sourceWidth) / 2 * 2)
         func pixels(_ w: Int, _ r: Rational) -> Double {
             Double(w) * Double(w) * Double(sourceHeight) / Double(sourceWidth) * seconds * r.doubleValue
@@ -51,22 +54,20 @@ enum LoopGIF {
             w = max(min(w, 160), fitted / 2 * 2)
         }
         if fps == nil, pixels(w, gifRate) > pixelBudget {
-            gifRate = rate(for: reader.info.frameRate, requested: max(8, gifRate.doubleValue * pixelBudget / pixels(w, gifRate)))
+            gifRate = rate(for: loopRate, requested: max(8, gifRate.doubleValue * pixelBudget / pixels(w, gifRate)))
         }
         let h = max(2, Int((Double(sourceHeight) * Double(w) / Double(sourceWidth) / 2).rounded()) * 2)
-        var frames: [[UInt8]] = []
-        while frames.count < count, let frame = try reader.nextFrame() {
+        // Resampled in time: frame i of the GIF shows the loop at i / gifRate seconds.
+        let n = max(1, Int((seconds * gifRate.doubleValue).rounded()))
+        let picked = try (0..<n).map { i -> [UInt8] in
+            let frame = loopFrames[min(loopFrames.count - 1, Int(Double(i) * Double(loopFrames.count) / Double(n)))]
             let packed = try converter.convert(frame, width: w, height: h, pixelFormat: rgb24)
             var bytes = [UInt8](repeating: 0, count: w * h * 3)
             packed.withPlane(0) { data, stride, _, _ in
                 for y in 0..<h { for x in 0..<(w * 3) { bytes[y * w * 3 + x] = data[y * stride + x] } }
             }
-            frames.append(bytes)
+            return bytes
         }
-        guard !frames.isEmpty else { throw MediaError(.decodeFailed, path: video, "the loop's video has no frames to make a GIF of") }
-        // Resampled in time: frame i of the GIF shows the loop at i / gifRate seconds.
-        let n = max(1, Int((Double(frames.count) / reader.info.frameRate.doubleValue * gifRate.doubleValue).rounded()))
-        let picked = (0..<n).map { frames[min(frames.count - 1, Int(Double($0) * Double(frames.count) / Double(n)))] }
         let staged = try GIFWriter.writeStaged(frames: picked, width: w, height: h, frameRate: gifRate, to: path)
         return (staged.file, staged.rate, w, h, n)
     }

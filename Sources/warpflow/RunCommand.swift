@@ -109,10 +109,12 @@ struct RunCommand: ParsableCommand {
 /// cancels, a progress bar shows unless `--quiet` or `--json`, and the result is returned for
 /// the command's own report.
 func runPipeline(label: String, input: String, output: String, filters: [any VideoFilter], encoder: EncoderOptions,
-                 out: OutputOptions, copyAudio: Bool, settings: EncoderSettings? = nil, staged: Bool = false) throws -> PipelineResult {
+                 out: OutputOptions, copyAudio: Bool, settings: EncoderSettings? = nil, staged: Bool = false,
+                 observer: FrameSink? = nil) throws -> PipelineResult {
     let bar = ProgressBar(label: label, quiet: out.quiet || out.json)
     var runner = PipelineRunner(input: input, output: output, filters: filters, settings: settings ?? encoder.settings, copyAudio: copyAudio)
     runner.stagesOutput = staged
+    runner.observer = observer
     let result = try runner.run(progress: bar.update, cancellation: Interrupts.token)
     bar.finish()
     return result
