@@ -34,7 +34,7 @@ public final class ScaleFilter: VideoFilter {
         if requestedWidth < 0 && requestedHeight < 0 {
             throw FilterError.invalidOption(filter: Self.name, option: "w", reason: "w and h cannot both keep the aspect ratio")
         }
-        algorithm = ScaleAlgorithm(rawValue: try options.string("flags")) ?? .bicubic
+        algorithm = try options.choice("flags")
         let formatName = try options.string("format")
         if formatName.isEmpty {
             requestedFormat = nil

@@ -88,6 +88,15 @@ public struct FilterOptionValues: Sendable {
         guard case .string(let v)? = values[name] else { throw missing(name) }
         return v
     }
+    /// A `.choice` option as its type: throws `FilterError.invalidOption` naming the option when
+    /// the text is not one of `T`'s cases (a table and a type that disagree), never a default.
+    public func choice<T: RawRepresentable>(_ name: String, as type: T.Type = T.self) throws -> T where T.RawValue == String {
+        let text = try string(name)
+        guard let value = T(rawValue: text) else {
+            throw FilterError.invalidOption(filter: filterName, option: name, reason: "\"\(text)\" is not a \(T.self)")
+        }
+        return value
+    }
     public func rational(_ name: String) throws -> Rational {
         guard case .rational(let v)? = values[name] else { throw missing(name) }
         return v
