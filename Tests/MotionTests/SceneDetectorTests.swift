@@ -5,13 +5,7 @@ import Raster
 /// The scdet score on planes with known differences, and the SIMD difference kernel against
 /// its scalar reference.
 final class SceneDetectorTests: XCTestCase {
-    func randomPlane(_ w: Int, _ h: Int, seed: UInt64) -> Plane {
-        var state = seed
-        return Plane(width: w, height: h, data: (0..<(w * h)).map { _ in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(state >> 40) / Float(1 << 24)
-        })
-    }
+    func randomPlane(_ w: Int, _ h: Int, seed: UInt64) -> Plane { .seededNoise(w, h, seed: seed) }
 
     func testSIMDDifferenceMatchesScalarReference() {
         for (w, h) in [(1, 1), (15, 3), (16, 2), (17, 4), (31, 5), (32, 1), (33, 7), (100, 50), (641, 9)] {

@@ -121,3 +121,15 @@ struct SquareScene {
         return mask
     }
 }
+
+extension Plane {
+    /// Uniform noise in [0, 1) from a 64-bit linear congruential generator seeded with `seed`:
+    /// the same picture on every run, of any size (odd ones end rows in partial SIMD blocks).
+    static func seededNoise(_ w: Int, _ h: Int, seed: UInt64) -> Plane {
+        var state = seed
+        return Plane(width: w, height: h, data: (0..<(w * h)).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 24)
+        })
+    }
+}

@@ -67,14 +67,7 @@ final class TrajectoryConfidenceTests: XCTestCase {
         XCTAssertEqual(rules.evidence(measured: atZero, alternative: atTruth, typical: typical)[i], 0)
     }
 
-    /// A random picture of odd size (so rows end in partial SIMD blocks and odd pyramid edges).
-    func noise(_ w: Int, _ h: Int, seed: UInt64) -> Plane {
-        var state = seed
-        return Plane(width: w, height: h, data: (0..<(w * h)).map { _ in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(state >> 40) / Float(1 << 24)
-        })
-    }
+    func noise(_ w: Int, _ h: Int, seed: UInt64) -> Plane { .seededNoise(w, h, seed: seed) }
 
     func testPooledMismatchMatchesItsScalarReference() {
         for (w, h) in [(37, 23), (64, 40), (5, 3)] {
