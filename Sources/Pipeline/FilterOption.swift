@@ -129,9 +129,11 @@ public enum FilterError: Error, CustomStringConvertible, Sendable, Equatable {
         case .syntax(let chain, let pos, let reason):
             return "filter chain \"\(chain)\": \(reason) at character \(pos + 1)"
         case .unknownFilter(let name, let known):
-            return "unknown filter \"\(name)\"; available: \(known.joined(separator: ", "))"
+            return "unknown filter \"\(name)\"" + (NearestName.nearest(name, in: known).map { "; did you mean \"\($0)\"?" } ?? "")
+                + "; available: \(known.joined(separator: ", "))"
         case .unknownOption(let filter, let option, let known):
-            return "filter \(filter): unknown option \"\(option)\"; valid options: \(known.joined(separator: ", "))"
+            return "filter \(filter): unknown option \"\(option)\"" + (NearestName.nearest(option, in: known).map { "; did you mean \"\($0)\"?" } ?? "")
+                + "; valid options: \(known.joined(separator: ", "))"
         case .invalidOption(let filter, let option, let reason):
             return "filter \(filter): option \(option): \(reason)"
         case .unsupportedInput(let filter, let reason):

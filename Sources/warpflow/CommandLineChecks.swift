@@ -51,7 +51,7 @@ enum CommandLineSuggestions {
             if word == "help" { return nil }
             guard let next = subcommands.first(where: { $0.configuration.commandName == word }) else {
                 let names = subcommands.compactMap { $0.configuration.commandName }
-                guard let near = nearest(word, in: names) else { return nil }
+                guard let near = NearestName.nearest(word, in: names) else { return nil }
                 return "unknown command '\(word)' for \(path.joined(separator: " ")); did you mean '\(near)'?"
             }
             command = next
@@ -67,7 +67,7 @@ enum CommandLineSuggestions {
             if !known.contains(name), let new = renamed[path.joined(separator: " ")]?[name] {
                 return "\(path.joined(separator: " ")): '\(name)' is now '\(new)'"
             }
-            guard !known.contains(name), let near = nearest(name, in: Array(known)) else { continue }
+            guard !known.contains(name), let near = NearestName.nearest(name, in: Array(known)) else { continue }
             return "unknown option '\(name)' for \(path.joined(separator: " ")); did you mean '\(near)'?"
         }
         return nil
@@ -95,36 +95,6 @@ enum CommandLineSuggestions {
             }
         }
         return names
-    }
-
-    /// The name of `names` nearest to `word` (transpositions count once), if it is close:
-    /// at most 2 edits, and fewer than half the word's letters.
-    static func nearest(_ word: String, in names: [String]) -> String? {
-        var best: (name: String, edits: Int)?
-        for name in names.sorted() {
-            let edits = distance(word, name)
-            if edits < (best?.edits ?? Int.max) { best = (name, edits) }
-        }
-        guard let best, best.edits <= 2, best.edits * 2 < word.count else { return nil }
-        return best.name
-    }
-
-    /// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        guard !a.isEmpty else { return b.count }
-        guard !b.isEmpty else { return a.count }
-        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
-        for i in 0...a.count { d[i][0] = i }
-        for j in 0...b.count { d[0][j] = j }
-        for i in 1...a.count {
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
-            }
-        }
-        return d[a.count][b.count]
     }
 }
 

@@ -42,8 +42,10 @@ final class ChainParserTests: XCTestCase {
     }
 
     func testUnknownFilterAndOptionListWhatIsValid() {
-        assertError("nul", contains: "unknown filter \"nul\"; available: null, scale, trim, blend")
+        assertError("nul", contains: "unknown filter \"nul\"; did you mean \"null\"?; available: null, scale, trim, blend")
         assertError("scale=width=3", contains: "unknown option \"width\"; valid options: w, h, flags, format")
+        assertError("scale=fromat=yuv444p", contains: "unknown option \"fromat\"; did you mean \"format\"?")
+        assertError("lop=mode=pingpong", contains: "did you mean \"loop\"?")
     }
 
     func testBadValuesStateTheProblem() {
