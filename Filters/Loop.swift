@@ -28,8 +28,9 @@ import Raster
 /// - `crossfade`: the window with its last `crossfade` seconds blended into its start.
 ///
 /// Output: exactly round(duration × fps) frames (× `repeat`) at the input's frame rate, pts
-/// 0, 1, 2 … in time base 1/fps. `spectrum_out=` writes the spectrum used (the dataset
-/// format); `spectrum_in=` renders from such a file instead of estimating motion.
+/// 0, 1, 2 … in time base 1/fps. The spectrum used is a value after `finish` (`spectrum`;
+/// `LoopSpectrumFile.write` saves it in the dataset format); `spectrum_in=` renders from such a
+/// file instead of estimating motion.
 public final class LoopFilter: VideoFilter {
     public static let name = "loop"
     public static let summary = "seamless loop of a window: spectral motion resynthesis, pingpong or crossfade"
@@ -65,8 +66,6 @@ public final class LoopFilter: VideoFilter {
         FilterOption("size", .int(32...4096), default: "320", help: "motion is estimated with the frame's longer side scaled to at most this, pixels"),
         FilterOption("preset", .choice(FlowEstimator.Preset.allCases.map(\.rawValue)), default: "medium", help: "optical flow preset"),
         FilterOption("spectrum_in", .string, default: "", help: "render from this spectrum file (.safetensors) instead of estimating motion"),
-        FilterOption("spectrum_out", .string, default: "", help: "also write the spectrum used to this file (.safetensors, dataset format)"),
-        FilterOption("render", .bool, default: "1", help: "render the loop; 0 = only write spectrum_out (no frames emitted)"),
         FilterOption("threads", .int(0...256), default: "0", help: "worker threads; 0 = all processors"),
     ]
 
@@ -85,9 +84,13 @@ public final class LoopFilter: VideoFilter {
     /// One-off motion reach (fraction of the working longer side; 0 = off), tear guard limit
     /// (0 = off), scene-cut score (0 = off).
     let holdReach: Double, guardLimit: Float, sceneThreshold: Double
-    let spectrumIn: String?, spectrumOut: String?
+    let spectrumIn: String?
     let threads: Int
-    let render: Bool
+    /// False to compute the motion only (its `spectrum`) and emit no frames: for a caller that
+    /// wants the spectrum alone. Set before the first frame.
+    public var rendersFrames = true
+    /// The spectral motion used, after `finish` (spectral mode; nil otherwise).
+    public private(set) var spectrum: LoopSpectrum?
     /// True once `finish` has emitted the loop.
     private var flushed = false
     /// What the filter did, readable after `finish`.
@@ -139,13 +142,8 @@ public final class LoopFilter: VideoFilter {
         holdReach = try options.double("hold")
         guardLimit = Float(try options.double("guard"))
         sceneThreshold = try options.double("scene")
-        let si = try options.string("spectrum_in"), so = try options.string("spectrum_out")
+        let si = try options.string("spectrum_in")
         spectrumIn = si.isEmpty ? nil : si
-        spectrumOut = so.isEmpty ? nil : so
-        render = try options.bool("render")
-        if !render && spectrumOut == nil {
-            throw FilterError.invalidOption(filter: Self.name, option: "render", reason: "render=0 needs spectrum_out= (otherwise nothing is produced)")
-        }
         let t = try options.int("threads")
         threads = t > 0 ? t : Parallel.defaultThreads
         if spectrumIn != nil && mode != .spectral {
@@ -225,7 +223,7 @@ public final class LoopFilter: VideoFilter {
         if mode != .spectral || held.isEmpty { held.append(frame) }
         // Up to LoopBackground.samples frames, evenly spread over the window (the first included).
         let index = collected - 1, samples = LoopBackground.samples
-        if mode == .spectral, spectrumIn == nil, render, fill == .background || holdReach > 0, index < windowFrames,
+        if mode == .spectral, spectrumIn == nil, rendersFrames, fill == .background || holdReach > 0, index < windowFrames,
            index == 0 || index * samples / windowFrames != (index - 1) * samples / windowFrames {
             backgroundSamples.append(frame)
         }
@@ -342,10 +340,8 @@ public final class LoopFilter: VideoFilter {
                                         threads: threads)
             }
             if !alreadyGuarded { motion = try guardingTears(motion) }
-            if let path = spectrumOut {
-                try LoopSpectrumFile.write(motion, reference: reference, workingLuma: try referenceLuma ?? workingLuma(reference),
-                                           fps: rate, guardLimit: guardLimit > 0 ? guardLimit : nil, to: path)
-            }
+            spectrum = LoopSpectrum(motion: motion, reference: reference, workingLuma: try referenceLuma ?? workingLuma(reference),
+                                    rate: rate, guardLimit: guardLimit > 0 ? guardLimit : nil)
         } catch let error as FilterError {
             throw error
         } catch {
@@ -354,7 +350,7 @@ public final class LoopFilter: VideoFilter {
         // Each pixel's mean motion over the loop: splatting's importance, and the reported mean.
         let importance = motion.meanMagnitude()
         statistics.meanMotion = Double(importance.data.reduce(0, +)) / Double(max(1, importance.count))
-        guard render else { return [] }
+        guard rendersFrames else { return [] }
         let background = backgroundSamples.count >= 3
             ? try LoopBackground.planes(of: backgroundSamples, threads: threads) : nil
         backgroundSamples = []

@@ -11,7 +11,13 @@ import Raster
 /// and metadata (`window`, `k`, `width`, `height`, `fps`, `loop` = "1"). `warpflow loop
 /// --spectrum-only` writes one; `--from-spectrum` renders from one, so a loop can be regenerated
 /// or its spectrum edited (e.g. in NumPy) and rendered again.
-enum LoopSpectrumFile {
+public enum LoopSpectrumFile {
+    /// Writes `spectrum` (a loop filter's `spectrum`, after `finish`) to `path`.
+    public static func write(_ spectrum: LoopSpectrum, to path: String) throws {
+        try write(spectrum.motion, reference: spectrum.reference, workingLuma: spectrum.workingLuma, fps: spectrum.rate,
+                  guardLimit: spectrum.guardLimit, to: path)
+    }
+
     /// `guardLimit`: the tear guard the spectrum already passed (metadata `tear_guard`), if any.
     static func write(_ motion: LoopMotion, reference: Frame, workingLuma: Plane, fps: Rational, guardLimit: Float?,
                       to path: String) throws {
@@ -83,4 +89,16 @@ enum LoopSpectrumFile {
         for i in 0..<n { largest = max(largest, x[i], y[i]) }
         return 4 / Double(window) * largest
     }
+}
+
+/// The motion a loop plays, as a value (the `loop` filter's `spectrum` after `finish`): its
+/// spectrum, the reference frame it moves, that frame's luma at the working size, the clip's
+/// frame rate and the tear guard the motion already passed (nil when none). Writing it is the
+/// caller's (`LoopSpectrumFile.write`).
+public struct LoopSpectrum {
+    public let motion: LoopMotion
+    public let reference: Frame
+    public let workingLuma: Plane
+    public let rate: Rational
+    public let guardLimit: Float?
 }

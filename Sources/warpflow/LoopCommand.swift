@@ -135,7 +135,6 @@ struct LoopCommand: ParsableCommand {
         if let w = choice.window { o["window"] = "\(w)" }
         if let d = duration ?? choice.duration { o["duration"] = "\(d)" }
         if let fromSpectrum { o["spectrum_in"] = fromSpectrum }
-        if spectrumOnly { o["spectrum_out"] = output; o["render"] = "0" }
         return o
     }
 
@@ -201,7 +200,10 @@ struct LoopCommand: ParsableCommand {
             if let plan = choice.plan, !out.quiet { printError("warpflow: loop: " + plan.summary(mode: mode)) }
             if spectrumOnly {
                 let loop = try makeLoop(choice)
+                loop.rendersFrames = false
                 try LoopSpectrumExport.run(loop, input: input)
+                guard let spectrum = loop.spectrum else { throw CommandError("the loop computed no spectrum") }
+                try LoopSpectrumFile.write(spectrum, to: output)
                 if out.json {
                     let s = loop.statistics
                     try printReport(BasicReport(summary: ReportSummary(input: .file(input), output: output, seconds: s.flowSeconds,
