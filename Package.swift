@@ -7,7 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     // MARK: - Public API
     products: [
-        .library(name: "WarpFlow", targets: ["MediaIO", "Raster", "Motion", "WarpingNODE", "Pipeline", "WarpFlowFilters", "Dataset"]),
+        .library(name: "WarpFlow", targets: ["MediaIO", "Raster", "Flow", "Spectral", "Tensors", "WarpingNODE", "Pipeline", "FrameRateJob", "LoopJob", "DatasetJob", "WarpFlowFilters"]),
         .library(name: "WarpFlowTestSupport", targets: ["WarpFlowTestSupport"]),
         .executable(name: "warpflow", targets: ["warpflow"]),
     ],
@@ -29,28 +29,49 @@ let package = Package(
             ]
         ),
 
-        // MARK: - Implementation modules (lowest first)
-        // Raster: FFmpeg-free image maths on planar Float images.
+        // MARK: - Toolkits (lowest first): generic, job-agnostic
+        // Raster: FFmpeg-free image maths on planar Float images and displacement fields.
         .target(name: "Raster", path: "Sources/Raster", exclude: ["README.md"]),
-        // MediaIO: decode, encode, frames, swscale conversion to Raster images.
+        // MediaIO: decode, encode (MP4 and GIF), frames, swscale conversion to Raster images,
+        // libavutil's FFT. The only module that talks to FFmpeg.
         .target(name: "MediaIO", dependencies: ["CFFmpeg", "Raster"], path: "Sources/MediaIO", exclude: ["README.md"]),
-        // Motion: optical flow, flow fields, occlusion masks.
-        .target(name: "Motion", dependencies: ["Raster"], path: "Sources/Motion", exclude: ["README.md"]),
+        // Flow: optical flow estimation, flow fields, `.flo` files, occlusion, scene detection.
+        .target(name: "Flow", dependencies: ["Raster"], path: "Sources/Flow", exclude: ["README.md"]),
+        // Spectral: per-pixel trajectories with their confidence, camera fit, truncated DFT
+        // kernels, motion spectra, histograms and normalisation.
+        .target(name: "Spectral", dependencies: ["Flow", "Raster"], path: "Sources/Spectral", exclude: ["README.md"]),
+        // Tensors: safetensors files (reader, writer, float16/bfloat16) and atomic data-file I/O
+        // (temporaries registered with MediaIO's LiveTemporaries, so an interrupt removes them).
+        .target(name: "Tensors", dependencies: ["MediaIO"], path: "Sources/Tensors", exclude: ["README.md"]),
         // WarpingNODE: stationary velocity fields, their integration into diffeomorphic warps,
         // the per-pair fit and the frame interpolator that renders any time t in YUV.
-        .target(name: "WarpingNODE", dependencies: ["Raster", "Motion", "MediaIO"], path: "Sources/WarpingNODE", exclude: ["README.md"]),
-        // Dataset: training sets from clips (trajectories, motion spectra, safetensors shards,
-        // manifests, mergeable statistics, sharding over a cluster).
-        .target(name: "Dataset", dependencies: ["MediaIO", "Motion", "Raster"], path: "Sources/Dataset", exclude: ["README.md"]),
-        // Pipeline: the filter protocol, registry, chain parser and streaming runner.
-        .target(name: "Pipeline", dependencies: ["MediaIO"], path: "Sources/Pipeline", exclude: ["README.md"]),
-        // The built-in filter plugins, one file each.
-        .target(name: "WarpFlowFilters", dependencies: ["Pipeline", "MediaIO", "Raster", "Motion", "WarpingNODE", "Dataset"], path: "Filters", exclude: ["README.md"]),
-        // The command-line tool.
+        .target(name: "WarpingNODE", dependencies: ["Raster", "Flow", "MediaIO"], path: "Sources/WarpingNODE", exclude: ["README.md"]),
+        // Pipeline: the filter protocol, registry, chain parser, chain driver and streaming runner.
+        .target(name: "Pipeline", dependencies: ["MediaIO", "Raster"], path: "Sources/Pipeline", exclude: ["README.md"]),
+
+        // MARK: - Jobs: one module each, over the toolkits
+        // Frame-rate upscaling: the `fps` filter.
+        .target(name: "FrameRateJob", dependencies: ["Pipeline", "MediaIO", "Raster", "Flow", "WarpingNODE"],
+                path: "Sources/Jobs/FrameRate", exclude: ["README.md"]),
+        // Seamless loops: the `loop` filter, its planner, motion resynthesis, guards, renderer and
+        // spectrum file.
+        .target(name: "LoopJob", dependencies: ["Pipeline", "MediaIO", "Raster", "Flow", "Spectral", "Tensors"],
+                path: "Sources/Jobs/Loop", exclude: ["README.md"]),
+        // Training sets from clips (trajectories, motion spectra, shards, manifests, mergeable
+        // statistics, sharding over a cluster).
+        .target(name: "DatasetJob", dependencies: ["MediaIO", "Raster", "Flow", "Spectral", "Tensors"],
+                path: "Sources/Jobs/Dataset", exclude: ["README.md"]),
+
+        // The generic built-in filters and the standard registry of every built-in (the one
+        // place that lists the jobs' filters too).
+        .target(name: "WarpFlowFilters", dependencies: ["Pipeline", "MediaIO", "Raster", "Flow", "FrameRateJob", "LoopJob"],
+                path: "Filters", exclude: ["README.md"]),
+        // The command-line tool: one file per job.
         .executableTarget(
             name: "warpflow",
             dependencies: [
-                "WarpFlowFilters", "Pipeline", "MediaIO", "Motion", "Raster", "Dataset",
+                "WarpFlowFilters", "FrameRateJob", "LoopJob", "DatasetJob", "Pipeline", "MediaIO", "Flow", "Spectral",
+                "Tensors", "Raster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/warpflow",
@@ -61,7 +82,7 @@ let package = Package(
         // Benchmarks against peers (ffmpeg CLI, OpenCV); run by `make bench`, never by tests.
         .executableTarget(
             name: "warpflow-bench",
-            dependencies: ["WarpFlowFilters", "Pipeline", "MediaIO", "Motion", "Raster", "Dataset"],
+            dependencies: ["WarpFlowFilters", "Pipeline", "MediaIO", "Flow", "Spectral", "Tensors", "Raster", "DatasetJob"],
             path: "Sources/warpflow-bench",
             exclude: ["README.md"]
         ),
@@ -70,11 +91,12 @@ let package = Package(
         // FilterVerifier and helpers that make clips with the ffmpeg CLI at test time.
         .target(name: "WarpFlowTestSupport", dependencies: ["Pipeline", "MediaIO"], path: "Sources/WarpFlowTestSupport", exclude: ["README.md"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "Raster", "WarpFlowTestSupport", .product(name: "PropertyBased", package: "swift-property-based")], path: "Tests/MediaIOTests"),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "WarpFlowFilters", "Motion", "Raster", "Dataset", "WarpFlowTestSupport"], path: "Tests/PipelineTests"),
-        .testTarget(name: "MotionTests", dependencies: ["Motion", "Raster"], path: "Tests/MotionTests"),
-        .testTarget(name: "WarpingNODETests", dependencies: ["WarpingNODE", "Motion", "Raster", "MediaIO", "WarpFlowTestSupport"], path: "Tests/WarpingNODETests"),
-        .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Motion", "MediaIO", "Raster", "WarpFlowTestSupport"], path: "Tests/DatasetTests"),
-        .testTarget(name: "CLITests", dependencies: ["warpflow", "WarpFlowTestSupport", "Dataset"], path: "Tests/CLITests"),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "WarpFlowFilters", "FrameRateJob", "LoopJob", "Flow", "Spectral", "Tensors", "Raster", "WarpFlowTestSupport"], path: "Tests/PipelineTests"),
+        .testTarget(name: "MotionTests", dependencies: ["Flow", "Spectral", "Raster"], path: "Tests/MotionTests"),
+        .testTarget(name: "LoopJobTests", dependencies: ["LoopJob", "Flow", "Spectral", "Raster"], path: "Tests/LoopJobTests"),
+        .testTarget(name: "WarpingNODETests", dependencies: ["WarpingNODE", "Flow", "Raster", "MediaIO", "WarpFlowTestSupport"], path: "Tests/WarpingNODETests"),
+        .testTarget(name: "DatasetTests", dependencies: ["DatasetJob", "Tensors", "Flow", "Spectral", "MediaIO", "Raster", "WarpFlowTestSupport"], path: "Tests/DatasetTests"),
+        .testTarget(name: "CLITests", dependencies: ["warpflow", "WarpFlowTestSupport", "DatasetJob", "Tensors", "LoopJob"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]
 )
@@ -84,14 +106,14 @@ let package = Package(
 // scratch path. Absent from the default package, so `swift build`/`swift test` never see them.
 if Context.environment["WARPFLOW_FUZZ"] == "1" {
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
-        ("chain", ["Pipeline", "WarpFlowFilters"]),
+        ("chain", ["Pipeline", "WarpFlowFilters", "FrameRateJob", "LoopJob"]),
         ("rational", ["MediaIO"]),
-        ("flo", ["Motion", "Raster"]),
+        ("flo", ["Flow", "Raster"]),
         ("reader", ["MediaIO", "Raster"]),
-        ("safetensors", ["Dataset"]),
-        ("clipreport", ["Dataset", "Motion"]),
-        ("merge", ["Dataset"]),
-        ("spectrum", ["WarpFlowFilters", "Pipeline", "MediaIO"]),
+        ("safetensors", ["Tensors"]),
+        ("clipreport", ["DatasetJob", "Tensors", "Flow", "Spectral"]),
+        ("merge", ["DatasetJob", "Tensors"]),
+        ("spectrum", ["LoopJob", "Pipeline", "MediaIO"]),
     ]
     for target in fuzzTargets {
         package.targets.append(.executableTarget(name: "fuzz-\(target.name)", dependencies: target.dependencies,

@@ -1,3 +1,5 @@
+import FrameRateJob
+import LoopJob
 import Pipeline
 
 /// The built-in filter plugins, in the order `warpflow filters` lists them. Add a new

@@ -2,7 +2,7 @@ import Foundation
 import Pipeline
 import MediaIO
 import Raster
-import Motion
+import Flow
 
 /// `flow`: dense optical flow between consecutive frames (DIS-family estimator of `Motion`),
 /// forward, backward or both, with optional occlusion masks (forward-backward check).

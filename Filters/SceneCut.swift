@@ -1,7 +1,7 @@
 import Foundation
 import Pipeline
 import MediaIO
-import Motion
+import Flow
 import Raster
 
 /// `scenecut`: detects scene cuts with the score of FFmpeg's `scdet` (see `SceneDetector`:

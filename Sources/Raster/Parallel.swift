@@ -50,9 +50,9 @@ public enum Parallel {
 
 /// A value handed across threads on the caller's guarantee that the threads never touch the
 /// same memory (see `Parallel.forChunks`).
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+package struct UncheckedSendable<Value>: @unchecked Sendable {
+    package let value: Value
+    package init(_ value: Value) { self.value = value }
 }
 
 extension Plane {

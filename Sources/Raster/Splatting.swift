@@ -1,24 +1,5 @@
 import Foundation
 
-/// Errors thrown by the Raster module's checked entry points (splatting, hole filling).
-/// `description` is one line for users naming the input and the problem.
-public enum RasterError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// A plane that must match another's size does not (`what` names it).
-    case sizeMismatch(what: String, expectedWidth: Int, expectedHeight: Int, width: Int, height: Int)
-    /// A parameter is outside its valid range.
-    case invalidParameter(name: String, value: String, expected: String)
-
-    /// The error as one line for users.
-    public var description: String {
-        switch self {
-        case let .sizeMismatch(what, ew, eh, w, h):
-            return "\(what) is \(w)×\(h); expected \(ew)×\(eh)"
-        case let .invalidParameter(name, value, expected):
-            return "\(name) = \(value) is invalid; expected \(expected)"
-        }
-    }
-}
-
 /// How splatted pixels landing on the same target pixel are combined.
 public enum SplatMode: Sendable, Equatable {
     /// Bilinear-weighted mean of everything that lands (α·z ≡ 0).
@@ -56,39 +37,46 @@ public struct SplatResult: Sendable, Equatable {
 /// A displacement field with its optional importance plane, all the same size: source pixel
 /// (x, y) goes to (x + u, y + v), u and v in pixels of this size.
 public struct SplatField: Sendable, Equatable {
-    /// Horizontal displacement, pixels (right positive).
-    public internal(set) var u: Plane
-    /// Vertical displacement, pixels (down positive).
-    public internal(set) var v: Plane
+    /// Where each source pixel goes, pixels.
+    public let displacement: DisplacementField
     /// Importance z for softmax splatting (any unit; α is in its inverse), or nil.
-    public internal(set) var importance: Plane?
+    public let importance: Plane?
 
-    /// A field; throws `RasterError.sizeMismatch` unless `v` and `importance` match `u`'s size.
+    /// A field; throws `RasterError` unless `u` and `v` make a valid `DisplacementField` and
+    /// `importance` has its size.
     public init(u: Plane, v: Plane, importance: Plane? = nil) throws {
-        try Plane.requireSize(v, "the splat field's v", width: u.width, height: u.height)
-        if let importance { try Plane.requireSize(importance, "the splat importance", width: u.width, height: u.height) }
-        self.u = u
-        self.v = v
+        try self.init(displacement: DisplacementField(u: u, v: v), importance: importance)
+    }
+
+    /// A field over a displacement; throws `RasterError.sizeMismatch` unless `importance` has
+    /// its size.
+    public init(displacement: DisplacementField, importance: Plane? = nil) throws {
+        if let importance {
+            try Plane.requireSize(importance, "the splat importance", width: displacement.width, height: displacement.height)
+        }
+        self.displacement = displacement
         self.importance = importance
     }
 
+    /// Horizontal displacement, pixels (right positive).
+    public var u: Plane { displacement.u }
+    /// Vertical displacement, pixels (down positive).
+    public var v: Plane { displacement.v }
     /// Width in pixels.
-    public var width: Int { u.width }
+    public var width: Int { displacement.width }
     /// Height in pixels.
-    public var height: Int { u.height }
+    public var height: Int { displacement.height }
 
     /// This field for planes of `width × height` (e.g. a chroma plane, given a luma-size field):
-    /// bilinear resampling with u scaled by width ratio and v by height ratio, so displacements are
-    /// in the new plane's pixels. Importance is resampled with its values unchanged (keep α).
+    /// the displacement resized (`DisplacementField.resized`), the importance resampled with its
+    /// values unchanged (keep α). Throws `invalidParameter` for an empty size.
     public func resized(width newWidth: Int, height newHeight: Int, threads: Int = Parallel.defaultThreads) throws -> SplatField {
         guard newWidth > 0, newHeight > 0, width > 0, height > 0 else {
             throw RasterError.invalidParameter(name: "splat field size", value: "\(newWidth)×\(newHeight) from \(width)×\(height)",
                                                expected: "non-empty sizes")
         }
         if newWidth == width, newHeight == height { return self }
-        let sx = Float(newWidth) / Float(width), sy = Float(newHeight) / Float(height)
-        return try SplatField(u: u.resizedBilinear(width: newWidth, height: newHeight, valueScale: sx, threads: threads),
-                              v: v.resizedBilinear(width: newWidth, height: newHeight, valueScale: sy, threads: threads),
+        return try SplatField(displacement: displacement.resized(width: newWidth, height: newHeight, threads: threads),
                               importance: importance?.resizedBilinear(width: newWidth, height: newHeight, threads: threads))
     }
 }
@@ -207,7 +195,7 @@ extension Plane {
     }
 
     /// Throws `sizeMismatch` unless `plane` is `width × height`.
-    static func requireSize(_ plane: Plane, _ what: String, width: Int, height: Int) throws {
+    package static func requireSize(_ plane: Plane, _ what: String, width: Int, height: Int) throws {
         guard plane.width == width, plane.height == height else {
             throw RasterError.sizeMismatch(what: what, expectedWidth: width, expectedHeight: height,
                                            width: plane.width, height: plane.height)

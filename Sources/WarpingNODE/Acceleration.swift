@@ -1,5 +1,5 @@
 import Foundation
-import Motion
+import Flow
 import Raster
 
 /// The optical flows of one pair of consecutive frames, both ways, on the luma grid (pixels).

@@ -4,38 +4,6 @@ import Raster
 /// split across threads. Positions are in pixels of the grid; samples are bilinear with edges
 /// clamped (`Plane.bilinear`).
 enum DisplacementKernels {
-    /// d(x) = d_inner(x) + scale · d_outer(x + d_inner(x)): composition (scale 1), an Euler step
-    /// of a velocity field (outer = v, scale = h), or a squaring (outer = inner = d).
-    static func compose(outer: Deformation, inner: Deformation, scale: Float, threads: Int) -> Deformation {
-        let w = inner.width, h = inner.height
-        guard w > 0, h > 0 else { return inner }
-        var ou = Plane(width: w, height: h), ov = Plane(width: w, height: h)
-        outer.u.withSamples { au in
-            outer.v.withSamples { av in
-                inner.u.withSamples { iu in
-                    inner.v.withSamples { iv in
-                        ou.withMutableSamples { du in
-                            ov.withMutableSamples { dv in
-                                Parallel.forChunks(h, threads: Parallel.workers(for: w * h, threads: threads, grain: 8192)) { rows in
-                                    for y in rows {
-                                        let fy = Float(y)
-                                        for x in 0..<w {
-                                            let i = y * w + x
-                                            let px = Float(x) + iu[i], py = fy + iv[i]
-                                            du[i] = iu[i] + scale * Plane.bilinear(au, width: w, height: h, x: px, y: py)
-                                            dv[i] = iv[i] + scale * Plane.bilinear(av, width: w, height: h, x: px, y: py)
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return Deformation(validU: ou, v: ov)
-    }
-
     /// One classical Runge-Kutta step of length `h` of every trajectory x + d(x) through the
     /// velocity (vu, vv), stationary when `acceleration` is nil, else the time-varying field
     /// v(x, τ) = velocity(x) + (τ − ½)·acceleration(x) with the step starting at time `time`.

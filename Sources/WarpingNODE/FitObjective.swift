@@ -76,7 +76,7 @@ struct FitObjective {
         var stages = [Deformation(validU: field.u.scaled(by: first), v: field.v.scaled(by: first))]
         for _ in 0..<squarings {
             let d = stages[stages.count - 1]
-            stages.append(DisplacementKernels.compose(outer: d, inner: d, scale: 1, threads: 1))
+            stages.append(Deformation.compose(outer: d, inner: d, scale: 1, threads: 1))
         }
         return stages
     }

@@ -1,6 +1,6 @@
 import Foundation
 import MediaIO
-import Motion
+import Flow
 import Raster
 
 /// How in-between frames are made from a pair's flows.

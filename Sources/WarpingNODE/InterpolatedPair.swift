@@ -1,5 +1,5 @@
 import MediaIO
-import Motion
+import Flow
 import Raster
 
 /// A frame pair prepared by `FrameInterpolator.prepare`: renders the frame at any t ∈ [0, 1].

@@ -1,4 +1,4 @@
-import Motion
+import Flow
 import Raster
 
 /// How the ODE dφ/dt = v(φ), φ(0) = identity, is integrated to time t.
@@ -132,7 +132,7 @@ public struct VelocityField: Sendable, Equatable {
         case .euler(let n):
             var d = identity
             let h = time / Float(n)
-            for _ in 0..<n { d = DisplacementKernels.compose(outer: components, inner: d, scale: h, threads: threads) }
+            for _ in 0..<n { d = Deformation.compose(outer: components, inner: d, scale: h, threads: threads) }
             return d
         case .rk4(let n):
             var d = identity
@@ -142,7 +142,7 @@ public struct VelocityField: Sendable, Equatable {
         case .scalingAndSquaring(let n):
             let first = time / Float(1 << n)
             var d = Deformation(validU: u.scaled(by: first), v: v.scaled(by: first))
-            for _ in 0..<n { d = DisplacementKernels.compose(outer: d, inner: d, scale: 1, threads: threads) }
+            for _ in 0..<n { d = Deformation.compose(outer: d, inner: d, scale: 1, threads: threads) }
             return d
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import MediaIO
-import Motion
+import Flow
+import Spectral
 import Raster
 
 /// `warpflow-bench dft [--width 256] [--height 160] [--window 150] [--k 16] [--repeat 3]

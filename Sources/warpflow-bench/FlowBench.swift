@@ -1,6 +1,6 @@
 import Foundation
 import MediaIO
-import Motion
+import Flow
 import Raster
 
 /// `warpflow-bench flow SETDIR [--json OUT] [--presets a,b] [--threads N] [--repeat N] [--save-flow DIR]`:

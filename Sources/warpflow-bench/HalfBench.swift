@@ -1,4 +1,5 @@
-import Dataset
+import DatasetJob
+import Tensors
 import Foundation
 
 /// `warpflow-bench f16`: throughput of the float16 / bfloat16 conversions the shards use, the

@@ -1,8 +1,11 @@
 import ArgumentParser
 import Foundation
-import Motion
+import Flow
+import Spectral
 import Pipeline
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 
 /// The flow preset and the tracking mode parse as their own types, and `--help` lists them.
 extension FlowEstimator.Preset: ExpressibleByArgument {}

@@ -1,7 +1,9 @@
 import ArgumentParser
-import Dataset
+import DatasetJob
+import Tensors
 import Foundation
-import Motion
+import Flow
+import Spectral
 import Raster
 
 /// `warpflow dataset`: training sets of motion spectra from clips (build, merge).

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Pipeline
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 
 /// `warpflow filters [NAME]`: the plugins and their option tables.
 struct FiltersCommand: ParsableCommand {

@@ -1,10 +1,12 @@
 import ArgumentParser
 import Foundation
 import MediaIO
-import Motion
+import Flow
 import Pipeline
 import Raster
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 
 /// `warpflow flow`: dense optical flow between two images (written as `.flo`), or the
 /// colour-wheel video of the flow between consecutive frames of a video (the `flow` filter),

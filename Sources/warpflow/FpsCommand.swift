@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import MediaIO
-import Motion
+import Flow
 import Pipeline
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 
 /// `warpflow fps IN -o OUT --fps 60`: frame-rate upscaling by motion-compensated interpolation.
 struct FpsCommand: ParsableCommand {

@@ -1,10 +1,13 @@
 import ArgumentParser
 import Foundation
 import MediaIO
-import Motion
+import Flow
+import Spectral
 import Pipeline
 import Raster
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 
 /// `warpflow loop`: a seamless looping MP4 (and GIF) from a window of a clip.
 struct LoopCommand: ParsableCommand {

@@ -2,6 +2,8 @@ import Foundation
 import MediaIO
 import Pipeline
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 
 /// Drives the loop filter over a clip without writing video: for `--spectrum-only`.
 enum LoopSpectrumExport {

@@ -3,6 +3,8 @@ import Foundation
 import MediaIO
 import Pipeline
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 
 /// Encoder choices shared by the commands that write video.
 struct EncoderOptions: ParsableArguments {

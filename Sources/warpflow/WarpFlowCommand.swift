@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Pipeline
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 
 /// The `warpflow` command-line tool: thin subcommands that build a pipeline and run it.
 @main

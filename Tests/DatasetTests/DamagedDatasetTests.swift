@@ -1,4 +1,5 @@
-import Dataset
+import DatasetJob
+import Tensors
 import Foundation
 import WarpFlowTestSupport
 import XCTest

@@ -1,6 +1,6 @@
-import Dataset
+import DatasetJob
 import Foundation
-import Motion
+import Flow
 import WarpFlowTestSupport
 import XCTest
 

@@ -1,5 +1,6 @@
 import XCTest
-@testable import Dataset
+@testable import DatasetJob
+@testable import Tensors
 
 /// The F16/BF16 conversions of safetensors: the SIMD kernels against their scalar references
 /// over every 16-bit pattern and over random and boundary floats, the references against

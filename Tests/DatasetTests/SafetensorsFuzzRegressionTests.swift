@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-import Dataset
+import DatasetJob
+import Tensors
 
 /// The `safetensors` fuzz target's seeds (Tests/Fuzz/corpus/safetensors) and the inputs it once
 /// failed on (Tests/Fuzz/regressions/safetensors), fed through the same path as the target:

@@ -1,10 +1,11 @@
 import Foundation
 import XCTest
-@testable import Dataset
+@testable import DatasetJob
+@testable import Tensors
 
 /// Safetensors files on disk: the atomic write under failures, files exchanged with the
 /// reference Python package, and the fuzz target's seeds and regressions replayed.
-final class DatasetFileIOTests: XCTestCase {
+final class DataFileIOTests: XCTestCase {
     var dir: URL!
 
     override func setUpWithError() throws {
@@ -73,7 +74,7 @@ final class DatasetFileIOTests: XCTestCase {
             return w
         }()
         // The disk fills up after the first 10 bytes.
-        var full = DatasetFileIO.Calls.system
+        var full = DataFileIO.Calls.system
         full.write = { fd, bytes, count in
             lseek(fd, 0, SEEK_CUR) >= 10 ? { errno = ENOSPC; return -1 }() : write(fd, bytes, min(count, 10))
         }
@@ -81,7 +82,7 @@ final class DatasetFileIOTests: XCTestCase {
             XCTAssertEqual((error as? DatasetError)?.subject, path)
             XCTAssertTrue("\(error)".contains("No space left"), "\(error)")
         }
-        var failingFsync = DatasetFileIO.Calls.system
+        var failingFsync = DataFileIO.Calls.system
         failingFsync.fsync = { _ in errno = EIO; return -1 }
         XCTAssertThrowsError(try big.write(to: path, io: failingFsync)) { XCTAssertTrue("\($0)".contains("flush"), "\($0)") }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), old)

@@ -1,5 +1,6 @@
 import XCTest
-@testable import Dataset
+@testable import DatasetJob
+@testable import Tensors
 
 /// The safetensors writer and reader: round trips, the exact byte layout, determinism, and
 /// every rule the reader enforces, each broken by a crafted file.

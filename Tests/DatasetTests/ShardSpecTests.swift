@@ -1,4 +1,4 @@
-import Dataset
+import DatasetJob
 import XCTest
 
 final class ShardSpecTests: XCTestCase {

@@ -1,5 +1,6 @@
 import MediaIO
-import Motion
+import Flow
+import Spectral
 import Raster
 import XCTest
 

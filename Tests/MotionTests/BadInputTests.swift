@@ -1,6 +1,6 @@
 import XCTest
 import Raster
-@testable import Motion
+@testable import Flow
 
 final class BadInputTests: XCTestCase {
     func testImagesOfDifferentSizes() {

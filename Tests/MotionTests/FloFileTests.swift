@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import Raster
-@testable import Motion
+@testable import Flow
 
 final class FloFileTests: XCTestCase {
     var dir: URL!

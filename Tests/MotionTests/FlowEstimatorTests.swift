@@ -1,6 +1,6 @@
 import XCTest
 import Raster
-@testable import Motion
+@testable import Flow
 
 /// Synthetic global motions with exact flow; EPE measured at least `margin` pixels from borders.
 final class FlowEstimatorTests: XCTestCase {

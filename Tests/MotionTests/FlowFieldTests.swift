@@ -1,6 +1,6 @@
 import XCTest
 import Raster
-@testable import Motion
+@testable import Flow
 
 final class FlowFieldTests: XCTestCase {
     /// 128×96, a 32 px square moving (6, 2) px over a static background.
@@ -10,9 +10,9 @@ final class FlowFieldTests: XCTestCase {
         let (i0, i1) = scene.frames()
         let estimator = FlowEstimator(preset: .medium)
         let forward = try estimator.flow(from: i0, to: i1), backward = try estimator.flow(from: i1, to: i0)
-        let round = try forward.composed(with: backward)
+        let round = try backward.composed(after: forward)
         // Exact flows compose to exactly zero wherever the pixel stays visible.
-        let exact = try scene.truth(backward: false).composed(with: scene.truth(backward: true))
+        let exact = try scene.truth(backward: true).composed(after: scene.truth(backward: false))
         // Away from occlusions: pixels ≥ 4 px from any occluded pixel, the square's edges and the border.
         var mask = interiorMask(width: scene.width, height: scene.height, margin: 8)
         let occ = scene.occluded(backward: false)
@@ -100,7 +100,7 @@ final class FlowFieldTests: XCTestCase {
 
     func testSizeMismatchesThrow() {
         let a = FlowField(width: 4, height: 4), b = FlowField(width: 5, height: 4)
-        XCTAssertThrowsError(try a.composed(with: b))
+        XCTAssertThrowsError(try b.composed(after: a))
         XCTAssertThrowsError(try a.occlusionMask(backward: b))
         XCTAssertThrowsError(try a.endPointError(to: b))
         XCTAssertThrowsError(try FlowField(u: Plane(width: 2, height: 2), v: Plane(width: 3, height: 2)))

@@ -1,5 +1,5 @@
 import Foundation
-import Motion
+import Flow
 import Raster
 import XCTest
 
@@ -23,7 +23,7 @@ final class FlowFuzzRegressionTests: XCTestCase {
             for i in 0..<image.count { image.data[i] = Float(i + 1) / Float(image.count) }
             let warped = flow.warp(image, threads: 1)
             XCTAssertTrue(warped.data.allSatisfy(\.isFinite), "\(file): \(warped.data)")
-            let composed = try flow.composed(with: flow, threads: 1)
+            let composed = try flow.composed(after: flow, threads: 1)
             XCTAssertEqual(composed.width, flow.width, file)
             let mask = try flow.occlusionMask(backward: flow, threads: 1)
             XCTAssertTrue(mask.data.allSatisfy { $0 == 0 || $0 == 1 }, file)

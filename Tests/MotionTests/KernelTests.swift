@@ -1,6 +1,6 @@
 import XCTest
 import Raster
-@testable import Motion
+@testable import Flow
 
 /// SIMD kernels against their scalar references, on sizes that exercise the vector body and tails.
 final class KernelTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Raster
 import XCTest
-@testable import Motion
+@testable import Flow
 
 /// The symmetric refinement of a field at the midpoint between two frames.
 final class MidpointRefinementTests: XCTestCase {

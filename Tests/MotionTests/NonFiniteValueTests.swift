@@ -1,6 +1,6 @@
 import XCTest
 import Raster
-@testable import Motion
+@testable import Flow
 
 /// Float → Int conversions fed by input (flow values from .flo files, kernel sizes, level
 /// counts) never trap: they are range-checked or rejected with an error.
@@ -26,7 +26,7 @@ final class NonFiniteValueTests: XCTestCase {
         let image = Plane(width: 16, height: 16, value: 0.25)
         XCTAssertEqual(flow.warp(image).count, 256)
         XCTAssertNoThrow(try flow.occlusionMask(backward: flow))
-        XCTAssertNoThrow(try flow.composed(with: flow))
+        XCTAssertNoThrow(try flow.composed(after: flow))
         _ = flow.sample(x: .nan, y: .nan)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
-@testable import Motion
+@testable import Flow
+@testable import Spectral
 import XCTest
 
 /// The magnitude histogram (bins, percentiles, merging, sparse form) and the normalisation.

@@ -1,6 +1,6 @@
 import XCTest
 import Raster
-@testable import Motion
+@testable import Flow
 
 /// The scdet score on planes with known differences, and the SIMD difference kernel against
 /// its scalar reference.

@@ -1,5 +1,6 @@
 import Foundation
-@testable import Motion
+@testable import Flow
+@testable import Spectral
 import Raster
 import XCTest
 

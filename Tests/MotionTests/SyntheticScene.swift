@@ -1,5 +1,5 @@
 import Raster
-@testable import Motion
+@testable import Flow
 
 /// A continuous, deterministic multi-scale texture (smoothstep value noise, 5 octaves from 32 px
 /// down to 2 px), so moved copies of it can be rendered exactly at any real position and the

@@ -1,4 +1,5 @@
-@testable import Motion
+@testable import Flow
+@testable import Spectral
 import Raster
 import XCTest
 

@@ -1,5 +1,6 @@
 import Foundation
-import Motion
+import Flow
+import Spectral
 import Raster
 import XCTest
 

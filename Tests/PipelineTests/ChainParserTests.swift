@@ -1,5 +1,7 @@
 import Pipeline
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 import XCTest
 
 final class ChainParserTests: XCTestCase {

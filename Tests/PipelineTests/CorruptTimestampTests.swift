@@ -1,6 +1,8 @@
 import MediaIO
 import Pipeline
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 import XCTest
 
 /// Frames whose pts cannot be placed exactly make `blend` and `trim` throw a `FilterError` that

@@ -1,6 +1,8 @@
 import Foundation
 import Pipeline
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 import WarpFlowTestSupport
 import XCTest
 

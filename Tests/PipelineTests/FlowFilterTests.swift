@@ -1,8 +1,10 @@
 import Foundation
-import Motion
+import Flow
 import Pipeline
 import Raster
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 import WarpFlowTestSupport
 import XCTest
 

@@ -2,6 +2,8 @@ import Foundation
 import MediaIO
 import Pipeline
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 import WarpFlowTestSupport
 import XCTest
 

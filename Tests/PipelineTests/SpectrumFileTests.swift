@@ -1,9 +1,12 @@
-import Dataset
+import DatasetJob
+import Tensors
 import Foundation
-import Motion
+import Flow
 import WarpFlowTestSupport
 import XCTest
 @testable import WarpFlowFilters
+@testable import FrameRateJob
+@testable import LoopJob
 
 /// Spectrum files that `warpflow loop --from-spectrum` must refuse rather than render.
 final class SpectrumFileTests: XCTestCase {

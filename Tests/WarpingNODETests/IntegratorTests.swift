@@ -1,5 +1,5 @@
 import Foundation
-import Motion
+import Flow
 import Raster
 import XCTest
 @testable import WarpingNODE

@@ -1,6 +1,6 @@
 import Foundation
 import MediaIO
-import Motion
+import Flow
 import Raster
 import XCTest
 @testable import WarpingNODE

@@ -7,6 +7,8 @@ import InvertFilter
 import MediaIO
 import Pipeline
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 
 /// Writes `text` to stderr and exits with `status`.
 func fail(_ text: String, status: Int32 = 1) -> Never {

@@ -3,10 +3,13 @@
 // It runs a chain over IN into OUT_FOLDER/tour.mp4, writes the optical flow between the
 // first frames of IN as OUT_FOLDER/f<index>.flo, and renders the frame between the first two.
 import Foundation
-import Motion
+import Flow
+import Spectral
 import Pipeline
 import Raster
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 import WarpingNODE
 
 let arguments = CommandLine.arguments

@@ -3,6 +3,8 @@
 // or any other error type is a finding. Build and run: see Tests/Fuzz/README.md.
 import Pipeline
 import WarpFlowFilters
+import FrameRateJob
+import LoopJob
 
 // libFuzzer calls the entry point from one thread only, so harness state needs no isolation.
 nonisolated(unsafe) private let registry = FilterRegistry.standard

@@ -3,9 +3,10 @@
 // A report that parses must survive what merge does with it (histogram merge, percentiles,
 // scales) and round-trip through its own writer unchanged. Nothing may trap.
 // Build and run: see Tests/Fuzz/README.md.
-import Dataset
+import DatasetJob
+import Tensors
 import Foundation
-import Motion
+import Flow
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzClipReport(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {

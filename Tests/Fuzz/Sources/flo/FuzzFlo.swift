@@ -4,7 +4,7 @@
 // it back bit-exactly. Flows from files may hold NaN, ±inf and huge values: none may trap.
 // Build and run: see Tests/Fuzz/README.md.
 import Foundation
-import Motion
+import Flow
 import Raster
 
 /// One scratch file per process, rewritten for every input.
@@ -34,7 +34,7 @@ public func fuzzFlo(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     var image = Plane(width: w, height: h)
     for i in 0..<image.count { image.data[i] = Float(i % 251) / 250 }
     _ = flow.warp(image, threads: 1)
-    _ = try? flow.composed(with: flow, threads: 1)
+    _ = try? flow.composed(after: flow, threads: 1)
     _ = try? flow.occlusionMask(backward: flow, threads: 1)
     _ = try? flow.endPointError(to: flow)
     _ = flow.resized(width: max(1, w / 2), height: h + 1, threads: 1)

@@ -8,12 +8,13 @@
 // Never allowed: a trap or ASan report; another error type; a success whose manifest names a
 // shard that is not a regular file in the directory, or whose manifest and stats.json
 // disagree with the returned statistics; a failure that leaves manifest.jsonl or stats.json
-// behind; a temporary (`.*.tmp`, DatasetFileIO.writeAtomically) left in the directory either
+// behind; a temporary (`.*.tmp`, DataFileIO.writeAtomically) left in the directory either
 // way; `allowPartial` failing where the strict merge succeeds or succeeding with other output;
 // the two disagreeing (one succeeds, or they refuse different files) unless the strict merge
 // refused missing clips.
 // Build and run: see Tests/Fuzz/README.md.
-import Dataset
+import DatasetJob
+import Tensors
 import Foundation
 
 /// The dataset directory of this process (removed on first use, made afresh for every input).

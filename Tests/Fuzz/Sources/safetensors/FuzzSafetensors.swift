@@ -5,7 +5,7 @@
 // again by `SafetensorsWriter` (floats through the F16/BF16/F32 encoders, NaN/inf refused) and
 // must parse back to the same metadata, tensors and bytes; writing that again gives the same
 // file. Build and run: see Tests/Fuzz/README.md.
-import Dataset
+import Tensors
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSafetensors(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {

@@ -10,7 +10,7 @@
 import Foundation
 import MediaIO
 import Pipeline
-import WarpFlowFilters
+import LoopJob
 
 /// The spectrum file of this process (rewritten for every input).
 private let path: String = {
