@@ -91,12 +91,12 @@ let package = Package(
         // FilterVerifier and helpers that make clips with the ffmpeg CLI at test time.
         .target(name: "WarpFlowTestSupport", dependencies: ["Pipeline", "MediaIO"], path: "Sources/WarpFlowTestSupport", exclude: ["README.md"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "Raster", "WarpFlowTestSupport", .product(name: "PropertyBased", package: "swift-property-based")], path: "Tests/MediaIOTests"),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "WarpFlowFilters", "FrameRateJob", "LoopJob", "Flow", "Spectral", "Tensors", "Raster", "WarpFlowTestSupport"], path: "Tests/PipelineTests"),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "WarpFlowFilters", "FrameRateJob", "LoopJob", "Flow", "Spectral", "Tensors", "MediaIO", "Raster", "WarpFlowTestSupport"], path: "Tests/PipelineTests"),
         .testTarget(name: "MotionTests", dependencies: ["Flow", "Spectral", "Raster"], path: "Tests/MotionTests"),
         .testTarget(name: "LoopJobTests", dependencies: ["LoopJob", "Flow", "Spectral", "Raster"], path: "Tests/LoopJobTests"),
         .testTarget(name: "WarpingNODETests", dependencies: ["WarpingNODE", "Flow", "Raster", "MediaIO", "WarpFlowTestSupport"], path: "Tests/WarpingNODETests"),
         .testTarget(name: "DatasetTests", dependencies: ["DatasetJob", "Tensors", "Flow", "Spectral", "MediaIO", "Raster", "WarpFlowTestSupport"], path: "Tests/DatasetTests"),
-        .testTarget(name: "CLITests", dependencies: ["warpflow", "WarpFlowTestSupport", "DatasetJob", "Tensors", "LoopJob"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["warpflow", "WarpFlowTestSupport", "DatasetJob", "Tensors", "LoopJob", "MediaIO", "Raster"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,3 @@
-import DatasetJob
 import Tensors
 import Foundation
 import Flow

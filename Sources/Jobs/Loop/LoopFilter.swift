@@ -1,4 +1,3 @@
-import DatasetJob
 import Foundation
 import Flow
 import Spectral
