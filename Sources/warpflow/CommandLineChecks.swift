@@ -10,6 +10,25 @@ import LoopJob
 /// The flow preset and the tracking mode parse as their own types, and `--help` lists them.
 extension FlowEstimator.Preset: ExpressibleByArgument {}
 extension TrajectoryMode: ExpressibleByArgument {}
+extension LoopDrift: ExpressibleByArgument {}
+extension LoopPeriod: ExpressibleByArgument {}
+extension LoopOrigin: ExpressibleByArgument {}
+extension LoopHoleFill: ExpressibleByArgument {}
+extension FpsMethod: ExpressibleByArgument {}
+extension FpsScenePolicy: ExpressibleByArgument {}
+extension FpsFlowPreset: ExpressibleByArgument {}
+extension FpsSampling: ExpressibleByArgument {}
+extension FpsDedup: ExpressibleByArgument {}
+
+/// `settings` checked against its job's table (`JobSettings.validated`): a value out of range
+/// is a usage error naming the flag that set it.
+func validatedFlags<S: JobSettings>(_ settings: S) throws -> S {
+    do {
+        return try settings.validated()
+    } catch FilterError.invalidOption(_, let option, let reason) {
+        throw ValidationError("\(S.flag(for: option)): \(reason)")
+    }
+}
 
 /// A fault met while a command runs (not a misuse of its flags): one line on stderr and exit
 /// status 1, without the usage text that ArgumentParser prints for a `ValidationError` (64).

@@ -22,22 +22,6 @@ struct FpsCommand: ParsableCommand {
         """
     )
 
-    enum Method: String, ExpressibleByArgument, CaseIterable {
-        case node, flow, blend, dup
-    }
-
-    enum Dedup: String, ExpressibleByArgument, CaseIterable {
-        case auto, off
-    }
-
-    enum Sampling: String, ExpressibleByArgument, CaseIterable {
-        case bilinear, bicubic
-    }
-
-    enum ScenePolicy: String, ExpressibleByArgument, CaseIterable {
-        case `repeat`, blend
-    }
-
     @Argument(help: "Input video.")
     var input: String
 
@@ -50,32 +34,32 @@ struct FpsCommand: ParsableCommand {
     @Option(help: "Output rate as a multiple (≥ 1) of the input's rate, e.g. 2 or 2.5.")
     var factor: String?
 
-    @Option(help: "How frames are invented: node (warping neural ODE), flow (linear flow warping), blend, dup.")
-    var method: Method = .node
+    @Option(help: ArgumentHelp(FpsSettings.help("method")))
+    var method = FpsSettings().method
 
-    @Option(name: .customLong("scene-threshold"), help: "Scene-cut score threshold 0…100 (as FFmpeg's scdet); 0 = no detection.")
-    var sceneThreshold: Double = 10
+    @Option(name: .customLong("scene-threshold"), help: ArgumentHelp(FpsSettings.help("scene")))
+    var sceneThreshold = FpsSettings().sceneThreshold
 
-    @Option(name: .customLong("scene-policy"), help: "What fills the frames across a scene cut: repeat or blend.")
-    var scenePolicy: ScenePolicy = .repeat
+    @Option(name: .customLong("scene-policy"), help: ArgumentHelp(FpsSettings.help("scene_policy")))
+    var scenePolicy = FpsSettings().scenePolicy
 
-    @Option(name: .customLong("flow-preset"), help: "Optical flow preset: auto (medium on a grid at most 400 px wide), ultrafast, fast, medium, high.")
-    var flowPreset: String = "auto"
+    @Option(name: .customLong("flow-preset"), help: ArgumentHelp(FpsSettings.help("preset")))
+    var flowPreset = FpsSettings().flowPreset
 
-    @Option(help: "Velocity-field fit steps per level (node); 0 = symmetric flow initialisation only.")
-    var fit: Int?
+    @Option(help: ArgumentHelp(FpsSettings.help("fit")))
+    var fit = FpsSettings().fit
 
-    @Option(help: "Symmetric variational refinement of node's field: fixed-point iterations per level (0 = the field from the flows).")
-    var refine: Int?
+    @Option(help: ArgumentHelp(FpsSettings.help("refine")))
+    var refine = FpsSettings().refine
 
-    @Option(help: "Steps that read the flows along the motion for node's initial field (0 = plain symmetric average at each pixel).")
-    var midpoint: Int?
+    @Option(help: ArgumentHelp(FpsSettings.help("midpoint")))
+    var midpoint = FpsSettings().midpoint
 
-    @Option(help: "How luma is read at the warped positions: bicubic (Catmull-Rom, sharper) or bilinear (faster); chroma is read bilinearly.")
-    var sampling: Sampling = .bicubic
+    @Option(help: ArgumentHelp(FpsSettings.help("sampling")))
+    var sampling = FpsSettings().sampling
 
-    @Option(help: "Repeated frames: auto drops runs of up to two repeats (animation on twos or threes, stalled captures) and re-times them along the motion; off keeps every frame.")
-    var dedup: Dedup = .auto
+    @Option(help: ArgumentHelp(FpsSettings.help("dedup")))
+    var dedup = FpsSettings().dedup
 
     @Flag(name: .customLong("no-acceleration"), help: "Node: two-frame trajectories only (no acceleration from the frames before and after each pair).")
     var noAcceleration = false
@@ -106,33 +90,34 @@ struct FpsCommand: ParsableCommand {
                 throw ValidationError("--factor \(f): expected a number from 1 to 1000 such as 2 or 2.5")
             }
         }
-        guard sceneThreshold.isFinite, (0...100).contains(sceneThreshold) else {
-            throw ValidationError("--scene-threshold \(sceneThreshold): expected a score within 0…100")
-        }
-        guard flowPreset == "auto" || FlowEstimator.Preset(rawValue: flowPreset) != nil else {
-            throw ValidationError("--flow-preset \(flowPreset): expected auto or one of \(FlowEstimator.Preset.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if let fit, !(0...200).contains(fit) { throw ValidationError("--fit \(fit): expected 0…200 steps") }
-        if let refine, !(0...100).contains(refine) { throw ValidationError("--refine \(refine): expected 0…100 iterations") }
-        if let midpoint, !(0...8).contains(midpoint) { throw ValidationError("--midpoint \(midpoint): expected 0…8 steps") }
+        _ = try settings()
     }
 
-    /// The `fps` filter's chain text for these options.
-    var chain: String {
-        var parts = [fps.map { "fps=\($0)" } ?? "factor=\(factor ?? "1")", "method=\(method.rawValue)",
-                     "scene=\(sceneThreshold)", "scene_policy=\(scenePolicy.rawValue)", "preset=\(flowPreset)",
-                     "occlusion=\(noOcclusion ? 0 : 1)", "accel=\(noAcceleration ? 0 : 1)", "dedup=\(dedup.rawValue)", "sampling=\(sampling.rawValue)", "threads=\(threadOption.count ?? 0)"]
-        if let fit { parts.append("fit=\(fit)") }
-        if let midpoint { parts.append("midpoint=\(midpoint)") }
-        if let refine { parts.append("refine=\(refine)") }
-        return "fps=" + parts.joined(separator: ":")
+    /// The `fps` filter's settings for these flags, checked against `FpsSettings`' ranges (an
+    /// error names the flag).
+    func settings() throws -> FpsSettings {
+        var s = FpsSettings()
+        if let fps { s.rate = Rational(parsing: fps) ?? s.rate }
+        if let factor { s.factor = Rational(parsing: factor) ?? s.factor }
+        s.method = method
+        s.sceneThreshold = sceneThreshold
+        s.scenePolicy = scenePolicy
+        s.flowPreset = flowPreset
+        s.occlusion = !noOcclusion
+        s.acceleration = !noAcceleration
+        s.dedup = dedup
+        s.sampling = sampling
+        s.threads = threadOption.count ?? 0
+        s.fit = fit
+        s.midpoint = midpoint
+        s.refine = refine
+        return try validatedFlags(s)
     }
 
     func run() throws {
         try runReportingErrors {
-            let filters = try FilterRegistry.standard.makeChain(chain)
-            guard let filter = filters.first as? FpsFilter else { throw CommandError("the fps filter is not registered") }
-            let result = try runPipeline(label: "fps", input: input, output: output, filters: try range.filters(for: input) + filters,
+            let filter = try FpsFilter(settings: settings())
+            let result = try runPipeline(label: "fps", input: input, output: output, filters: try range.filters(for: input) + [filter],
                                          encoder: encoder, out: out, copyAudio: !noAudio)
             try report(result, filter.statistics)
         }

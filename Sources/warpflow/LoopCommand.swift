@@ -37,36 +37,36 @@ struct LoopCommand: ParsableCommand {
     var window = "auto"
     @Option(help: "One-off motion (an intrusion, a thing passing through) held still, from the window's steady background, when it reaches farther than this fraction of the frame's longer side; 0 = off (spectral; default: chosen by the automatic window's trials, else 0).")
     var hold: Double?
-    @Option(name: .customLong("tear-guard"), help: "Where the motion would stretch or fold the picture by more than this many pixels per pixel, smooth it and scale it down; 0 = off (spectral; default 0.7, or off when the automatic window's trials look better without it).")
+    @Option(name: .customLong("tear-guard"), help: ArgumentHelp(LoopSettings.help("guard") + "; default \(LoopSettings().tearGuard), or off when the automatic window's trials look better without it"))
     var tearGuard: Double?
-    @Option(name: .customLong("scene-threshold"), help: "Scene-cut score (0…100) at which a window is refused as spanning a cut (auto windows stay inside one shot); 0 = never.")
-    var sceneThreshold = 12.0
+    @Option(name: .customLong("scene-threshold"), help: ArgumentHelp(LoopSettings.help("scene") + "; auto windows stay inside one shot"))
+    var sceneThreshold = LoopSettings().sceneThreshold
     @Option(help: "Loop length, seconds (default: the window's length).")
     var duration: Double?
-    @Option(name: .customLong("k"), help: "Harmonics kept (spectral; default 16, fewer when the window is short).")
-    var frequencies: Int?
-    @Option(help: "Motion amplitude factor (spectral).")
-    var amplitude = 1.0
-    @Option(help: "Motion that does not come back (a pan, a walk): swing (played out and back) or remove (spectral).")
-    var drift = "swing"
-    @Option(help: "Trajectories: chained (consecutive flows composed) or direct (frame 0 to each frame) (spectral).")
-    var tracking = "chained"
-    @Option(help: "Loop period: window, or auto (the window shortened by up to 15% to end where the motion matches its first step, for a seam at the clip's speed) (spectral).")
-    var period = "window"
-    @Option(help: "Where the file begins on the loop: auto (the phase where the wrap is an ordinary step; no frame is the untouched reference) or reference (the window's first frame) (spectral).")
-    var origin = "auto"
-    @Flag(inversion: .prefixedNo, help: "Hold pixels that do not move in the window exactly still, so they do not shimmer (spectral).")
-    var still = true
-    @Flag(inversion: .prefixedNo, help: "Pixels that no track follows (a texture that aliases differently as it zooms) move with the camera, an affine fit of the flow, when the camera moves (spectral).")
-    var camera = true
-    @Option(help: "What fills the picture the motion uncovers: smooth (from the neighbourhood) or background (the window's steady background, seen in most of its frames, where it has one, else smooth: for a thing crossing a still scene) (spectral; renders --from-spectrum are smooth: a spectrum holds no frames).")
-    var fill = "smooth"
-    @Option(help: "Softmax splatting sharpness (spectral).")
-    var alpha = 1.0
-    @Option(help: "Crossfade length, seconds (crossfade).")
-    var crossfade = 0.5
-    @Option(help: "Write the loop this many times (for players that cannot loop).")
-    var `repeat` = 1
+    @Option(name: .customLong("k"), help: ArgumentHelp(LoopSettings.help("k")))
+    var frequencies = LoopSettings().k
+    @Option(help: ArgumentHelp(LoopSettings.help("amplitude")))
+    var amplitude = LoopSettings().amplitude
+    @Option(help: ArgumentHelp(LoopSettings.help("drift")))
+    var drift = LoopSettings().drift
+    @Option(help: ArgumentHelp(LoopSettings.help("tracking")))
+    var tracking = LoopSettings().tracking
+    @Option(help: ArgumentHelp(LoopSettings.help("period")))
+    var period = LoopSettings().period
+    @Option(help: ArgumentHelp(LoopSettings.help("origin")))
+    var origin = LoopSettings().origin
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(LoopSettings.help("still")))
+    var still = LoopSettings().still
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(LoopSettings.help("camera")))
+    var camera = LoopSettings().camera
+    @Option(help: ArgumentHelp(LoopSettings.help("fill")))
+    var fill = LoopSettings().fill
+    @Option(help: ArgumentHelp(LoopSettings.help("alpha")))
+    var alpha = LoopSettings().alpha
+    @Option(help: ArgumentHelp(LoopSettings.help("crossfade")))
+    var crossfade = LoopSettings().crossfade
+    @Option(help: ArgumentHelp(LoopSettings.help("repeat")))
+    var `repeat` = LoopSettings().repeatCount
     @Flag(help: "Also write an animated GIF beside the MP4 (same name, .gif).")
     var gif = false
     @Option(name: .customLong("gif-width"), help: "GIF width, pixels (height in proportion; default: the video's, at most 480).")
@@ -75,12 +75,12 @@ struct LoopCommand: ParsableCommand {
     var gifFPS: Double?
     @Flag(name: .customLong("spectrum-only"), help: "Write only the spectrum (dataset format) to --output.")
     var spectrumOnly = false
-    @Option(name: .customLong("from-spectrum"), help: "Render from this spectrum file instead of estimating motion.")
+    @Option(name: .customLong("from-spectrum"), help: ArgumentHelp(LoopSettings.help("spectrum_in")))
     var fromSpectrum: String?
-    @Option(name: .customLong("flow-preset"), help: "Optical flow preset: ultrafast, fast, medium, high.")
-    var flowPreset = "medium"
-    @Option(name: .customLong("working-side"), help: "Motion is estimated with the longer side scaled to at most this many pixels.")
-    var size = 320
+    @Option(name: .customLong("flow-preset"), help: ArgumentHelp(LoopSettings.help("preset")))
+    var flowPreset = LoopSettings().flowPreset
+    @Option(name: .customLong("working-side"), help: ArgumentHelp(LoopSettings.help("size")))
+    var size = LoopSettings().workingSide
     @OptionGroup var threadOption: ThreadOption
     @OptionGroup var encoder: EncoderOptions
     @OptionGroup var out: OutputOptions
@@ -88,27 +88,11 @@ struct LoopCommand: ParsableCommand {
     func validate() throws {
         try checkOutputPath(input, output)
         guard mode == "auto" || LoopMode(rawValue: mode) != nil else { throw ValidationError("--mode must be auto, spectral, pingpong or crossfade") }
-        for (name, value) in [("--start", start ?? 0), ("--crossfade", crossfade), ("--amplitude", amplitude), ("--alpha", alpha),
-                              ("--hold", hold ?? 0), ("--tear-guard", tearGuard ?? 0), ("--scene-threshold", sceneThreshold)] {
-            guard value.isFinite else { throw ValidationError("\(name) must be a finite number") }
-        }
-        if let start, start < 0 { throw ValidationError("--start must be ≥ 0 seconds") }
         if window != "auto" {
             guard let w = Double(window), w.isFinite, w > 0 else { throw ValidationError("--window must be auto or a positive number of seconds, not \(window)") }
         }
-        if let hold, !(0...1).contains(hold) { throw ValidationError("--hold must be within 0…1 (a fraction of the frame's longer side)") }
-        guard (0...100).contains(tearGuard ?? 0) else { throw ValidationError("--tear-guard must be within 0…100") }
-        guard (0...100).contains(sceneThreshold) else { throw ValidationError("--scene-threshold must be within 0…100") }
         if let duration, !(duration.isFinite && duration > 0) { throw ValidationError("--duration must be a positive number of seconds, not \(duration)") }
-        if let frequencies, !(2...1024).contains(frequencies) { throw ValidationError("--k must be within 2…1024") }
-        guard (0...100).contains(amplitude) else { throw ValidationError("--amplitude must be within 0…100") }
-        guard (1...1000).contains(`repeat`) else { throw ValidationError("--repeat must be within 1…1000") }
-        guard LoopDrift(rawValue: drift) != nil else { throw ValidationError("--drift must be swing or remove") }
-        guard TrajectoryMode(rawValue: tracking) != nil else { throw ValidationError("--tracking must be chained or direct") }
-        guard LoopPeriod(rawValue: period) != nil else { throw ValidationError("--period must be window or auto") }
-        guard LoopOrigin(rawValue: origin) != nil else { throw ValidationError("--origin must be auto or reference") }
-        guard LoopHoleFill(rawValue: fill) != nil else { throw ValidationError("--fill must be background or smooth") }
-        guard FlowEstimator.Preset(rawValue: flowPreset) != nil else { throw ValidationError("--flow-preset must be ultrafast, fast, medium or high") }
+        _ = try commonSettings()
         if spectrumOnly && fromSpectrum != nil { throw ValidationError("--spectrum-only and --from-spectrum exclude each other") }
         if (spectrumOnly || fromSpectrum != nil) && !["spectral", "auto"].contains(mode) { throw ValidationError("spectra belong to --mode spectral") }
         if spectrumOnly && gif { throw ValidationError("--gif needs a video; drop --spectrum-only") }
@@ -116,29 +100,43 @@ struct LoopCommand: ParsableCommand {
         if let gifFPS, !(gifFPS.isFinite && gifFPS >= 0.1 && gifFPS <= 50) { throw ValidationError("--gif-fps must be within 0.1…50") }
     }
 
-    /// Options every `loop` filter of this command gets (trials and the final render).
-    func commonOptions() -> [String: String] {
-        var o = ["k": "\(frequencies ?? 0)", "amplitude": "\(amplitude)", "alpha": "\(alpha)", "crossfade": "\(crossfade)",
-                 "preset": flowPreset, "drift": drift, "tracking": tracking, "period": period, "origin": origin,
-                 "still": still ? "1" : "0", "camera": camera ? "1" : "0", "fill": fill, "guard": "\(tearGuard ?? 0.7)",
-                 "scene": "\(sceneThreshold)"]
-        if let threads = threadOption.count { o["threads"] = "\(threads)" }
-        return o
+    /// The settings every `loop` filter of this command gets (trials and the final render),
+    /// checked against `LoopSettings`' ranges: an error names the flag.
+    func commonSettings() throws -> LoopSettings {
+        var s = LoopSettings()
+        s.start = start ?? 0
+        s.k = frequencies
+        s.amplitude = amplitude
+        s.alpha = alpha
+        s.crossfade = crossfade
+        s.flowPreset = flowPreset
+        s.drift = drift
+        s.tracking = tracking
+        s.period = period
+        s.origin = origin
+        s.still = still
+        s.camera = camera
+        s.fill = fill
+        s.hold = hold ?? 0
+        s.tearGuard = tearGuard ?? s.tearGuard
+        s.sceneThreshold = sceneThreshold
+        s.repeatCount = `repeat`
+        s.workingSide = size
+        s.spectrumIn = fromSpectrum ?? ""
+        s.threads = threadOption.count ?? 0
+        return try validatedFlags(s)
     }
 
-    /// The final render's options, for the mode and window chosen.
-    func filterOptions(_ choice: LoopChoice) -> [String: String] {
-        var o = commonOptions()
-        o["mode"] = choice.mode.rawValue
-        o["start"] = "\(choice.start)"
-        o["repeat"] = "\(`repeat`)"
-        o["size"] = "\(size)"
-        o["hold"] = "\(choice.hold)"
-        if choice.guardOff { o["guard"] = "0" }
-        if let w = choice.window { o["window"] = "\(w)" }
-        if let d = duration ?? choice.duration { o["duration"] = "\(d)" }
-        if let fromSpectrum { o["spectrum_in"] = fromSpectrum }
-        return o
+    /// The final render's settings, for the mode and window chosen.
+    func settings(for choice: LoopChoice) throws -> LoopSettings {
+        var s = try commonSettings()
+        s.mode = choice.mode
+        s.start = choice.start
+        s.hold = choice.hold
+        if choice.guardOff { s.tearGuard = 0 }
+        if let w = choice.window { s.window = w }
+        if let d = duration ?? choice.duration { s.duration = d }
+        return s
     }
 
     /// The planner of the automatic window and mode.
@@ -157,10 +155,10 @@ struct LoopCommand: ParsableCommand {
             return LoopChoice(mode: given ?? .spectral, start: start ?? 0, window: fixedWindow, duration: nil, hold: hold ?? 0, plan: nil)
         }
         let planner = makePlanner()
-        var trialOptions = commonOptions()
-        trialOptions["preset"] = flowPreset == "ultrafast" ? "ultrafast" : "fast"
+        var trial = try commonSettings()
+        trial.flowPreset = flowPreset == .ultrafast ? .ultrafast : .fast
         let plan = try planner.plan(path: input, mode: spectrumOnly ? .spectral : given, start: start, window: fixedWindow,
-                                    loopOptions: trialOptions)
+                                    settings: trial)
         return LoopChoice(mode: plan.mode, start: plan.start, window: plan.windowSeconds, duration: plan.duration,
                           hold: hold ?? (plan.mode == .spectral ? plan.hold : 0), plan: plan,
                           guardOff: tearGuard == nil && plan.guardOff)
@@ -168,9 +166,7 @@ struct LoopCommand: ParsableCommand {
 
     /// The loop filter for `choice`.
     func makeLoop(_ choice: LoopChoice) throws -> LoopFilter {
-        let filter = try FilterRegistry.standard.makeFilter("loop", options: filterOptions(choice))
-        guard let loop = filter as? LoopFilter else { throw CommandError("the loop filter is not registered") }
-        return loop
+        try LoopFilter(settings: settings(for: choice))
     }
 
     /// `-o x.gif`: the MP4 is only an intermediate, nearly lossless, never put in place.

@@ -22,6 +22,7 @@ cases=(
   "run-scale|run $clips/audio.mp4 -o OUT/run-scale.mp4 -vf scale=w=240:h=-2 --preset ultrafast"
   "flow-video|flow $clips/rotate.mp4 -o OUT/flow.mp4 --flow-preset fast --threads 2"
   "loop-pingpong|loop $clips/object.mp4 -o OUT/loop-pingpong.mp4 --mode pingpong --window 1 --preset ultrafast"
+  "loop-auto|loop $clips/object.mp4 -o OUT/loop-auto.mp4 --working-side 128 --flow-preset fast --preset ultrafast --threads 2"
   "loop-spectral|loop $clips/object.mp4 -o OUT/loop-spectral.mp4 --mode spectral --window 1 --k 6 --working-side 128 --gif --preset ultrafast --threads 2"
   "dataset|dataset build $clips/object.mp4 $clips/pan.mp4 -o OUT/dataset --window 30 --size 128x80 --k 8 --flow-preset fast --threads 2"
 )

@@ -35,30 +35,7 @@ import WarpingNODE
 public final class FpsFilter: VideoFilter {
     public static let name = "fps"
     public static let summary = "change frame rate by motion-compensated interpolation (warping neural ODE)"
-    public static let options: [FilterOption] = [
-        FilterOption("fps", .rational(0...1000), default: "0", help: "output frames per second, e.g. 60, 60000/1001; 0 = use factor"),
-        FilterOption("factor", .rational(0...1000), default: "0", help: "output rate as a multiple (≥ 1) of the input's nominal rate, e.g. 2 or 2.5"),
-        FilterOption("method", .choice(FpsMethod.allCases.map(\.rawValue)), default: "node",
-                     help: "node: warping neural ODE; flow: linear flow warping; blend: linear blend; dup: nearest frame"),
-        FilterOption("scene", .double(0...100), default: "10", help: "scene-cut score threshold (0…100, as FFmpeg's scdet); 0 = never cut"),
-        FilterOption("scene_policy", .choice(["repeat", "blend"]), default: "repeat", help: "what fills the frames across a cut"),
-        FilterOption("preset", .choice(["auto"] + FlowEstimator.Preset.allCases.map(\.rawValue)), default: "auto",
-                     help: "optical flow preset (node, flow); auto = medium computed on a grid at most 400 px wide"),
-        FilterOption("fit", .int(0...200), default: "\(FitParameters().iterations)", help: "fit steps per level for node; 0 = symmetric flow initialisation only"),
-        FilterOption("occlusion", .bool, default: "1", help: "weight each frame by its visibility (forward-backward check)"),
-        FilterOption("smooth", .double(0...16), default: "\(InterpolationSettings().fieldSmoothing)", help: "Gaussian smoothing of the velocity field before integration, field pixels"),
-        FilterOption("field_width", .int(16...65_536), default: "\(InterpolationSettings().maximumFieldWidth)", help: "the motion field's grid is the frame halved until at most this wide, pixels"),
-        FilterOption("midpoint", .int(0...8), default: "\(InterpolationSettings().midpointIterations)", help: "steps that read the flows along the motion for node's initial field; 0 = at each pixel"),
-        FilterOption("refine", .int(0...100), default: "0", help: "node: fixed-point iterations per level of the symmetric variational refinement of the field (visibility-masked); 0 = the field from the flows"),
-        FilterOption("sampling", .choice(["bicubic", "bilinear"]), default: "bicubic", help: "how luma is read at the warped positions (chroma is read bilinearly): bicubic (Catmull-Rom, sharper) or bilinear (faster)"),
-        FilterOption("accel", .bool, default: "1", help: "node: trajectories with acceleration from four frames where both sides agree (two frames at ends and cuts)"),
-        FilterOption("still", .bool, default: "0", help: "per pixel, fall back to no motion where that matches the two frames better (breaks smoothness)"),
-        FilterOption("dedup", .choice(["auto", "off"]), default: "auto",
-                     help: "auto: runs of up to dedup_run repeated frames (animation on twos or threes, stalls) are dropped and re-timed along the real motion; longer runs are real holds and kept"),
-        FilterOption("dedup_psnr", .double(30...99), default: "48", help: "a frame whose luma PSNR against the previous distinct frame is at least this is a repeat, dB"),
-        FilterOption("dedup_run", .int(1...8), default: "2", help: "longest run of repeats dropped, frames"),
-        FilterOption("threads", .int(0...256), default: "0", help: "worker threads; 0 = all processors"),
-    ]
+    public static var options: [FilterOption] { FpsSettings.options }
 
     /// What the filter did, readable after `finish`.
     public private(set) var statistics = FpsStatistics()
@@ -83,45 +60,21 @@ public final class FpsFilter: VideoFilter {
     /// after it arrives, or at the end).
     private var held: [HeldFrame] = []
 
-    public init(options: FilterOptionValues) throws {
-        let fps = try options.rational("fps"), factor = try options.rational("factor")
-        switch (fps.isPositive, factor.isPositive) {
-        case (true, true):
-            throw FilterError.invalidOption(filter: Self.name, option: "factor", reason: "give fps= or factor=, not both")
-        case (false, false):
-            throw FilterError.invalidOption(filter: Self.name, option: "fps", reason: "give the output rate as fps=60 (or 60000/1001) or factor=2")
-        case (false, true):
-            guard !(factor < Rational(1, 1)) else {
-                throw FilterError.invalidOption(filter: Self.name, option: "factor", reason: "\(factor) is below 1; the factor multiplies the input's rate")
-            }
-            requestedRate = nil
-            self.factor = factor
-        case (true, false):
-            requestedRate = fps
-            self.factor = nil
-        }
-        guard let method = FpsMethod(rawValue: try options.string("method")) else {
-            throw FilterError.invalidOption(filter: Self.name, option: "method", reason: "unknown method")
-        }
-        self.method = method
-        sceneThreshold = try options.double("scene")
-        blendAcrossCuts = try options.string("scene_policy") == "blend"
-        var settings = InterpolationSettings()
-        settings.method = method == .flow ? .flow : .node
-        settings.flowPreset = FlowEstimator.Preset(rawValue: try options.string("preset"))
-        settings.fit.iterations = try options.int("fit")
-        settings.occlusion = try options.bool("occlusion")
-        settings.fieldSmoothing = Float(try options.double("smooth"))
-        settings.maximumFieldWidth = try options.int("field_width")
-        settings.midpointIterations = try options.int("midpoint")
-        settings.staticCandidate = try options.bool("still")
-        settings.acceleration = try options.bool("accel")
-        settings.refinement = try options.int("refine")
-        settings.bicubic = try options.string("sampling") == "bicubic"
-        let threads = try options.int("threads")
-        if threads > 0 { settings.threads = threads }
-        dedup = try options.string("dedup") == "off" ? nil : (try options.double("dedup_psnr"), try options.int("dedup_run"))
-        interpolator = FrameInterpolator(settings: settings)
+    public convenience init(options: FilterOptionValues) throws {
+        try self.init(settings: FpsSettings(values: options))
+    }
+
+    /// An fps filter for `settings`; throws `FilterError.invalidOption` for a field out of its
+    /// range, both or neither of fps and factor, or a factor below 1.
+    public init(settings given: FpsSettings) throws {
+        let settings = try given.validated()
+        requestedRate = settings.rate.isPositive ? settings.rate : nil
+        factor = settings.rate.isPositive ? nil : settings.factor
+        method = settings.method
+        sceneThreshold = settings.sceneThreshold
+        blendAcrossCuts = settings.scenePolicy == .blend
+        dedup = settings.dedup == .off ? nil : (settings.dedupPSNR, settings.dedupRun)
+        interpolator = FrameInterpolator(settings: settings.interpolation)
     }
 
     /// Two frames held (the current pair, rendered once the frame after it is known).
@@ -328,13 +281,6 @@ private final class HeldFrame {
         self.cutBefore = cutBefore
         self.previousTime = previousTime
     }
-}
-
-/// The `method=` of the `fps` filter.
-public enum FpsMethod: String, CaseIterable, Sendable {
-    case node, flow, blend, dup
-    /// True for the methods that estimate motion.
-    var isMotionCompensated: Bool { self == .node || self == .flow }
 }
 
 /// What an `fps` filter run did (frames, cuts, time spent, warp quality).

@@ -34,40 +34,7 @@ import Raster
 public final class LoopFilter: VideoFilter {
     public static let name = "loop"
     public static let summary = "seamless loop of a window: spectral motion resynthesis, pingpong or crossfade"
-    public static let options: [FilterOption] = [
-        FilterOption("mode", .choice(LoopMode.allCases.map(\.rawValue)), default: "spectral", help: "spectral, pingpong or crossfade"),
-        FilterOption("start", .double(0...1e7), default: "0", help: "window start, seconds"),
-        FilterOption("window", .double(0...1e5), default: "0", help: "window length, seconds; 0 = 150 frames or the rest of the clip"),
-        FilterOption("duration", .double(0...1e5), default: "0", help: "loop length, seconds; 0 = the window's length"),
-        FilterOption("k", .int(0...1024), default: "0", help: "harmonics kept (spectral); 0 = 16, or fewer when the window is short"),
-        FilterOption("amplitude", .double(0...100), default: "1", help: "motion amplitude factor (spectral)"),
-        FilterOption("drift", .choice(LoopDrift.allCases.map(\.rawValue)), default: "swing",
-                     help: "motion that does not return: swing (played out and back) or remove (spectral)"),
-        FilterOption("tracking", .choice(TrajectoryMode.allCases.map(\.rawValue)), default: "chained",
-                     help: "trajectories: chained (consecutive flows composed) or direct (frame 0 to t) (spectral)"),
-        FilterOption("period", .choice(LoopPeriod.allCases.map(\.rawValue)), default: "window",
-                     help: "loop period: window, or auto (up to 15% shorter, ending where the motion matches the first step) (spectral)"),
-        FilterOption("origin", .choice(LoopOrigin.allCases.map(\.rawValue)), default: "auto",
-                     help: "where the file begins on the loop: auto (the phase where the wrap is an ordinary step) or reference (the window's first frame) (spectral)"),
-        FilterOption("still", .bool, default: "1", help: "hold pixels that do not move in the window exactly still (spectral, motion estimated)"),
-        FilterOption("camera", .bool, default: "1",
-                     help: "pixels that no track follows move with the camera (an affine fit of the flow) when it moves (spectral, motion estimated)"),
-        FilterOption("hold", .double(0...1), default: "0",
-                     help: "hold still, whole and from the window's steady background, pixels whose motion is one-off (reaches farther than this fraction of the working frame's longer side and never comes back, or only briefly); 0 = off (spectral, motion estimated)"),
-        FilterOption("guard", .double(0...100), default: "0.7",
-                     help: "tear guard: where the loop's motion would stretch or fold the picture by more than this (pixels per pixel), smooth it and scale it down; 0 = off (spectral)"),
-        FilterOption("scene", .double(0...100), default: "12",
-                     help: "scene-cut score (0…100, as scenecut) at which a window is refused as spanning a cut; 0 = never (all modes)"),
-        FilterOption("alpha", .double(-100...100), default: "1", help: "softmax splatting sharpness, per pixel of mean motion (spectral)"),
-        FilterOption("fill", .choice(LoopHoleFill.allCases.map(\.rawValue)), default: "smooth",
-                     help: "what fills the picture the motion uncovers: smooth (from the neighbourhood) or background (the window's steady background where it has one, else smooth; for a thing crossing a still scene) (spectral; a spectrum_in render is always smooth)"),
-        FilterOption("crossfade", .double(0...1e5), default: "0.5", help: "crossfade length, seconds (crossfade)"),
-        FilterOption("repeat", .int(1...1000), default: "1", help: "write the loop this many times"),
-        FilterOption("size", .int(32...4096), default: "320", help: "motion is estimated with the frame's longer side scaled to at most this, pixels"),
-        FilterOption("preset", .choice(FlowEstimator.Preset.allCases.map(\.rawValue)), default: "medium", help: "optical flow preset"),
-        FilterOption("spectrum_in", .string, default: "", help: "render from this spectrum file (.safetensors) instead of estimating motion"),
-        FilterOption("threads", .int(0...256), default: "0", help: "worker threads; 0 = all processors"),
-    ]
+    public static var options: [FilterOption] { LoopSettings.options }
 
     let mode: LoopMode
     let start: Double, windowSeconds: Double, durationSeconds: Double, crossfadeSeconds: Double
@@ -117,35 +84,37 @@ public final class LoopFilter: VideoFilter {
     private let converter = FrameConverter()
     var scenes: SceneDetector?
 
-    public init(options: FilterOptionValues) throws {
-        guard let m = LoopMode(rawValue: try options.string("mode")) else {
-            throw FilterError.invalidOption(filter: Self.name, option: "mode", reason: "unknown mode")
-        }
-        mode = m
-        start = try options.double("start")
-        windowSeconds = try options.double("window")
-        durationSeconds = try options.double("duration")
-        crossfadeSeconds = try options.double("crossfade")
-        frequencies = try options.int("k")
-        amplitude = Float(try options.double("amplitude"))
-        alpha = Float(try options.double("alpha"))
-        repeatCount = try options.int("repeat")
-        workingSide = try options.int("size")
-        preset = try options.choice("preset")
-        drift = try options.choice("drift")
-        tracking = try options.choice("tracking")
-        period = try options.choice("period")
-        origin = try options.choice("origin")
-        holdStill = try options.bool("still")
-        followCamera = try options.bool("camera")
-        fill = try options.choice("fill")
-        holdReach = try options.double("hold")
-        guardLimit = Float(try options.double("guard"))
-        sceneThreshold = try options.double("scene")
-        let si = try options.string("spectrum_in")
-        spectrumIn = si.isEmpty ? nil : si
-        let t = try options.int("threads")
-        threads = t > 0 ? t : Parallel.defaultThreads
+    public convenience init(options: FilterOptionValues) throws {
+        try self.init(settings: LoopSettings(values: options))
+    }
+
+    /// A loop filter for `settings`; throws `FilterError.invalidOption` for a field out of its
+    /// range or a spectrum file outside spectral mode.
+    public init(settings given: LoopSettings) throws {
+        let settings = try given.validated()
+        mode = settings.mode
+        start = settings.start
+        windowSeconds = settings.window
+        durationSeconds = settings.duration
+        crossfadeSeconds = settings.crossfade
+        frequencies = settings.k
+        amplitude = Float(settings.amplitude)
+        alpha = Float(settings.alpha)
+        repeatCount = settings.repeatCount
+        workingSide = settings.workingSide
+        preset = settings.flowPreset
+        drift = settings.drift
+        tracking = settings.tracking
+        period = settings.period
+        origin = settings.origin
+        holdStill = settings.still
+        followCamera = settings.camera
+        fill = settings.fill
+        holdReach = settings.hold
+        guardLimit = Float(settings.tearGuard)
+        sceneThreshold = settings.sceneThreshold
+        spectrumIn = settings.spectrumIn.isEmpty ? nil : settings.spectrumIn
+        threads = settings.threads > 0 ? settings.threads : Parallel.defaultThreads
         if spectrumIn != nil && mode != .spectral {
             throw FilterError.invalidOption(filter: Self.name, option: "spectrum_in", reason: "only mode=spectral renders from a spectrum")
         }

@@ -68,9 +68,10 @@ public struct LoopPlanner {
     public init(threads: Int = Parallel.defaultThreads) { self.threads = threads }
 
     /// A plan for `path`. `mode` nil = auto; `start`/`window` (seconds) nil = chosen.
-    /// `loopOptions` are passed to every spectral trial (k, drift, tracking, …, as the final
-    /// render gets them). `progress` is called with the fraction of the work done.
-    public func plan(path: String, mode: LoopMode?, start: Double?, window: Double?, loopOptions: [String: String] = [:],
+    /// Every spectral trial renders with `settings` (k, drift, tracking, …, as the final render
+    /// gets them), its window, size, hold and threads set by the planner.
+    /// `progress` is called with the fraction of the work done.
+    public func plan(path: String, mode: LoopMode?, start: Double?, window: Double?, settings: LoopSettings = LoopSettings(),
                      progress: ((Double) -> Void)? = nil) throws -> LoopPlan {
         let clip = try TrialClip(path: path, size: size, from: start, maximumFrames: maximumFrames, sceneThreshold: sceneThreshold)
         let fps = clip.rate.doubleValue
@@ -95,7 +96,7 @@ public struct LoopPlanner {
             var firstError: String?
             for c in candidates {
                 do {
-                    ranked.append(try trial(clip, start: c.lowerBound, frames: c.count, hold: 0, options: loopOptions, into: &plan.trialScores))
+                    ranked.append(try trial(clip, start: c.lowerBound, frames: c.count, hold: 0, settings: settings, into: &plan.trialScores))
                 } catch {
                     firstError = firstError ?? "\(error)"
                 }
@@ -106,13 +107,13 @@ public struct LoopPlanner {
             best = ranked.first.map { ($0.score, $0) }
             // The best window again: holding one-off motion, and (when the guard is on)
             // without the tear guard, which slows things that swing whole.
-            let guardOn = Double(loopOptions["guard"] ?? "0.7").map { $0 > 0 } ?? true
+            let guardOn = settings.tearGuard > 0
             let variants: [(hold: Double, guardOff: Bool)] = [(0.08, false), (0.15, false)] + (guardOn ? [(0, true)] : [])
             for w in ranked.prefix(1) {
                 for v in variants {
-                    var o = loopOptions
-                    if v.guardOff { o["guard"] = "0" }
-                    if var t = try? trial(clip, start: w.start, frames: w.frames, hold: v.hold, options: o, into: &plan.trialScores) {
+                    var o = settings
+                    if v.guardOff { o.tearGuard = 0 }
+                    if var t = try? trial(clip, start: w.start, frames: w.frames, hold: v.hold, settings: o, into: &plan.trialScores) {
                         t.guardOff = v.guardOff
                         if t.score > best!.score { best = (t.score, t) }
                     }
@@ -203,21 +204,21 @@ public struct LoopPlanner {
 
     /// Renders the spectral loop of frames start ..< start + frames (reading one more when the
     /// clip has it, as the filter does) at the trial size and scores it.
-    private func trial(_ clip: TrialClip, start: Int, frames: Int, hold: Double, options: [String: String],
+    private func trial(_ clip: TrialClip, start: Int, frames: Int, hold: Double, settings: LoopSettings,
                        into trials: inout [LoopTrialScore]) throws -> Trial {
         let fps = clip.rate.doubleValue
-        var o = options
-        o["mode"] = "spectral"
-        o["start"] = "\(max(0, clip.times[start] - 0.25 / fps))"
-        o["window"] = "\(Double(frames) / fps)"
-        o["duration"] = "\(Double(frames) / fps)"
-        o["size"] = "\(size)"
-        o["preset"] = o["preset"] == "ultrafast" ? "ultrafast" : "fast"
-        o["hold"] = "\(hold)"
-        o["scene"] = "0"
-        o["threads"] = "\(threads)"
-        if let k = o["k"], let value = Int(k), value > LoopMotion.maximumFrequencies(windowLength: frames - 1) { o["k"] = "0" }
-        var chain = try FilterChain(filters: [try FilterRegistry([LoopFilter.self]).makeFilter("loop", options: o)], input: clip.format)
+        var o = settings
+        o.mode = .spectral
+        o.start = max(0, clip.times[start] - 0.25 / fps)
+        o.window = Double(frames) / fps
+        o.duration = Double(frames) / fps
+        o.workingSide = size
+        o.flowPreset = o.flowPreset == .ultrafast ? .ultrafast : .fast
+        o.hold = hold
+        o.sceneThreshold = 0
+        o.threads = threads
+        if o.k > LoopMotion.maximumFrequencies(windowLength: frames - 1) { o.k = 0 }
+        var chain = try FilterChain(filters: [try LoopFilter(settings: o)], input: clip.format)
         var output: [Frame] = []
         for i in start..<min(clip.frames.count, start + frames + 1) where !chain.isFinished {
             try chain.push(clip.frames[i].clone()) { output.append($0) }
@@ -229,7 +230,7 @@ public struct LoopPlanner {
         let t = Trial(start: start, frames: frames, hold: hold, realism: scores.realism, worstRealism: scores.worstRealism,
                       motionRatio: scores.motionRatio)
         trials.append(LoopTrialScore(start: clip.times[start], seconds: Double(frames) / fps, hold: hold,
-                                     tearGuard: Double(o["guard"] ?? "") ?? 0, realism: t.realism,
+                                     tearGuard: o.tearGuard, realism: t.realism,
                                      worstRealism: t.worstRealism, motionRatio: t.motionRatio))
         return t
     }

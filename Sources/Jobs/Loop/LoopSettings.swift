@@ -1,8 +1,7 @@
-import Raster
 import Flow
-import Foundation
+import Pipeline
+import Spectral
 
-// The choices of the `loop` filter (`LoopFilter`) and what a run reports.
 
 /// The `mode=` of the `loop` filter.
 public enum LoopMode: String, CaseIterable, Sendable {
@@ -43,45 +42,71 @@ public enum LoopOrigin: String, CaseIterable, Sendable {
     case reference
 }
 
-/// What a `loop` filter run did.
-public struct LoopStatistics: Sendable, Equatable {
-    /// Frames of one loop, and frames read from the clip.
-    public var loopFrames = 0, windowFrames = 0
-    /// Frames emitted (loop × repeat).
-    public var framesOut = 0
-    /// Seconds spent on optical flow and on rendering the loop.
-    public var flowSeconds = 0.0, renderSeconds = 0.0
-    /// Mean displacement of the loop's motion, working pixels (spectral).
-    public var meanMotion = 0.0
-    /// Steps of the clip in one period of the loop's motion (spectral from a clip; 0
-    /// otherwise): the window's W steps, or fewer when period=auto found a closer match.
-    public var periodFrames = 0
-    /// Standard deviation of the reference frame's luma at the working size, 0 … 0.5 of full
-    /// scale (spectral, when motion is estimated; −1 otherwise).
-    public var referenceContrast = -1.0
-    /// Loop phase of the first frame, 0 ≤ phase < 1 (0 = the reference frame; spectral).
-    public var originPhase = 0.0
-    /// Fraction of the reference's pixels held exactly still (spectral with `still=1`; −1
-    /// when not computed).
-    public var stillFraction = -1.0
-    /// Fraction of the reference's pixels that move with the camera instead of their own track
-    /// (spectral with `camera=1`; −1 when not computed).
-    public var cameraFraction = -1.0
-    /// Mean fraction of a rendered frame's luma pixels that no pixel of the reference reached,
-    /// and the fraction of those filled from the window's steady background (the rest filled
-    /// from their neighbourhood); spectral renders, 0 otherwise.
-    public var holeFraction = 0.0, backgroundFill = 0.0
-    /// Fraction of the reference's pixels held still because their motion is one-off
-    /// (`hold=`; −1 when off or not computed).
-    public var heldFraction = -1.0
-    /// Fraction of the pixels whose motion the tear guard reduced (`guard=`; −1 when off).
-    public var guardedFraction = -1.0
+/// Everything a `loop` run is told, as one typed value: the `loop` filter's option table, the
+/// chain parser and `warpflow loop`'s flags all come from `fields`, so a name, a range, a
+/// default or a help line is written once. Times are seconds; `workingSide` is pixels.
+public struct LoopSettings: JobSettings, Equatable {
+    public var mode = LoopMode.spectral
+    /// Window start and length, loop length, crossfade length (seconds; 0 = the default).
+    public var start = 0.0, window = 0.0, duration = 0.0, crossfade = 0.5
+    /// Harmonics kept; 0 = 16, or fewer when the window is short.
+    public var k = 0
+    public var amplitude = 1.0, alpha = 1.0
+    public var drift = LoopDrift.swing
+    public var tracking = TrajectoryMode.chained
+    public var period = LoopPeriod.window
+    public var origin = LoopOrigin.auto
+    public var still = true, camera = true
+    /// One-off motion reach (fraction of the working longer side; 0 = off), tear-guard limit
+    /// (pixels per pixel; 0 = off), scene-cut score (0 = never).
+    public var hold = 0.0, tearGuard = 0.7, sceneThreshold = 12.0
+    public var fill = LoopHoleFill.smooth
+    public var repeatCount = 1
+    /// The longer side motion is estimated at, pixels.
+    public var workingSide = 320
+    public var flowPreset = FlowEstimator.Preset.medium
+    /// A spectrum file to render from instead of estimating motion ("" = none).
+    public var spectrumIn = ""
+    /// Worker threads; 0 = all processors.
+    public var threads = 0
 
-    /// Warnings about the result, for the user: a reference frame so flat (a black or faded
-    /// frame, contrast under 0.01) that its motion cannot be followed and the loop shows little.
-    public var warnings: [String] {
-        guard referenceContrast >= 0, referenceContrast < 0.01 else { return [] }
-        return [String(format: "the window's first frame is nearly flat (luma contrast %.4f): no motion can be followed from it; "
-                       + "start the window on a textured frame", referenceContrast)]
-    }
+    public init() {}
+
+    public static let filterName = "loop"
+
+    public static var fields: [SettingField<LoopSettings>] {[
+        .choice("mode", \.mode, help: "spectral, pingpong or crossfade"),
+        .double("start", \.start, 0...1e7, help: "window start, seconds"),
+        .double("window", \.window, 0...1e5, help: "window length, seconds; 0 = 150 frames or the rest of the clip"),
+        .double("duration", \.duration, 0...1e5, help: "loop length, seconds; 0 = the window's length"),
+        .int("k", \.k, 0...1024, help: "harmonics kept (spectral); 0 = 16, or fewer when the window is short"),
+        .double("amplitude", \.amplitude, 0...100, help: "motion amplitude factor (spectral)"),
+        .choice("drift", \.drift, help: "motion that does not return: swing (played out and back) or remove (spectral)"),
+        .choice("tracking", \.tracking, help: "trajectories: chained (consecutive flows composed) or direct (frame 0 to t) (spectral)"),
+        .choice("period", \.period,
+                help: "loop period: window, or auto (up to 15% shorter, ending where the motion matches the first step) (spectral)"),
+        .choice("origin", \.origin,
+                help: "where the file begins on the loop: auto (the phase where the wrap is an ordinary step) or reference (the window's first frame) (spectral)"),
+        .bool("still", \.still, help: "hold pixels that do not move in the window exactly still (spectral, motion estimated)"),
+        .bool("camera", \.camera,
+              help: "pixels that no track follows move with the camera (an affine fit of the flow) when it moves (spectral, motion estimated)"),
+        .double("hold", \.hold, 0...1,
+                help: "hold still, whole and from the window's steady background, pixels whose motion is one-off (reaches farther than this fraction of the working frame's longer side and never comes back, or only briefly); 0 = off (spectral, motion estimated)"),
+        .double("guard", \.tearGuard, 0...100, flag: "--tear-guard",
+                help: "tear guard: where the loop's motion would stretch or fold the picture by more than this (pixels per pixel), smooth it and scale it down; 0 = off (spectral)"),
+        .double("scene", \.sceneThreshold, 0...100, flag: "--scene-threshold",
+                help: "scene-cut score (0…100, as scenecut) at which a window is refused as spanning a cut; 0 = never (all modes)"),
+        .double("alpha", \.alpha, -100...100, help: "softmax splatting sharpness, per pixel of mean motion (spectral)"),
+        .choice("fill", \.fill,
+                help: "what fills the picture the motion uncovers: smooth (from the neighbourhood) or background (the window's steady background where it has one, else smooth; for a thing crossing a still scene) (spectral; a spectrum_in render is always smooth)"),
+        .double("crossfade", \.crossfade, 0...1e5, help: "crossfade length, seconds (crossfade)"),
+        .int("repeat", \.repeatCount, 1...1000, help: "write the loop this many times"),
+        .int("size", \.workingSide, 32...4096, flag: "--working-side",
+             help: "motion is estimated with the frame's longer side scaled to at most this, pixels"),
+        .choice("preset", \.flowPreset, flag: "--flow-preset", help: "optical flow preset"),
+        .string("spectrum_in", \.spectrumIn, flag: "--from-spectrum",
+                help: "render from this spectrum file (.safetensors) instead of estimating motion"),
+        .int("threads", \.threads, 0...256, help: "worker threads; 0 = all processors"),
+    ]}
 }
+
