@@ -96,7 +96,8 @@ let package = Package(
         .testTarget(name: "LoopJobTests", dependencies: ["LoopJob", "Flow", "Spectral", "Raster"], path: "Tests/LoopJobTests"),
         .testTarget(name: "WarpingNODETests", dependencies: ["WarpingNODE", "Flow", "Raster", "MediaIO", "WarpFlowTestSupport"], path: "Tests/WarpingNODETests"),
         .testTarget(name: "DatasetTests", dependencies: ["DatasetJob", "Tensors", "Flow", "Spectral", "MediaIO", "Raster", "WarpFlowTestSupport"], path: "Tests/DatasetTests"),
-        .testTarget(name: "CLITests", dependencies: ["warpflow", "WarpFlowTestSupport", "DatasetJob", "Tensors", "LoopJob", "MediaIO", "Raster"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["warpflow", "WarpFlowTestSupport", "DatasetJob", "Tensors", "LoopJob", "MediaIO", "Raster"], path: "Tests/CLITests",
+                    exclude: ["HelpSnapshots"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -72,7 +72,7 @@ public struct FpsSettings: JobSettings, Equatable {
         .rational("factor", \.factor, 0...1000, help: "output rate as a multiple (≥ 1) of the input's nominal rate, e.g. 2 or 2.5"),
         .choice("method", \.method, help: "node: warping neural ODE; flow: linear flow warping; blend: linear blend; dup: nearest frame"),
         .double("scene", \.sceneThreshold, 0...100, flag: "--scene-threshold",
-                help: "scene-cut score threshold (0…100, as FFmpeg's scdet); 0 = never cut"),
+                help: "scene-cut score threshold (as FFmpeg's scdet); 0 = never cut"),
         .choice("scene_policy", \.scenePolicy, flag: "--scene-policy", help: "what fills the frames across a cut"),
         .choice("preset", \.flowPreset, flag: "--flow-preset",
                 help: "optical flow preset (node, flow); auto = medium computed on a grid at most 400 px wide"),

@@ -95,7 +95,7 @@ public struct LoopSettings: JobSettings, Equatable {
         .double("guard", \.tearGuard, 0...100, flag: "--tear-guard",
                 help: "tear guard: where the loop's motion would stretch or fold the picture by more than this (pixels per pixel), smooth it and scale it down; 0 = off (spectral)"),
         .double("scene", \.sceneThreshold, 0...100, flag: "--scene-threshold",
-                help: "scene-cut score (0…100, as scenecut) at which a window is refused as spanning a cut; 0 = never (all modes)"),
+                help: "scene-cut score (as scenecut) at which a window is refused as spanning a cut; 0 = never (all modes)"),
         .double("alpha", \.alpha, -100...100, help: "softmax splatting sharpness, per pixel of mean motion (spectral)"),
         .choice("fill", \.fill,
                 help: "what fills the picture the motion uncovers: smooth (from the neighbourhood) or background (the window's steady background where it has one, else smooth; for a thing crossing a still scene) (spectral; a spectrum_in render is always smooth)"),
