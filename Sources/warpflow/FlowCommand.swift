@@ -125,15 +125,17 @@ struct FlowCommand: ParsableCommand {
     }
 
     private func runVideo() throws {
-        // Options go to the filter as values, not chain text, so paths need no quoting.
-        var options = ["preset": flowPreset.rawValue, "mode": "color", "direction": backward ? "backward" : "forward"]
-        if let max { options["max"] = "\(max)" }
-        if let threads = threadOption.count { options["threads"] = "\(threads)" }
+        var settings = FlowSettings()
+        settings.preset = flowPreset
+        settings.mode = .color
+        settings.direction = backward ? .backward : .forward
+        settings.maximum = max ?? 0
+        settings.threads = threadOption.count ?? 0
         if let occlusion {
-            options["occlusion"] = "1"
-            options["occ"] = occlusion
+            settings.occlusion = true
+            settings.occ = occlusion
         }
-        let filters = try range.filters(for: inputs[0]) + [try FilterRegistry.standard.makeFilter("flow", options: options)]
+        let filters = try range.filters(for: inputs[0]) + [try FlowFilter(settings: validatedFlags(settings))]
             let bar = ProgressBar(label: "flow", quiet: out.quiet || out.json)
         let result = try PipelineRunner(input: inputs[0], output: output, filters: filters, settings: encoder.settings, copyAudio: false)
             .run(progress: bar.update, cancellation: Interrupts.token)

@@ -61,6 +61,38 @@ final class FlowFilterTests: XCTestCase {
         XCTAssertEqual(TestMedia.listDirectory(folder).filter { $0.hasPrefix("r1_") }.count, 3)
     }
 
+    /// The flows travel as values to `sideOutput`, with no files: pass mode, both directions
+    /// and masks, the frames untouched.
+    func testSideOutputReceivesTheFlowsAsValues() throws {
+        let frames = try slidingFrames(count: 4)
+        var settings = FlowSettings()
+        settings.mode = .pass
+        settings.direction = .both
+        settings.occlusion = true
+        settings.preset = .fast
+        let filter = try FlowFilter(settings: settings)
+        var pairs: [FlowPairOutput] = []
+        filter.sideOutput = { pairs.append($0) }
+        var chain = try FilterChain(filters: [filter], input: StreamFormat(width: 96, height: 64, pixelFormat: .yuv420p, timeBase: Rational(1, 25), frameRate: Rational(25, 1)))
+        var out = 0
+        for f in frames { try chain.push(f.clone()) { _ in out += 1 } }
+        try chain.finish { _ in out += 1 }
+        XCTAssertEqual(out, 4)
+        XCTAssertEqual(pairs.map(\.index), [1, 2, 3])
+        var mask = Plane(width: 96, height: 64)
+        for y in 10..<54 { for x in 10..<86 { mask[x, y] = 1 } }
+        let right = try FlowField(u: Plane(width: 96, height: 64, value: 2), v: Plane(width: 96, height: 64))
+        let left = try FlowField(u: Plane(width: 96, height: 64, value: -2), v: Plane(width: 96, height: 64))
+        for pair in pairs {
+            XCTAssertLessThan(try XCTUnwrap(pair.forward).endPointError(to: right, mask: mask), 0.4)
+            XCTAssertLessThan(try XCTUnwrap(pair.backward).endPointError(to: left, mask: mask), 0.4)
+            XCTAssertNotNil(pair.occludedForward)
+            XCTAssertNotNil(pair.occludedBackward)
+        }
+        // A chain cannot hand the flows to anyone: pass mode without files is refused there.
+        XCTAssertThrowsError(try FilterRegistry.standard.makeChain("flow=mode=pass"))
+    }
+
     /// A decoded 8-bit gray PNG as a 0/1 plane (255 → 1).
     func readMask(_ path: String) throws -> Plane {
         let reader = try VideoReader(path: path)
