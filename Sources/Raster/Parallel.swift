@@ -76,7 +76,7 @@ extension Plane {
     }
 
     /// Calls `body` with a mutable pointer to the samples, or does nothing for an empty plane.
-    @inlinable public mutating func withMutableSamples(_ body: (UnsafeMutablePointer<Float>) -> Void) {
+    public mutating func withMutableSamples(_ body: (UnsafeMutablePointer<Float>) -> Void) {
         data.withUnsafeMutableBufferPointer { buffer in
             if let base = buffer.baseAddress { body(base) }
         }

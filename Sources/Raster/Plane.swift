@@ -5,8 +5,9 @@ public struct Plane: Sendable, Equatable {
     public let width: Int
     /// Height in rows.
     public let height: Int
-    /// `width × height` samples, row after row.
-    public var data: [Float]
+    /// `width × height` samples, row after row. Outside this package samples are written
+    /// through `withMutableSamples` or the subscript, which cannot change their count.
+    public package(set) var data: [Float]
 
     /// A plane filled with `value`.
     public init(width: Int, height: Int, value: Float = 0) {
@@ -25,8 +26,8 @@ public struct Plane: Sendable, Equatable {
     }
 
     /// Sample at column `x`, row `y` (no bounds clamping).
-    @inlinable public subscript(x: Int, y: Int) -> Float {
-        get { data[y * width + x] }
+    public subscript(x: Int, y: Int) -> Float {
+        @inlinable get { data[y * width + x] }
         set { data[y * width + x] = newValue }
     }
 
