@@ -10,9 +10,11 @@ import Pipeline
 /// - `finish` flushes what the filter holds (the total count equals `expectedCount` when given,
 ///   and a second `finish` emits nothing);
 /// - feeding frame by frame while inspecting each output at once, and feeding the whole input
-///   as one burst and inspecting outputs only at the end, give identical frames (catches a
-///   filter that reuses or mutates a frame after emitting it);
+///   (copied up front) as one burst and inspecting outputs only at the end, give identical
+///   frames (catches a filter that reuses or mutates a frame after emitting it);
 /// - two fresh instances give identical results (determinism).
+///
+/// The format and pts checks are `FilterChain`'s, the same ones every run of the tool makes.
 public struct FilterVerifier {
     /// What a verified run produced.
     public struct Report {
@@ -60,52 +62,47 @@ public struct FilterVerifier {
         return stepwise
     }
 
-    /// One run on a fresh instance. With `inspectImmediately`, each emitted frame is checked
-    /// and deep-copied the moment it is emitted; otherwise the emitted objects are kept as
-    /// they are and checked after `finish`.
+    /// One run on a fresh instance, driven by a one-stage `FilterChain`, which checks every
+    /// emitted frame against the announced format and pts order (and converts the input first
+    /// when the filter asks for another pixel format). With `inspectImmediately`, each input is
+    /// copied as it is fed and each emitted frame is deep-copied the moment it is emitted; in
+    /// burst mode the whole input is copied up front and fed in one go, and the emitted objects
+    /// are kept as they are until after `finish` (so a filter that reuses or mutates a frame it
+    /// emitted shows up as a difference between the two runs).
     public func run(_ frames: [Frame], inspectImmediately: Bool) throws -> Report {
         let filter = try make()
-        let format = try filter.configure(input: input)
+        var chain: FilterChain
+        do {
+            chain = try FilterChain(filters: [filter], input: input)
+        } catch {
+            throw Failure(description: "configure failed: \(error)")
+        }
         var outputs: [Frame] = []
-        var lastPTS: Int64?
         var inFinish = false
         var byFinish = 0
-        func check(_ frame: Frame) throws {
-            guard frame.width == format.width, frame.height == format.height, frame.pixelFormat == format.pixelFormat else {
-                throw Failure(description: "emitted \(frame.width)x\(frame.height) \(frame.pixelFormat), configure announced \(format)")
-            }
-            guard frame.timeBase == format.timeBase else {
-                throw Failure(description: "emitted time base \(frame.timeBase), configure announced \(format.timeBase)")
-            }
-            if let last = lastPTS, frame.pts <= last {
-                throw Failure(description: "pts \(frame.pts) after \(last): pts must increase strictly")
-            }
-            lastPTS = frame.pts
-        }
         let sink: FrameSink = { frame in
-            if inspectImmediately {
-                try check(frame)
-                outputs.append(try frame.copy())
-            } else {
-                outputs.append(frame)
-            }
+            outputs.append(inspectImmediately ? try frame.copy() : frame)
             if inFinish { byFinish += 1 }
         }
-        for frame in frames {
-            try filter.process(try frame.copy(), emit: sink)
+        do {
+            if inspectImmediately {
+                for frame in frames { try chain.push(try frame.copy(), into: sink) }
+            } else {
+                let burst = try frames.map { try $0.copy() }
+                for frame in burst { try chain.push(frame, into: sink) }
+            }
+            inFinish = true
+            try chain.finish(into: sink)
+        } catch let error as FilterError {
+            throw Failure(description: "\(error)")
         }
-        inFinish = true
-        try filter.finish(emit: sink)
         // Everything held must have been flushed by the first `finish`: a second one emits nothing.
         var afterFinish = 0
         try filter.finish { _ in afterFinish += 1 }
         if afterFinish > 0 {
             throw Failure(description: "a second finish emitted \(afterFinish) more frames: finish must flush and forget what it holds")
         }
-        if !inspectImmediately {
-            for frame in outputs { try check(frame) }
-        }
-        return Report(format: format, frames: outputs, emittedByFinish: byFinish)
+        return Report(format: chain.outputFormat, frames: outputs, emittedByFinish: byFinish)
     }
 
     /// Synthetic input: `count` frames of `format` with pts 0, step, 2·step, … whose planes hold
