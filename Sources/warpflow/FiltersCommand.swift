@@ -29,15 +29,32 @@ struct FiltersCommand: ParsableCommand {
                 types = [t]
             }
             if json {
-                try printJSON(types.map { t in
-                    ["name": t.name, "summary": t.summary,
-                     "options": t.options.map { o in
-                         ["name": o.name, "type": o.typeDescription, "default": o.defaultValue ?? NSNull(), "help": o.help] as [String: Any]
-                     }] as [String: Any]
+                try printReport(types.map { t in
+                    FilterReport(name: t.name, summary: t.summary,
+                                 options: t.options.map { .init(name: $0.name, type: $0.typeDescription, default: $0.defaultValue, help: $0.help) })
                 })
             } else {
                 print(types.map { FilterRegistry.helpText(for: $0) }.joined(separator: "\n\n"))
             }
         }
     }
+}
+
+/// One filter in `filters --json`: its name, summary and option table (`default` null for a
+/// required option).
+struct FilterReport: Encodable {
+    struct Option: Encodable {
+        let name: String, type: String
+        let `default`: String?
+        let help: String
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: ReportKey.self)
+            try c.value(name, "name")
+            try c.value(type, "type")
+            try c.value(`default`, "default")
+            try c.value(help, "help")
+        }
+    }
+    let name: String, summary: String
+    let options: [Option]
 }

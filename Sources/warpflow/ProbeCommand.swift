@@ -19,26 +19,11 @@ struct ProbeCommand: ParsableCommand {
         try runReportingErrors {
             let info = try VideoReader.probe(path: file)
             if json {
-                try printJSON(Self.dictionary(info))
+                try printReport(ProbeReport(info))
             } else {
                 print(Self.text(info))
             }
         }
-    }
-
-    static func dictionary(_ info: VideoStreamInfo) -> [String: Any] {
-        var video: [String: Any] = [
-            "codec": info.codec, "width": info.width, "height": info.height,
-            "pixel_format": info.pixelFormat.name, "frame_rate": info.frameRate.description,
-            "time_base": info.timeBase.description, "rotation": info.rotation, "stream_index": info.streamIndex,
-        ]
-        video["duration"] = info.durationSeconds ?? NSNull()
-        video["frame_count"] = info.frameCount ?? NSNull()
-        let audio: [[String: Any]] = info.audioStreams.map {
-            ["stream_index": $0.streamIndex, "codec": $0.codec, "sample_rate": $0.sampleRate, "channels": $0.channels,
-             "time_base": $0.timeBase.description, "duration": $0.durationSeconds ?? NSNull()]
-        }
-        return ["file": info.path, "container": info.container, "video": video, "audio": audio, "warnings": [String]()]
     }
 
     static func text(_ info: VideoStreamInfo) -> String {
@@ -57,5 +42,50 @@ struct ProbeCommand: ParsableCommand {
         }
         let width = rows.map { $0.0.count }.max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
+    }
+}
+
+/// `probe --json`: the file, its container, its video stream and its audio streams (null for
+/// what the file does not say). A probe reads no frames, so it has `file` rather than the
+/// job reports' `input`/`frames_in` keys.
+struct ProbeReport: Encodable {
+    struct Video: Encodable {
+        let info: VideoStreamInfo
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: ReportKey.self)
+            try c.value(info.codec, "codec")
+            try c.value(info.width, "width")
+            try c.value(info.height, "height")
+            try c.value(info.pixelFormat.name, "pixel_format")
+            try c.value(info.frameRate.description, "frame_rate")
+            try c.value(info.timeBase.description, "time_base")
+            try c.number(info.rotation, "rotation")
+            try c.value(info.streamIndex, "stream_index")
+            try c.number(info.durationSeconds, "duration")
+            try c.value(info.frameCount, "frame_count")
+        }
+    }
+    struct Audio: Encodable {
+        let info: AudioStreamInfo
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: ReportKey.self)
+            try c.value(info.streamIndex, "stream_index")
+            try c.value(info.codec, "codec")
+            try c.value(info.sampleRate, "sample_rate")
+            try c.value(info.channels, "channels")
+            try c.value(info.timeBase.description, "time_base")
+            try c.number(info.durationSeconds, "duration")
+        }
+    }
+    let info: VideoStreamInfo
+    init(_ info: VideoStreamInfo) { self.info = info }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: ReportKey.self)
+        try c.value(info.path, "file")
+        try c.value(info.container, "container")
+        try c.value(Video(info: info), "video")
+        try c.value(info.audioStreams.map(Audio.init), "audio")
+        try c.value([String](), "warnings")
     }
 }

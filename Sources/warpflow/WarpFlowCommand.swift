@@ -49,13 +49,6 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// Prints `object` as pretty, key-sorted JSON on stdout. A number that is not finite (which
-/// JSON cannot hold) is written as null.
-func printJSON(_ object: Any) throws {
-    let data = try JSONSerialization.data(withJSONObject: finiteJSON(object), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-    print(String(decoding: data, as: UTF8.self))
-}
-
 /// Runs `body`, turning library errors (and `CommandError`) into one line on stderr and exit
 /// code 1 (128 + the signal for a run a signal cancelled), as a command-line user expects; a
 /// `ValidationError` (a misuse of the flags) keeps ArgumentParser's usage text and status 64.
@@ -72,16 +65,5 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     } catch {
         printError("warpflow: error: \(error)")
         throw ExitCode(1)
-    }
-}
-
-/// `object` with every non-finite Double or Float (at any depth) replaced by null.
-func finiteJSON(_ object: Any) -> Any {
-    switch object {
-    case let d as Double: return d.isFinite ? d : NSNull()
-    case let f as Float: return f.isFinite ? f : NSNull()
-    case let a as [Any]: return a.map(finiteJSON)
-    case let o as [String: Any]: return o.mapValues(finiteJSON)
-    default: return object
     }
 }
