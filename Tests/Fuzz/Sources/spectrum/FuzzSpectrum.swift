@@ -52,7 +52,7 @@ private func render(_ setup: Setup) {
     do {
         var options = setup.options
         options["spectrum_in"] = path
-        let filter = try FilterRegistry.standard.makeFilter("loop", options: options)
+        let filter = try FilterRegistry([LoopFilter.self]).makeFilter("loop", options: options)
         format = try filter.configure(input: setup.input)
         try filter.process(try frame(setup.input), emit: { out.append($0) })
         try filter.finish(emit: { out.append($0) })
