@@ -7,7 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     // MARK: - Public API
     products: [
-        .library(name: "WarpFlow", targets: ["MediaIO", "Raster", "Flow", "Spectral", "Tensors", "WarpingNODE", "Pipeline", "FrameRateJob", "LoopJob", "DatasetJob", "WarpFlowFilters"]),
+        .library(name: "WarpFlow", targets: ["MediaIO", "Raster", "Flow", "Spectral", "Tensors", "WarpingNODE", "Pipeline", "FrameRateJob", "LoopJob", "DatasetJob", "AnimateJob", "WarpFlowFilters"]),
         .library(name: "WarpFlowTestSupport", targets: ["WarpFlowTestSupport"]),
         .executable(name: "warpflow", targets: ["warpflow"]),
     ],
@@ -62,6 +62,11 @@ let package = Package(
         .target(name: "DatasetJob", dependencies: ["MediaIO", "Raster", "Flow", "Spectral", "Tensors"],
                 path: "Sources/Jobs/Dataset", exclude: ["README.md"]),
 
+        // Animations between two pictures (Image2Gif): conformed pictures, a velocity field
+        // searched far and kept fold-free at every frame's time.
+        .target(name: "AnimateJob", dependencies: ["Pipeline", "MediaIO", "Raster", "Flow", "WarpingNODE"],
+                path: "Sources/Jobs/Animate", exclude: ["README.md"]),
+
         // The generic built-in filters and the standard registry of every built-in (the one
         // place that lists the jobs' filters too).
         .target(name: "WarpFlowFilters", dependencies: ["Pipeline", "MediaIO", "Raster", "Flow", "FrameRateJob", "LoopJob"],
@@ -70,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "warpflow",
             dependencies: [
-                "WarpFlowFilters", "FrameRateJob", "LoopJob", "DatasetJob", "Pipeline", "MediaIO", "Flow", "Spectral",
+                "WarpFlowFilters", "FrameRateJob", "LoopJob", "DatasetJob", "AnimateJob", "Pipeline", "MediaIO", "Flow", "Spectral",
                 "Tensors", "Raster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -96,6 +101,7 @@ let package = Package(
         .testTarget(name: "LoopJobTests", dependencies: ["LoopJob", "Flow", "Spectral", "Raster"], path: "Tests/LoopJobTests"),
         .testTarget(name: "WarpingNODETests", dependencies: ["WarpingNODE", "Flow", "Raster", "MediaIO", "WarpFlowTestSupport"], path: "Tests/WarpingNODETests"),
         .testTarget(name: "DatasetTests", dependencies: ["DatasetJob", "Tensors", "Flow", "Spectral", "MediaIO", "Raster", "WarpFlowTestSupport"], path: "Tests/DatasetTests"),
+        .testTarget(name: "AnimateJobTests", dependencies: ["AnimateJob", "MediaIO", "Raster", "WarpFlowTestSupport"], path: "Tests/AnimateJobTests"),
         .testTarget(name: "CLITests", dependencies: ["warpflow", "WarpFlowTestSupport", "DatasetJob", "Tensors", "LoopJob", "MediaIO", "Raster"], path: "Tests/CLITests",
                     exclude: ["HelpSnapshots"]),
     ],

@@ -38,7 +38,7 @@ public struct FlowSettings: JobSettings, Equatable {
         .choice("direction", \.direction, help: "forward: flow k-1 → k; backward: flow k → k-1; both (color mode shows forward)"),
         .bool("occlusion", \.occlusion,
               help: "occlusion masks by forward-backward check: PNGs (255 = occluded) to occ= or beside the .flo files; black in color mode"),
-        .string("occ", \.occ, help: "occlusion PNGs: a pattern with %d / %0Nd or a directory (occ_000001.png); empty = beside the .flo files"),
+        .string("occ", \.occ, flag: "--occlusion", help: "occlusion PNGs: a pattern with %d / %0Nd or a directory (occ_000001.png); empty = beside the .flo files"),
         .int("threads", \.threads, 0...256, help: "worker threads for the estimator; 0 = all processors"),
     ]}
 

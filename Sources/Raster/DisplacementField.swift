@@ -4,9 +4,11 @@
 /// a diffeomorphic warp (`Deformation` in WarpingNODE) and a splatting field (`SplatField`)
 /// are all this value.
 ///
-/// Invariants, checked in `init` and kept by every method: `u` and `v` are both
-/// `width × height` and every displacement is finite. Only the package's own kernels write the
-/// components in place.
+/// Invariants: `u` and `v` are both `width × height`, checked in every initialiser and kept by
+/// every method; `init(u:v:)` also refuses non-finite displacements. Only the package's own
+/// readers and kernels write the components in place, and they may leave a non-finite vector
+/// where one is unknown (a `.flo` file's damaged vector); every kernel treats such a vector as
+/// no sample rather than trapping.
 public struct DisplacementField: Sendable, Equatable {
     /// Width of the grid, pixels.
     public let width: Int

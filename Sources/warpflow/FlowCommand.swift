@@ -68,6 +68,22 @@ struct FlowCommand: ParsableCommand {
                 throw ValidationError("the output \(written) is the input file \(input); choose another output path")
             }
         }
+        if inputs.count == 1 { _ = try videoSettings() }
+    }
+
+    /// The `flow` filter's settings for a video, checked (an error names the flag).
+    func videoSettings() throws -> FlowSettings {
+        var settings = FlowSettings()
+        settings.preset = flowPreset
+        settings.mode = .color
+        settings.direction = backward ? .backward : .forward
+        settings.maximum = max ?? 0
+        settings.threads = threadOption.count ?? 0
+        if let occlusion {
+            settings.occlusion = true
+            settings.occ = occlusion
+        }
+        return try validatedFlags(settings)
     }
 
     func run() throws {
@@ -125,17 +141,7 @@ struct FlowCommand: ParsableCommand {
     }
 
     private func runVideo() throws {
-        var settings = FlowSettings()
-        settings.preset = flowPreset
-        settings.mode = .color
-        settings.direction = backward ? .backward : .forward
-        settings.maximum = max ?? 0
-        settings.threads = threadOption.count ?? 0
-        if let occlusion {
-            settings.occlusion = true
-            settings.occ = occlusion
-        }
-        let filters = try range.filters(for: inputs[0]) + [try FlowFilter(settings: validatedFlags(settings))]
+        let filters = try range.filters(for: inputs[0]) + [try FlowFilter(settings: videoSettings())]
             let bar = ProgressBar(label: "flow", quiet: out.quiet || out.json)
         let result = try PipelineRunner(input: inputs[0], output: output, filters: filters, settings: encoder.settings, copyAudio: false)
             .run(progress: bar.update, cancellation: Interrupts.token)

@@ -251,7 +251,7 @@ struct LoopCommand: ParsableCommand {
                 var files = gifOnly ? [] : [mp4]
                 if gif || gifOnly {
                     let path = gifOnly ? output : (output as NSString).deletingPathExtension + ".gif"
-                    let written = try LoopGIF.write(Array(rendered.prefix(loop.statistics.loopFrames)), rate: result.outputFormat.frameRate,
+                    let written = try RenderedGIF.write(Array(rendered.prefix(loop.statistics.loopFrames)), rate: result.outputFormat.frameRate,
                                                     to: path, width: gifWidth, fps: gifFPS)
                     files.append(written.file)
                     gifPath = path

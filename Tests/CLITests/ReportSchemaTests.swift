@@ -52,6 +52,9 @@ final class ReportSchemaTests: XCTestCase {
         XCTAssertTrue(loop["held_fraction"] is NSNull, "a value not computed is null, not −1")
         try report("loop", ["loop", clip, "-o", folder + "/spectrum.safetensors", "--spectrum-only", "--window", "0.5",
                             "--working-side", "64", "--k", "4", "--flow-preset", "ultrafast"])
+        let animate = try XCTUnwrap(try report("animate", ["animate", a, b, "-o", folder + "/anim.mp4", "--frames", "5",
+                                                           "--preset", "ultrafast"]) as? [String: Any])
+        XCTAssertEqual(animate["frames_out"] as? Int, 5)
     }
 
     func testTheCheckCatchesWhatItShould() throws {

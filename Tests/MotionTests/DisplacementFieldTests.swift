@@ -46,3 +46,15 @@ final class DisplacementFieldTests: XCTestCase {
         XCTAssertEqual(FlowField(width: 0, height: 0).resized(width: 3, height: 2), FlowField(width: 3, height: 2))
     }
 }
+
+extension FlowField {
+    /// A field holding `u` and `v` as they are, non-finite values included (what a `.flo`
+    /// file's damaged vectors or a kernel's lost tracks give), for tests of the kernels that must
+    /// cope with them; `init(u:v:)` refuses such values.
+    static func holding(u: Plane, v: Plane) -> FlowField {
+        var field = FlowField(width: u.width, height: u.height)
+        field.u = u
+        field.v = v
+        return field
+    }
+}

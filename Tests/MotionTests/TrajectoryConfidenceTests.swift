@@ -121,7 +121,7 @@ final class TrajectoryConfidenceTests: XCTestCase {
         for i in [3, 50, 51] { u.data[i] = .nan }
         v.data[70] = .infinity
         u.data[90] = -.infinity
-        let forward = try FlowField(u: u.scaled(by: 1), v: v)
+        let forward = FlowField.holding(u: u.scaled(by: 1), v: v)  // non-finite on purpose
         let backward = try FlowField(u: noise(w, h, seed: 10).scaled(by: -12), v: noise(w, h, seed: 11).scaled(by: 6))
         let rules = TrajectoryConfidence()
         for field in [backward, nil] {

@@ -16,13 +16,13 @@ enum LoopSpectrumExport {
     }
 }
 
-/// The GIF beside a loop's MP4 (or instead of it), made from the rendered frames themselves
+/// The GIF beside a rendered MP4 (a loop's, an animation's) or instead of it, made from the rendered frames themselves
 /// (not from the lossy video): scaled to `width` (height in proportion, even; by default the
 /// video's, at most 480 px, narrower when the GIF would exceed `pixelBudget`), resampled in
 /// time to a rate a GIF can hold exactly (whole centiseconds per frame), so the loop keeps its
 /// duration and its motion its speed; one palette for all frames. Returned staged, for the
 /// caller to commit with the MP4. Any failure throws: no GIF is reported that was not written.
-enum LoopGIF {
+enum RenderedGIF {
     /// Pixels over all of a GIF's frames when neither its width nor its rate is given.
     static let pixelBudget = 6_000_000.0
 
