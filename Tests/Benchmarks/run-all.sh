@@ -9,3 +9,4 @@ for b in media flow fps dataset; do
   fi
 done
 if [ -x "$here/loop/run.sh" ]; then echo "== loop =="; "$here/loop/run.sh"; fi
+if [ -x "$here/animate/run.sh" ]; then echo "== animate =="; "$here/animate/run.sh"; fi

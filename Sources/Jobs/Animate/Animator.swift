@@ -108,7 +108,11 @@ public struct Animator: Sendable {
         let interpolator = FrameInterpolator(settings: interpolation)
         let level = interpolator.fieldLevel(lumaWidth: first.width)
         let fw = max(1, first.width >> level), fh = max(1, first.height >> level)
-        let forward = try estimator.flow(from: l0, to: l1), backward = try estimator.flow(from: l1, to: l0)
+        // A global similarity first (rotation, scale, translation), then the flow of what it
+        // leaves: patch flow alone loses a rotation beyond ~15°.
+        let prior = SimilaritySearch.find(from: l0, to: l1, reach: settings.reach, threads: threads)
+        let forward = try Self.flow(from: l0, to: l1, prior: prior, estimator: estimator)
+        let backward = try Self.flow(from: l1, to: l0, prior: prior.inverse, estimator: estimator)
         let flows = try PairFlows(forward: forward.resized(width: fw, height: fh, threads: threads),
                                   backward: backward.resized(width: fw, height: fh, threads: threads),
                                   seconds: Self.seconds(clock.now - started))
@@ -119,8 +123,18 @@ public struct Animator: Sendable {
         for t in inner { outside = max(outside, try pair.warpMeasures(at: t).outOfGrid) }
         let statistics = AnimationStatistics(foldedFraction: folded, outOfGridFraction: outside, smoothingRounds: rounds,
                                              largestMotion: Double(forward.maximumDisplacement), flowSeconds: flows.seconds,
-                                             seconds: Self.seconds(clock.now - started))
+                                             seconds: Self.seconds(clock.now - started), prior: prior)
         return Animation(first: first, second: second, pair: pair, bytesPerSample: 0, times: sequence, statistics: statistics)
+    }
+
+    /// The flow from `p` to `q` given a prior map T with p(x) ≈ q(T(x)): p is pulled into q's
+    /// frame by T⁻¹, the residual flow is estimated, and the two are composed.
+    static func flow(from p: Plane, to q: Plane, prior: Similarity, estimator: FlowEstimator) throws -> FlowField {
+        guard prior != .identity else { return try estimator.flow(from: p, to: q) }
+        let toPrior = prior.displacement(width: p.width, height: p.height)
+        let aligned = prior.inverse.displacement(width: p.width, height: p.height).warp(p)
+        let residual = try estimator.flow(from: aligned, to: q)
+        return try residual.composed(after: toPrior)
     }
 
     static func seconds(_ d: Duration) -> Double {
@@ -191,6 +205,8 @@ public struct AnimationStatistics: Sendable, Equatable {
     public var largestMotion = 0.0
     /// Seconds spent on optical flow, and on the whole preparation.
     public var flowSeconds = 0.0, seconds = 0.0
+    /// The global similarity found before the flow (identity when none helps).
+    public var prior = Similarity.identity
 }
 
 /// A prepared animation: `count` frames, A and B exactly at t = 0 and 1.
