@@ -121,6 +121,7 @@ if Context.environment["WARPFLOW_FUZZ"] == "1" {
         ("clipreport", ["DatasetJob", "Tensors", "Flow", "Spectral"]),
         ("merge", ["DatasetJob", "Tensors"]),
         ("spectrum", ["LoopJob", "Pipeline", "MediaIO"]),
+        ("stillsource", ["AnimateJob"]),
     ]
     for target in fuzzTargets {
         package.targets.append(.executableTarget(name: "fuzz-\(target.name)", dependencies: target.dependencies,

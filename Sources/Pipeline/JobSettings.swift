@@ -60,7 +60,7 @@ extension JobSettings {
         guard let field = fields.first(where: { $0.name == name }) else { return "" }
         switch field.kind {
         case .int(let r): return "\(field.help) (\(r.lowerBound)…\(r.upperBound))"
-        case .double(let r): return "\(field.help) (\(FilterOptionValue.double(r.lowerBound).text)…\(FilterOptionValue.double(r.upperBound).text))"
+        case .double(let r): return "\(field.help) (\(FilterOption.text(r)))"
         default: return field.help
         }
     }
@@ -168,6 +168,11 @@ extension FilterOptionValue {
 }
 
 extension FilterOption {
+    /// A real range as chain text, `0…100` rather than `0.0…100.0`.
+    static func text(_ r: ClosedRange<Double>) -> String {
+        "\(FilterOptionValue.double(r.lowerBound).text)…\(FilterOptionValue.double(r.upperBound).text)"
+    }
+
     /// Why `value` is not valid for this option (a sentence fragment), or nil when it is.
     public func problem(with value: FilterOptionValue) -> String? {
         switch (kind, value) {
@@ -175,9 +180,9 @@ extension FilterOption {
             return r.contains(v) ? nil : "\(v) is out of range \(r.lowerBound)…\(r.upperBound)"
         case (.double(let r), .double(let v)):
             guard v.isFinite else { return "\(v) is not a finite number" }
-            return r.contains(v) ? nil : "\(value.text) is out of range \(r.lowerBound)…\(r.upperBound)"
+            return r.contains(v) ? nil : "\(value.text) is out of range \(Self.text(r))"
         case (.double(let r), .int(let v)):
-            return r.contains(Double(v)) ? nil : "\(v) is out of range \(r.lowerBound)…\(r.upperBound)"
+            return r.contains(Double(v)) ? nil : "\(v) is out of range \(Self.text(r))"
         case (.bool, .bool), (.string, .string):
             return nil
         case (.choice(let choices), .string(let v)):

@@ -18,7 +18,7 @@ public struct StillSource: Sendable, Equatable, CustomStringConvertible {
     /// time that is negative or not finite.
     public static func parse(_ text: String) throws -> StillSource {
         guard let at = text.lastIndex(of: "@") else {
-            guard !text.isEmpty else { throw AnimateError.badSource(text, "is empty") }
+            guard !text.isEmpty else { throw AnimateError.badSource("\"\"", "is not a file name") }
             return StillSource(path: text)
         }
         let suffix = text[text.index(after: at)...]
