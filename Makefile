@@ -69,7 +69,7 @@ valgrind: deps
 bench: deps
 	Tests/Benchmarks/run-all.sh
 
-## fuzz: libFuzzer targets (chain, rational, flo, reader, safetensors, clipreport, merge, spectrum, stillsource; Tests/Fuzz/README.md), FUZZ_SECONDS
+## fuzz: libFuzzer targets (chain, rational, flo, reader, safetensors, clipreport, merge, spectrum, jobargs; Tests/Fuzz/README.md), FUZZ_SECONDS
 ## each (default 300), built with -sanitize=fuzzer,address into .build-fuzz; fails on any crash.
 FUZZ_SECONDS ?= 300
 .PHONY: fuzz

@@ -7,7 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     // MARK: - Public API
     products: [
-        .library(name: "WarpFlow", targets: ["MediaIO", "Raster", "Flow", "Spectral", "Tensors", "WarpingNODE", "Pipeline", "FrameRateJob", "LoopJob", "DatasetJob", "AnimateJob", "WarpFlowFilters"]),
+        .library(name: "WarpFlow", targets: ["MediaIO", "Raster", "Flow", "Spectral", "Tensors", "WarpingNODE", "Pipeline", "FrameRateJob", "LoopJob", "DatasetJob", "AnimateJob", "PokeJob", "WarpFlowFilters"]),
         .library(name: "WarpFlowTestSupport", targets: ["WarpFlowTestSupport"]),
         .executable(name: "warpflow", targets: ["warpflow"]),
     ],
@@ -67,6 +67,11 @@ let package = Package(
         .target(name: "AnimateJob", dependencies: ["Pipeline", "MediaIO", "Raster", "Flow", "WarpingNODE"],
                 path: "Sources/Jobs/Animate", exclude: ["README.md"]),
 
+        // Interactive dynamics on a still: a spectrum as a modal basis, pokes, damped modes,
+        // rendered by the loop job's splatting.
+        .target(name: "PokeJob", dependencies: ["LoopJob", "Pipeline", "MediaIO", "Raster", "Flow", "Spectral"],
+                path: "Sources/Jobs/Poke", exclude: ["README.md"]),
+
         // The generic built-in filters and the standard registry of every built-in (the one
         // place that lists the jobs' filters too).
         .target(name: "WarpFlowFilters", dependencies: ["Pipeline", "MediaIO", "Raster", "Flow", "FrameRateJob", "LoopJob"],
@@ -75,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "warpflow",
             dependencies: [
-                "WarpFlowFilters", "FrameRateJob", "LoopJob", "DatasetJob", "AnimateJob", "Pipeline", "MediaIO", "Flow", "Spectral",
+                "WarpFlowFilters", "FrameRateJob", "LoopJob", "DatasetJob", "AnimateJob", "PokeJob", "Pipeline", "MediaIO", "Flow", "Spectral",
                 "Tensors", "Raster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -102,6 +107,7 @@ let package = Package(
         .testTarget(name: "WarpingNODETests", dependencies: ["WarpingNODE", "Flow", "Raster", "MediaIO", "WarpFlowTestSupport"], path: "Tests/WarpingNODETests"),
         .testTarget(name: "DatasetTests", dependencies: ["DatasetJob", "Tensors", "Flow", "Spectral", "MediaIO", "Raster", "WarpFlowTestSupport"], path: "Tests/DatasetTests"),
         .testTarget(name: "AnimateJobTests", dependencies: ["AnimateJob", "MediaIO", "Raster", "WarpFlowTestSupport"], path: "Tests/AnimateJobTests"),
+        .testTarget(name: "PokeJobTests", dependencies: ["PokeJob", "LoopJob", "Spectral", "Flow", "MediaIO", "Raster"], path: "Tests/PokeJobTests"),
         .testTarget(name: "CLITests", dependencies: ["warpflow", "WarpFlowTestSupport", "DatasetJob", "Tensors", "LoopJob", "MediaIO", "Raster"], path: "Tests/CLITests",
                     exclude: ["HelpSnapshots"]),
     ],
@@ -121,7 +127,7 @@ if Context.environment["WARPFLOW_FUZZ"] == "1" {
         ("clipreport", ["DatasetJob", "Tensors", "Flow", "Spectral"]),
         ("merge", ["DatasetJob", "Tensors"]),
         ("spectrum", ["LoopJob", "Pipeline", "MediaIO"]),
-        ("stillsource", ["AnimateJob"]),
+        ("jobargs", ["AnimateJob", "PokeJob"]),
     ]
     for target in fuzzTargets {
         package.targets.append(.executableTarget(name: "fuzz-\(target.name)", dependencies: target.dependencies,

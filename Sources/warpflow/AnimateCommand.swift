@@ -75,9 +75,6 @@ struct AnimateCommand: ParsableCommand {
         return try validatedFlags(s)
     }
 
-    /// `-o x.gif`: the MP4 is only an intermediate, never put in place.
-    var gifOnly: Bool { (output as NSString).pathExtension.lowercased() == "gif" }
-
     func run() throws {
         try runReportingErrors {
             let started = Date()
@@ -89,44 +86,8 @@ struct AnimateCommand: ParsableCommand {
             guard let rate = Rational(parsing: String(format: "%.6g", animator.settings.fps)) else {
                 throw CommandError("--fps \(animator.settings.fps) is not a rate")
             }
-            let timeBase = Rational(rate.den, rate.num)
-            var encoding = encoder.settings
-            if encoder.pixelFormat == nil { encoding.pixelFormat = PixelFormat(name: "yuv420p") }
-            let format = StreamFormat(width: a.width, height: a.height, pixelFormat: a.pixelFormat, timeBase: timeBase, frameRate: rate,
-                                      frameCount: animation.count)
-            let writer = try VideoWriter(path: gifOnly ? output + ".mp4" : output, format: format, settings: encoding)
-            let bar = ProgressBar(label: "animate", quiet: out.quiet || out.json)
-            var rendered: [Frame] = []
-            let video: StagedFile
-            do {
-                for i in 0..<animation.count {
-                    if Interrupts.token.isCancelled { throw PipelineError.cancelled }
-                    let frame = try animation.frame(i)
-                    frame.timeBase = timeBase
-                    try writer.write(frame)
-                    if gif || gifOnly { rendered.append(frame) }
-                    bar.update(done: i + 1, total: animation.count, elapsed: Date().timeIntervalSince(started))
-                }
-                video = try writer.finishStaged()
-            } catch {
-                writer.abort()
-                throw error
-            }
-            bar.finish()
-            var gifPath: String?
-            do {
-                var files = gifOnly ? [] : [video]
-                if gif || gifOnly {
-                    let path = gifOnly ? output : (output as NSString).deletingPathExtension + ".gif"
-                    files.append(try RenderedGIF.write(rendered, rate: rate, to: path, width: nil, fps: nil).file)
-                    gifPath = path
-                }
-                try StagedFile.commit(files)
-                if gifOnly { StagedFile.discard([video]) }
-            } catch {
-                StagedFile.discard([video])
-                throw error
-            }
+            let gifPath = try writeRendered(count: animation.count, rate: rate, width: a.width, height: a.height, pixelFormat: a.pixelFormat,
+                                            output: output, gif: gif, encoder: encoder, out: out, label: "animate") { try animation.frame($0) }
             let s = animation.statistics
             let seconds = Date().timeIntervalSince(started)
             if out.json {

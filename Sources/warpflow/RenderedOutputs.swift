@@ -74,3 +74,51 @@ enum RenderedGIF {
         return (staged.file, staged.rate, w, h, n)
     }
 }
+
+/// Writes `count` frames made by `frame(i)` (pts i, any time base) as an MP4 at `rate`, 4:2:0
+/// unless `--pix-fmt` says otherwise, and the GIF beside it (`gif`) or instead of it (`-o
+/// x.gif`), made from the same frames; the files are staged and put in place together, or none
+/// is. Cancellable by an interrupt. Returns the GIF's path, if one was written.
+func writeRendered(count: Int, rate: Rational, width: Int, height: Int, pixelFormat: PixelFormat, output: String, gif: Bool,
+                   encoder: EncoderOptions, out: OutputOptions, label: String, frame: (Int) throws -> Frame) throws -> String? {
+    let gifOnly = (output as NSString).pathExtension.lowercased() == "gif"
+    let timeBase = Rational(rate.den, rate.num)
+    var settings = encoder.settings
+    if encoder.pixelFormat == nil { settings.pixelFormat = PixelFormat(name: "yuv420p") }
+    let format = StreamFormat(width: width, height: height, pixelFormat: pixelFormat, timeBase: timeBase, frameRate: rate, frameCount: count)
+    let writer = try VideoWriter(path: gifOnly ? output + ".mp4" : output, format: format, settings: settings)
+    let bar = ProgressBar(label: label, quiet: out.quiet || out.json)
+    let started = Date()
+    var rendered: [Frame] = []
+    let video: StagedFile
+    do {
+        for i in 0..<count {
+            if Interrupts.token.isCancelled { throw PipelineError.cancelled }
+            let f = try frame(i)
+            f.timeBase = timeBase
+            try writer.write(f)
+            if gif || gifOnly { rendered.append(f) }
+            bar.update(done: i + 1, total: count, elapsed: Date().timeIntervalSince(started))
+        }
+        video = try writer.finishStaged()
+    } catch {
+        writer.abort()
+        throw error
+    }
+    bar.finish()
+    var gifPath: String?
+    do {
+        var files = gifOnly ? [] : [video]
+        if gif || gifOnly {
+            let path = gifOnly ? output : (output as NSString).deletingPathExtension + ".gif"
+            files.append(try RenderedGIF.write(rendered, rate: rate, to: path, width: nil, fps: nil).file)
+            gifPath = path
+        }
+        try StagedFile.commit(files)
+        if gifOnly { StagedFile.discard([video]) }
+    } catch {
+        StagedFile.discard([video])
+        throw error
+    }
+    return gifPath
+}

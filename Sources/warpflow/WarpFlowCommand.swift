@@ -22,7 +22,7 @@ struct WarpFlowCommand: ParsableCommand {
           warpflow filters scale
         """,
         version: "0.1.0",
-        subcommands: [ProbeCommand.self, FpsCommand.self, RunCommand.self, FlowCommand.self, DatasetCommand.self, LoopCommand.self, AnimateCommand.self, FiltersCommand.self]
+        subcommands: [ProbeCommand.self, FpsCommand.self, RunCommand.self, FlowCommand.self, DatasetCommand.self, LoopCommand.self, AnimateCommand.self, PokeCommand.self, FiltersCommand.self]
     )
 
     static func main() {

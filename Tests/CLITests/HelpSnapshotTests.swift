@@ -7,7 +7,7 @@ import XCTest
 /// `WARPFLOW_UPDATE_HELP=1 swift test --filter HelpSnapshotTests` rewrites the snapshots.
 final class HelpSnapshotTests: XCTestCase {
     static let commands: [[String]] = [
-        [], ["probe"], ["fps"], ["run"], ["flow"], ["loop"], ["animate"], ["filters"], ["dataset"], ["dataset", "build"], ["dataset", "merge"],
+        [], ["probe"], ["fps"], ["run"], ["flow"], ["loop"], ["animate"], ["poke"], ["filters"], ["dataset"], ["dataset", "build"], ["dataset", "merge"],
     ]
 
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("HelpSnapshots")

@@ -55,6 +55,10 @@ final class ReportSchemaTests: XCTestCase {
         let animate = try XCTUnwrap(try report("animate", ["animate", a, b, "-o", folder + "/anim.mp4", "--frames", "5",
                                                            "--preset", "ultrafast"]) as? [String: Any])
         XCTAssertEqual(animate["frames_out"] as? Int, 5)
+        let poke = try XCTUnwrap(try report("poke", ["poke", clip, "--spectrum", folder + "/spectrum.safetensors", "--at", "40,30",
+                                                     "--force", "2,1", "--duration", "0.3", "--fps", "10", "-o", folder + "/poke.mp4",
+                                                     "--preset", "ultrafast"]) as? [String: Any])
+        XCTAssertEqual(poke["frames_out"] as? Int, 3)
     }
 
     func testTheCheckCatchesWhatItShould() throws {

@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets and runs each for FUZZ_SECONDS; `make fuzz` calls this.
 # See Tests/Fuzz/README.md. Environment:
 #   FUZZ_SECONDS   seconds per target (default 300)
-#   FUZZ_TARGETS   targets to run (default "chain rational flo reader safetensors clipreport merge spectrum stillsource")
+#   FUZZ_TARGETS   targets to run (default "chain rational flo reader safetensors clipreport merge spectrum jobargs")
 #   FUZZ_SCRATCH   SwiftPM scratch path (default .build-fuzz; never .build)
 #   FUZZ_ARGS      extra libFuzzer flags for every target (e.g. "-fork=2 -ignore_crashes=1")
 #   FUZZ_BUILD_ONLY=1  build, do not run
@@ -11,7 +11,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 SWIFT=${SWIFT:-swift}
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-300}
-TARGETS=${FUZZ_TARGETS:-chain rational flo reader safetensors clipreport merge spectrum stillsource}
+TARGETS=${FUZZ_TARGETS:-chain rational flo reader safetensors clipreport merge spectrum jobargs}
 SCRATCH=${FUZZ_SCRATCH:-.build-fuzz}
 case "$SCRATCH" in .build|./.build|.build/) echo "fuzz: refusing to build into .build (use another FUZZ_SCRATCH)"; exit 2;; esac
 FUZZ_DIR=Tests/Fuzz
@@ -45,8 +45,8 @@ export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:fast_unwind_on_malloc=0:allocator_may_return_null=1:handle_abort=1:symbolize=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/$FUZZ_DIR/lsan.supp:print_suppressions=0}
 # Per target: input size limit and per-input timeout (seconds).
-declare -A MAX_LEN=([chain]=512 [rational]=128 [flo]=4108 [reader]=16384 [safetensors]=4096 [clipreport]=4096 [merge]=20480 [spectrum]=16384 [stillsource]=256)
-declare -A TIMEOUT=([chain]=10 [rational]=5 [flo]=10 [reader]=20 [safetensors]=10 [clipreport]=10 [merge]=10 [spectrum]=10 [stillsource]=5)
+declare -A MAX_LEN=([chain]=512 [rational]=128 [flo]=4108 [reader]=16384 [safetensors]=4096 [clipreport]=4096 [merge]=20480 [spectrum]=16384 [jobargs]=256)
+declare -A TIMEOUT=([chain]=10 [rational]=5 [flo]=10 [reader]=20 [safetensors]=10 [clipreport]=10 [merge]=10 [spectrum]=10 [jobargs]=5)
 failed=()
 summary=()
 for t in $TARGETS; do

@@ -113,10 +113,15 @@ public enum LoopDynamism {
 public enum TearGuard {
     /// The factors (0 … 1, the spectrum's size) for `motion`.
     public static func factors(_ motion: LoopMotion, limit: Float, phases: Int = 16, spread: Int = 2) -> Plane {
-        let w = motion.width, h = motion.height
+        factors((0..<max(1, phases)).map { motion.displacement(phase: (Double($0) + 0.5) / Double(max(1, phases))) },
+                width: motion.width, height: motion.height, limit: limit, spread: spread)
+    }
+
+    /// The factors (0 … 1) that keep every field of `fields` (all `width × height`, pixels) from
+    /// stretching or folding the picture by more than `limit` pixels per pixel.
+    public static func factors(_ fields: [FlowField], width w: Int, height h: Int, limit: Float, spread: Int = 2) -> Plane {
         var deformation = Plane(width: w, height: h)
-        for p in 0..<max(1, phases) {
-            let d = motion.displacement(phase: (Double(p) + 0.5) / Double(max(1, phases)))
+        for d in fields where d.width == w && d.height == h {
             let u = d.u.data, v = d.v.data
             for y in 0..<h {
                 let up = max(0, y - 1), down = min(h - 1, y + 1)

@@ -11,8 +11,9 @@ import Raster
 /// from the window's steady background where given (`LoopBackground`, fill=background), else
 /// from their neighbourhood. Works in the frame's own planes, 8-bit or native 16-bit samples: no
 /// trip through RGB, the pixel format and colour tags are kept.
-struct LoopRenderer {
-    let motion: LoopMotion
+package struct LoopRenderer {
+    /// The loop's motion; nil for a renderer of given displacements (`render(displacement:)`).
+    let motion: LoopMotion?
     let reference: Frame
     let alpha: Float
     let threads: Int
@@ -34,7 +35,7 @@ struct LoopRenderer {
     /// `cleanPlate`: pixels held still (`weight` 0 … 1 at the motion's working size) show the
     /// window's steady background (`planes`, one per plane) where it has one, instead of the
     /// reference frame: a thing that only passes through is left out.
-    init(motion: LoopMotion, importance: Plane, reference: Frame, alpha: Float, background: [StaticBackground]? = nil,
+    package init(motion: LoopMotion?, importance: Plane, reference: Frame, alpha: Float, background: [StaticBackground]? = nil,
          cleanPlate: (weight: Plane, planes: [StaticBackground])? = nil, threads: Int) throws {
         self.motion = motion
         self.reference = reference
@@ -77,7 +78,14 @@ struct LoopRenderer {
             }
             return out
         }
-        let field = motion.displacement(phase: phase)
+        guard let motion else { throw FilterError.processing(filter: LoopFilter.name, reason: "the renderer has no loop motion") }
+        return try render(displacement: motion.displacement(phase: phase), at: String(format: "loop phase %.3f", phase))
+    }
+
+    /// The reference frame moved by `field` (working size, pixels), `at` naming the moment in
+    /// errors. Throws when more than half the picture would be left uncovered.
+    package mutating func render(displacement field: FlowField, at moment: String) throws -> Frame {
+        let out = try reference.copy()
         var done: [Int: [Plane]] = [:]
         // Planes of one size (the two chroma planes) are splatted together.
         var groups: [(size: Int, indices: [Int])] = []
@@ -100,8 +108,8 @@ struct LoopRenderer {
             // Flat frames filled from a few pixels' neighbourhood are not a picture: refused.
             if isLuma, result.holeCount * 2 > w * h {
                 throw FilterError.processing(filter: LoopFilter.name, reason: String(
-                    format: "the motion at loop phase %.3f leaves %.0f%% of the picture uncovered (no pixel of the reference frame lands there); "
-                        + "the motion moves pixels too far to render: lower amplitude=", phase, 100 * Double(result.holeCount) / Double(w * h)))
+                    format: "the motion at %@ leaves %.0f%% of the picture uncovered (no pixel of the reference frame lands there); "
+                        + "the motion moves pixels too far to render: lower amplitude=", moment, 100 * Double(result.holeCount) / Double(w * h)))
             }
             var warped = result.planes, coverage = result.weight
             if let background, result.holeCount > 0 {

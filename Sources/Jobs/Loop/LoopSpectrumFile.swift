@@ -43,7 +43,7 @@ public enum LoopSpectrumFile {
 
     /// Reads a spectrum file (the first sample when it holds several, e.g. a dataset shard), and
     /// the tear guard it already passed (metadata `tear_guard`), if any.
-    static func read(path: String, amplitude: Float) throws -> (motion: LoopMotion, guardLimit: Float?) {
+    static func read(path: String, amplitude: Float) throws -> (motion: LoopMotion, guardLimit: Float?, fps: Rational?) {
         let file = try SafetensorsFile(path: path)
         guard let info = file.tensor("spectra"), info.shape.count == 4, info.shape[0] >= 1, info.shape[1] % 4 == 0 else {
             throw DatasetError(path, "has no spectra tensor of shape [N, 4K, H, W]")
@@ -67,10 +67,20 @@ public enum LoopSpectrumFile {
         do {
             let spectrum = try MotionSpectrum(width: w, height: h, frequencies: k, windowLength: window, values: values)
             let guardLimit = file.metadata["tear_guard"].flatMap { Float($0) }.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
-            return (try LoopMotion(spectrum: spectrum, amplitude: amplitude), guardLimit)
+            let fps = file.metadata["fps"].flatMap { Rational(parsing: $0) }.flatMap { $0.isPositive && $0.doubleValue <= 1000 ? $0 : nil }
+            return (try LoopMotion(spectrum: spectrum, amplitude: amplitude), guardLimit, fps)
         } catch let error as MotionError {
             throw DatasetError(path, "\(error)")
         }
+    }
+
+    /// The spectrum of a spectrum file (`loop --spectrum-only`, or a dataset shard's first
+    /// sample) as a modal basis reads it, with the clip's frame rate (metadata `fps`; nil when
+    /// the file has none), checked as `--from-spectrum` checks it. Throws `DatasetError` naming
+    /// the file.
+    public static func modes(path: String) throws -> (spectrum: MotionSpectrum, fps: Rational?) {
+        let read = try read(path: path, amplitude: 1)
+        return (read.motion.spectrum, read.fps)
     }
 
     /// An upper bound (pixels) of the loop displacement `values` can make: per pixel and axis,

@@ -1,15 +1,17 @@
-// libFuzzer target `stillsource`: `StillSource.parse` (the `animate` command's `FILE` or
-// `FILE@SECONDS`) on the input as text. Nothing may trap; failures must be `AnimateError`s that
-// quote the input; a success has a non-empty path, a time that is finite and ≥ 0 when given,
-// and prints back as text that parses to itself.
+// libFuzzer target `jobargs`: the values the animate and poke commands parse, on the input as
+// text: `StillSource.parse` (`FILE` or `FILE@SECONDS`) and `Poke.pair` (`X,Y`, `DX,DY`).
+// Nothing may trap; `StillSource.parse` fails only with `AnimateError`s that quote the input;
+// a success has a non-empty path, a time that is finite and ≥ 0 when given, and prints back as
+// text that parses to itself; a pair is two finite numbers, and the text has one comma.
 // Build and run: see Tests/Fuzz/README.md.
 import AnimateJob
+import PokeJob
 import Foundation
 
-private func fail(_ message: String) -> Never { fatalError("fuzz-stillsource: \(message)") }
+private func fail(_ message: String) -> Never { fatalError("fuzz-jobargs: \(message)") }
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzStillSource(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
+public func fuzzJobArgs(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     let text = String(decoding: UnsafeRawBufferPointer(start: start, count: count), as: UTF8.self)
     do {
         let source = try StillSource.parse(text)
@@ -25,6 +27,9 @@ public func fuzzStillSource(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
         guard text.isEmpty || "\(error)".contains(text) else { fail("\"\(text)\": the error does not quote the input: \(error)") }
     } catch {
         fail("\"\(text)\" threw \(type(of: error)), not AnimateError")
+    }
+    if let (a, b) = Poke.pair(text) {
+        guard a.isFinite, b.isFinite, text.filter({ $0 == "," }).count == 1 else { fail("\"\(text)\" gave the pair (\(a), \(b))") }
     }
     return 0
 }
