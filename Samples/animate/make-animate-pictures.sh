@@ -8,20 +8,8 @@
 # Installs Debian's opencv-doc when the picture is missing (it is never committed).
 # Environment: WARPFLOW_BIN (default: `swift build -c release --product warpflow`).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
 picture=/usr/share/doc/opencv-doc/examples/data/messi5.jpg
-if [ ! -f "$picture" ]; then
-  sudo=$([ "$(id -u)" = 0 ] || echo sudo)
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q opencv-doc >/dev/null
-fi
-if [ -n "${WARPFLOW_BIN:-}" ]; then
-  bin=$(cd "$(dirname "$WARPFLOW_BIN")" && pwd)/$(basename "$WARPFLOW_BIN")
-else
-  (cd "$root" && swift build -c release --product warpflow >/dev/null)
-  bin="$(cd "$root" && swift build -c release --show-bin-path)/warpflow"
-fi
-work=$(mktemp -d "${TMPDIR:-/tmp}/warpflow-animate-pictures.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/../picture-setup.sh" "$picture"
 # A 256 px centred square, and the central 176 px (what every rotation up to 40° keeps whole).
 square="crop=min(iw\,ih):min(iw\,ih),scale=256:256:flags=area"
 ffmpeg -v error -nostdin -y -i "$picture" -vf "$square,crop=176:176" "$work/a.png"

@@ -7,20 +7,8 @@
 # Installs Debian's opencv-doc when tree.avi is missing (the clip itself is never committed).
 # Environment: WARPFLOW_BIN (default: `swift build -c release --product warpflow`).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
 tree=/usr/share/doc/opencv-doc/examples/data/tree.avi
-if [ ! -f "$tree" ]; then
-  sudo=$([ "$(id -u)" = 0 ] || echo sudo)
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q opencv-doc >/dev/null
-fi
-if [ -n "${WARPFLOW_BIN:-}" ]; then
-  bin=$(cd "$(dirname "$WARPFLOW_BIN")" && pwd)/$(basename "$WARPFLOW_BIN")
-else
-  (cd "$root" && swift build -c release --product warpflow >/dev/null)
-  bin="$(cd "$root" && swift build -c release --show-bin-path)/warpflow"
-fi
-work=$(mktemp -d "${TMPDIR:-/tmp}/warpflow-tree-pictures.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/../picture-setup.sh" "$tree"
 "$bin" loop "$tree" -o "$work/loop.mp4" --json -q > "$work/loop.json"
 read -r start duration frames mode < <(python3 -c "
 import json; o = json.load(open('$work/loop.json'))

@@ -8,20 +8,8 @@
 # Installs Debian's opencv-doc when tree.avi is missing (the clip itself is never committed).
 # Environment: WARPFLOW_BIN (default: `swift build -c release --product warpflow`).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
 tree=/usr/share/doc/opencv-doc/examples/data/tree.avi
-if [ ! -f "$tree" ]; then
-  sudo=$([ "$(id -u)" = 0 ] || echo sudo)
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q opencv-doc >/dev/null
-fi
-if [ -n "${WARPFLOW_BIN:-}" ]; then
-  bin=$(cd "$(dirname "$WARPFLOW_BIN")" && pwd)/$(basename "$WARPFLOW_BIN")
-else
-  (cd "$root" && swift build -c release --product warpflow >/dev/null)
-  bin="$(cd "$root" && swift build -c release --show-bin-path)/warpflow"
-fi
-work=$(mktemp -d "${TMPDIR:-/tmp}/warpflow-poke-pictures.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/../picture-setup.sh" "$tree"
 ffmpeg -v error -nostdin -y -i "$tree" -map 0:v:0 -frames:v 52 -vf "settb=expr=1/15,setpts=N" -fps_mode passthrough -r 15 \
   -c:v libx264 -qp 0 -preset ultrafast -pix_fmt yuv420p "$work/tree.mp4"
 "$bin" loop "$work/tree.mp4" -o "$work/tree.safetensors" --spectrum-only --start 1.4 --window 2 -q
