@@ -51,6 +51,10 @@ public struct InterpolationSettings: Sendable, Equatable {
     public var refinement = 0
     /// Pyramid levels of that refinement, coarse to fine down to the field grid.
     public var refinementLevels = 2
+    /// Iterations that correct the node's field towards the logarithm of the pair's maps
+    /// (`VelocityField.logarithmCorrected`), so a large rotation turns by its angle, not by
+    /// its sine; 0 (the default, for video neighbours whose motion is small) keeps the field.
+    public var logarithmIterations = 0
     /// Model acceleration from four frames when the caller passes the neighbouring pairs' flows
     /// (`PairNeighbours`; node only): the velocity field becomes v(x, τ) = v(x) + (τ − ½)·a(x),
     /// with a(x) from QVI's quadratic trajectories where both sides agree (`AccelerationEstimator`).
@@ -86,6 +90,9 @@ public struct InterpolationSettings: Sendable, Equatable {
         }
         guard fieldSmoothing.isFinite, (0...16).contains(fieldSmoothing) else {
             throw WarpError.invalidParameter(name: "fieldSmoothing", value: "\(fieldSmoothing)", expected: "0…16")
+        }
+        guard (0...100).contains(logarithmIterations) else {
+            throw WarpError.invalidParameter(name: "logarithmIterations", value: "\(logarithmIterations)", expected: "0…100")
         }
         guard (0...100).contains(refinement), (1...6).contains(refinementLevels) else {
             throw WarpError.invalidParameter(name: "refinement", value: "\(refinement) (\(refinementLevels) levels)", expected: "0…100 iterations, 1…6 levels")
@@ -236,6 +243,11 @@ public struct FrameInterpolator: Sendable {
             if s.refinement > 0, let (l0, l1) = fieldLuma {
                 v = try refined(v, first: l0, second: l1, lumaWidth: firstLuma.width,
                                 hidden: s.occlusion ? (occludedFirst, occludedSecond) : nil)
+            }
+            if s.logarithmIterations > 0 {
+                v = try v.logarithmCorrected(forward: forward, backward: backward,
+                                             hidden: s.occlusion ? (occludedFirst, occludedSecond) : nil,
+                                             iterations: s.logarithmIterations, integrator: s.integrator, threads: s.threads)
             }
             if s.fit.iterations > 0 {
                 var l0 = firstLuma, l1 = secondLuma

@@ -43,6 +43,8 @@ struct AnimateCommand: ParsableCommand {
     var pingpong = false
     @Option(help: ArgumentHelp(AnimateSettings.help("refine")))
     var refine = AnimateSettings().refine
+    @Option(help: ArgumentHelp(AnimateSettings.help("arc")))
+    var arc = AnimateSettings().arc
     @Option(help: ArgumentHelp(AnimateSettings.help("reach")))
     var reach = AnimateSettings().reach
     @Flag(help: "Also write an animated GIF beside the MP4 (same name, .gif).")
@@ -70,6 +72,7 @@ struct AnimateCommand: ParsableCommand {
         s.fit = fit
         s.pingpong = pingpong
         s.refine = refine
+        s.arc = arc
         s.reach = reach
         s.threads = threadOption.count ?? 0
         return try validatedFlags(s)

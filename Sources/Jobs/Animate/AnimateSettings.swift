@@ -58,6 +58,9 @@ public struct AnimateSettings: JobSettings, Equatable {
     /// Fixed-point iterations per level of the symmetric variational refinement of the
     /// velocity field (node); 0 = the field from the flows.
     public var refine = 5
+    /// Iterations that correct the velocity field towards the logarithm of the pair's maps
+    /// (node), so a turn follows its arc rather than its chord; 0 = the field from the flows.
+    public var arc = 5
     /// Largest motion searched, as a fraction of the pictures' longer side.
     public var reach = 1.0 / 3
     /// Worker threads; 0 = all processors.
@@ -76,6 +79,7 @@ public struct AnimateSettings: JobSettings, Equatable {
         .choice("fit", \.fit, help: "when B's size differs from A's: refuse, pad (B inside A's frame) or crop (B covering it)"),
         .bool("pingpong", \.pingpong, help: "play A → B → A, for a loop"),
         .int("refine", \.refine, 0...100, help: "node: symmetric variational refinement of the velocity field, iterations per level; 0 = the field from the flows"),
+        .int("arc", \.arc, 0...50, help: "node: iterations that correct the field towards the logarithm of the pair's maps, so a turn follows its arc; 0 = the field from the flows"),
         .double("reach", \.reach, 0.05...0.5, help: "largest motion searched, as a fraction of the pictures' longer side"),
         .int("threads", \.threads, 0...256, help: "worker threads; 0 = all processors"),
     ]}

@@ -103,6 +103,7 @@ public struct Animator: Sendable {
         var interpolation = InterpolationSettings()
         interpolation.method = settings.method == .flow ? .flow : .node
         interpolation.refinement = settings.method == .node ? settings.refine : 0
+        interpolation.logarithmIterations = settings.method == .node ? settings.arc : 0
         interpolation.acceleration = false
         interpolation.threads = threads
         let interpolator = FrameInterpolator(settings: interpolation)

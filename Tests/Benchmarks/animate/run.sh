@@ -9,6 +9,7 @@
 #   WARPFLOW_BIN   warpflow binary to measure (default: `swift build -c release --product warpflow`)
 #   ANIMATE_BENCH_ANGLES  rotation angles in degrees (default "20 30 40")
 #   ANIMATE_BENCH_GAPS    frame gaps of the real pairs (default "8 12 16")
+#   ANIMATE_BENCH_EXTRA   more flags for every animate run (e.g. "--arc 0")
 set -euo pipefail
 . "$(dirname "$0")/../bench-setup.sh" animate
 "$py" "$here/animate_bench.py" --bin "$bin" --data "$data" --angles "${ANIMATE_BENCH_ANGLES:-20 30 40}" \
