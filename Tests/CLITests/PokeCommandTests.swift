@@ -32,6 +32,19 @@ final class PokeCommandTests: XCTestCase {
         XCTAssertEqual(report["modes"] as? Int, 3, "k = 4: modes 1, 2, 3")
         XCTAssertEqual(try TestMedia.ffprobeVideoPTS(out).pts.count, 5, "the file decodes to the frames reported")
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/poked.gif"))
+        // A dataset sample serves as well; a shard has no frame rate, so it is given.
+        let data = folder + "/data"
+        let build = warpflow("dataset", "build", clip, "-o", data, "--window", "10", "--size", "96x64", "--k", "4", "--min-motion", "0",
+                             "--flow-preset", "ultrafast")
+        XCTAssertEqual(build.status, 0, build.stderr)
+        let shard = data + "/clips/clip-000000-000.safetensors"
+        let noRate = warpflow("poke", clip, "--spectrum", shard, "--at", "48,32", "--force", "3,0", "-o", folder + "/d.mp4")
+        XCTAssertEqual(noRate.status, 1)
+        XCTAssertTrue(noRate.stderr.contains("--spectrum-fps"), noRate.stderr)
+        let fromShard = warpflow("poke", clip, "--spectrum", shard, "--spectrum-fps", "10", "--at", "48,32", "--force", "3,0",
+                                 "--duration", "0.3", "--fps", "10", "-o", folder + "/d.mp4", "--preset", "ultrafast")
+        XCTAssertEqual(fromShard.status, 0, fromShard.stderr)
+        XCTAssertEqual(try TestMedia.ffprobeVideoPTS(folder + "/d.mp4").pts.count, 3)
     }
 
     func testBadInputsFailClearlyAndWriteNothing() throws {
