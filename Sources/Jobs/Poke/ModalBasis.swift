@@ -21,6 +21,8 @@ public struct ModalBasis: Sendable {
     public let frequencies: [Double]
     /// The constant that scales S_k into φ_k.
     let scale: Float
+    /// Σ_k |S_k(p)|² per pixel (k ≥ 1), unscaled.
+    let energy: [Float]
 
     /// Throws `PokeError.badSpectrum` for a spectrum without modes (K < 2) or without motion,
     /// or a frame rate that is not positive and finite.
@@ -43,6 +45,7 @@ public struct ModalBasis: Sendable {
         let peak = sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
         guard peak.isFinite, peak > 0, sorted.last?.isFinite == true else { throw PokeError.badSpectrum("holds no motion") }
         scale = 1 / peak.squareRoot()
+        self.energy = energy
     }
 
     /// Width and height of the basis (the spectrum's working size).
@@ -118,16 +121,7 @@ public struct ModalBasis: Sendable {
     /// Each pixel's modal amplitude, sqrt(Σ_k |φ_k(p)|²) (0 … 1): splatting's importance, so
     /// what can move wins over what cannot.
     public func amplitude() -> Plane {
-        let n = spectrum.planeSize
-        var out = Plane(width: width, height: height)
-        for k in 1..<spectrum.frequencies {
-            for c in 0..<4 {
-                let base = (4 * k + c) * n
-                for i in 0..<n { out.data[i] += scale * scale * spectrum.values[base + i] * spectrum.values[base + i] }
-            }
-        }
-        for i in 0..<n { out.data[i] = out.data[i].squareRoot() }
-        return out
+        Plane(width: width, height: height, data: energy.map { scale * $0.squareRoot() })
     }
 }
 
