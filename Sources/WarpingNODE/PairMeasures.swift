@@ -12,25 +12,31 @@ extension InterpolatedPair {
 
     /// This pair with its field smoothed (a Gaussian of σ = 1 field pixel per round, at most
     /// `maximumRounds`) until the warps of every time in `times` are fold-free; returns the
-    /// rounds spent and the largest folded fraction left (0 unless the rounds ran out). The
-    /// midpoint check `prepare` makes covers t = ½ only; an animation renders many t.
-    public func unfolded(at times: [Double], maximumRounds: Int = 8) throws -> (pair: InterpolatedPair, rounds: Int, folded: Double) {
+    /// rounds spent, the largest folded fraction left (0 unless the rounds ran out) and the
+    /// largest out-of-grid fraction of those warps. The midpoint check `prepare` makes covers
+    /// t = ½ only; an animation renders many t.
+    public func unfolded(at times: [Double], maximumRounds: Int = 8) throws
+        -> (pair: InterpolatedPair, rounds: Int, folded: Double, outOfGrid: Double) {
         var copy = self
-        func worst(_ pair: InterpolatedPair) throws -> Double {
-            var folded = 0.0
-            for t in times { folded = max(folded, try pair.warpMeasures(at: t).folded) }
-            return folded
+        func worst(_ pair: InterpolatedPair) throws -> (folded: Double, outOfGrid: Double) {
+            var folded = 0.0, outside = 0.0
+            for t in times {
+                let m = try pair.warpMeasures(at: t)
+                folded = max(folded, m.folded)
+                outside = max(outside, m.outOfGrid)
+            }
+            return (folded, outside)
         }
-        var folded = try worst(copy)
+        var measures = try worst(copy)
         var rounds = 0
-        while folded > 0, rounds < maximumRounds, let rough = copy.field {
+        while measures.folded > 0, rounds < maximumRounds, let rough = copy.field {
             copy.field = rough.smoothed(sigma: 1, threads: settings.threads)
-            folded = try worst(copy)
+            measures = try worst(copy)
             rounds += 1
         }
         if rounds > 0 { copy.midpoint = try copy.plan(at: 0.5) }
         copy.statistics.smoothingRounds += rounds
-        copy.statistics.foldedFraction = folded
-        return (copy, rounds, folded)
+        copy.statistics.foldedFraction = measures.folded
+        return (copy, rounds, measures.folded, measures.outOfGrid)
     }
 }

@@ -86,10 +86,7 @@ struct AnimateCommand: ParsableCommand {
             let (a, b) = try animator.conform(first: try sources[0].load(), second: try sources[1].load(),
                                               names: (sources[0].description, sources[1].description))
             let animation = try animator.prepare(first: a, second: b)
-            guard let rate = Rational(parsing: String(format: "%.6g", animator.settings.fps)) else {
-                throw CommandError("--fps \(animator.settings.fps) is not a rate")
-            }
-            let gifPath = try writeRendered(count: animation.count, rate: rate, width: a.width, height: a.height, pixelFormat: a.pixelFormat,
+            let (rate, gifPath) = try writeRendered(count: animation.count, fps: animator.settings.fps, width: a.width, height: a.height, pixelFormat: a.pixelFormat,
                                             output: output, gif: gif, encoder: encoder, out: out, label: "animate") { try animation.frame($0) }
             let s = animation.statistics
             let seconds = Date().timeIntervalSince(started)

@@ -1,3 +1,4 @@
+import AnimateJob
 import ArgumentParser
 import Foundation
 import LoopJob
@@ -84,15 +85,11 @@ struct PokeCommand: ParsableCommand {
         try runReportingErrors {
             let started = Date()
             let modes = try LoopSpectrumFile.modes(path: spectrum)
-            let reader = try VideoReader(path: still)
-            guard let picture = try reader.nextFrame() else { throw CommandError("\(still): holds no picture") }
+            let picture = try StillSource(path: still).load()
             let poker = try Poker(settings: settings(), spectrum: modes.spectrum, spectrumFPS: modes.fps, still: picture,
                                   names: (still, spectrum))
             var response = try poker.prepare(try pokes())
-            guard let rate = Rational(parsing: String(format: "%.6g", poker.settings.fps)) else {
-                throw CommandError("--fps \(poker.settings.fps) is not a rate")
-            }
-            let gifPath = try writeRendered(count: response.count, rate: rate, width: poker.still.width, height: poker.still.height,
+            let (rate, gifPath) = try writeRendered(count: response.count, fps: poker.settings.fps, width: poker.still.width, height: poker.still.height,
                                             pixelFormat: poker.still.pixelFormat, output: output, gif: gif, encoder: encoder, out: out,
                                             label: "poke") { try response.frame($0) }
             let seconds = Date().timeIntervalSince(started)

@@ -75,12 +75,15 @@ enum RenderedGIF {
     }
 }
 
-/// Writes `count` frames made by `frame(i)` (pts i, any time base) as an MP4 at `rate`, 4:2:0
-/// unless `--pix-fmt` says otherwise, and the GIF beside it (`gif`) or instead of it (`-o
-/// x.gif`), made from the same frames; the files are staged and put in place together, or none
-/// is. Cancellable by an interrupt. Returns the GIF's path, if one was written.
-func writeRendered(count: Int, rate: Rational, width: Int, height: Int, pixelFormat: PixelFormat, output: String, gif: Bool,
-                   encoder: EncoderOptions, out: OutputOptions, label: String, frame: (Int) throws -> Frame) throws -> String? {
+/// Writes `count` frames made by `frame(i)` (pts i, any time base) as an MP4 at `fps` frames
+/// per second (as an exact rate of at most 6 significant digits), 4:2:0 unless `--pix-fmt` says
+/// otherwise, and the GIF beside it (`gif`) or instead of it (`-o x.gif`), made from the same
+/// frames; the files are staged and put in place together, or none is. Cancellable by an
+/// interrupt. Returns the rate written and the GIF's path, if one was written.
+func writeRendered(count: Int, fps: Double, width: Int, height: Int, pixelFormat: PixelFormat, output: String, gif: Bool,
+                   encoder: EncoderOptions, out: OutputOptions, label: String,
+                   frame: (Int) throws -> Frame) throws -> (rate: Rational, gif: String?) {
+    guard let rate = Rational(parsing: String(format: "%.6g", fps)) else { throw CommandError("--fps \(fps) is not a rate") }
     let gifOnly = (output as NSString).pathExtension.lowercased() == "gif"
     let timeBase = Rational(rate.den, rate.num)
     var settings = encoder.settings
@@ -120,5 +123,5 @@ func writeRendered(count: Int, rate: Rational, width: Int, height: Int, pixelFor
         StagedFile.discard([video])
         throw error
     }
-    return gifPath
+    return (rate, gifPath)
 }

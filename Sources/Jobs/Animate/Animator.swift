@@ -119,9 +119,7 @@ public struct Animator: Sendable {
                                   seconds: Self.seconds(clock.now - started))
         let prepared = try interpolator.prepare(first: first, second: second, firstLuma: l0, secondLuma: l1, flows: flows, neighbours: .none)
         let inner = times.filter { $0 > 0 && $0 < 1 }
-        let (pair, rounds, folded) = try prepared.unfolded(at: inner)
-        var outside = 0.0
-        for t in inner { outside = max(outside, try pair.warpMeasures(at: t).outOfGrid) }
+        let (pair, rounds, folded, outside) = try prepared.unfolded(at: inner)
         let statistics = AnimationStatistics(foldedFraction: folded, outOfGridFraction: outside, smoothingRounds: rounds,
                                              largestMotion: Double(forward.maximumDisplacement), flowSeconds: flows.seconds,
                                              seconds: Self.seconds(clock.now - started), prior: prior)
